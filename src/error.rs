@@ -1,0 +1,246 @@
+//! [`Error`], the crate's one public error type, and the pieces a caller acts on:
+//! [`ApiError`] (status, typed body, `Retry-After`) and [`BodyPrefix`].
+//!
+//! Messages never contain a secret: bodies of successful responses (which may carry
+//! tokens or client secrets) are never quoted, and quoted values are removed from
+//! decoder messages about them.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::generated::ErrorBody;
+
+/// Everything that can go wrong when calling Flow Payroll.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client is misconfigured (a missing variable, a malformed URL, plain `http://`
+    /// to a remote host...). Fix the configuration; retrying cannot help.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// The request could not be built from the caller's input (for example a `User-Id`
+    /// that is not a valid header value).
+    #[error("invalid request for `{operation}`: {message}")]
+    InvalidRequest {
+        /// The operation id.
+        operation: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// The server answered with a status that is not a success.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+
+    /// The request did not get an answer: connection refused, TLS failure, timeout...
+    #[error("`{operation}` failed before a response arrived: {source}")]
+    Transport {
+        /// The operation id.
+        operation: &'static str,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// A successful response whose body does not match the spec.
+    #[error("`{operation}` answered with a success body that does not decode: {reason}")]
+    Decode {
+        /// The operation id.
+        operation: &'static str,
+        /// Where and why decoding failed (a JSON path when there is one). Never quotes the
+        /// body: success bodies may carry secrets.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The HTTP status of the response, when there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            Error::Transport { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+
+    /// The API error, when the server answered with an error status.
+    pub fn as_api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// How long the server asked to wait before retrying (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.as_api().and_then(ApiError::retry_after)
+    }
+}
+
+/// An error status from the API, with its body decoded into the type the spec documents
+/// for that operation and status.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub(crate) operation: &'static str,
+    pub(crate) status: StatusCode,
+    pub(crate) body: Option<ErrorBody>,
+    pub(crate) undecoded: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) raw: BodyPrefix,
+}
+
+impl ApiError {
+    /// The operation id (`list_tokens`, `request_token`...).
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body, decoded into the type the spec documents for this operation and status.
+    /// `None` when the status is not documented or the body does not match its schema
+    /// (an HTML error page from a proxy, say); [`Self::raw_body`] still has its start.
+    pub fn body(&self) -> Option<&ErrorBody> {
+        self.body.as_ref()
+    }
+
+    /// Why a documented body did not decode, when it did not.
+    pub fn decode_problem(&self) -> Option<&str> {
+        self.undecoded.as_deref()
+    }
+
+    /// The `Retry-After` the server sent (delta-seconds or an HTTP-date, as a wait from
+    /// when the response arrived).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The start of the body as received.
+    pub fn raw_body(&self) -> &BodyPrefix {
+        &self.raw
+    }
+
+    /// The server's own words, when the typed body has a message.
+    pub fn message(&self) -> Option<&str> {
+        match self.body.as_ref()? {
+            ErrorBody::AuthenticationError(b) => Some(&b.message),
+            ErrorBody::BadRequestError(b) => b.message.as_deref(),
+            ErrorBody::ErrorMessage(b) => Some(&b.message),
+            ErrorBody::NotFoundError(b) => Some(&b.message),
+            ErrorBody::OAuthError(b) => b.error_description.as_deref().or(Some(b.error.as_str())),
+            ErrorBody::ConflictError(b) => Some(b.error.as_str()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` answered {}", self.operation, self.status)?;
+        match (self.message(), &self.undecoded) {
+            (Some(message), _) => write!(f, ": {message}")?,
+            (None, Some(problem)) => write!(
+                f,
+                " with a body that does not match the spec ({problem}): {}",
+                self.raw
+            )?,
+            (None, None) if !self.raw.is_empty() => write!(f, ": {}", self.raw)?,
+            (None, None) => {}
+        }
+        if let Some(wait) = self.retry_after {
+            write!(f, " (retry after {}s)", wait.as_secs())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The first bytes of a response body, as text, with the total length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyPrefix {
+    text: String,
+    total_len: usize,
+}
+
+impl BodyPrefix {
+    /// How many bytes of a body are kept.
+    pub const LIMIT: usize = 512;
+
+    pub(crate) fn new(body: &[u8]) -> Self {
+        let mut end = body.len().min(Self::LIMIT);
+        // Cut on a character boundary when the body is UTF-8.
+        while end > 0
+            && end < body.len()
+            && std::str::from_utf8(&body[..end]).is_err()
+            && body.len() - end < 4
+        {
+            end -= 1;
+        }
+        Self {
+            text: String::from_utf8_lossy(&body[..end]).into_owned(),
+            total_len: body.len(),
+        }
+    }
+
+    /// The kept text (lossy UTF-8).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The length of the whole body in bytes.
+    pub fn total_len(&self) -> usize {
+        self.total_len
+    }
+
+    /// Whether more of the body was received than kept.
+    pub fn is_truncated(&self) -> bool {
+        self.total_len > self.text.len()
+    }
+
+    /// Whether the body was empty.
+    pub fn is_empty(&self) -> bool {
+        self.total_len == 0
+    }
+}
+
+impl fmt::Display for BodyPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("(empty body)");
+        }
+        write!(f, "{:?}", self.text)?;
+        if self.is_truncated() {
+            write!(f, "... ({} bytes in all)", self.total_len)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_prefix_is_bounded() {
+        let body = "x".repeat(2000);
+        let prefix = BodyPrefix::new(body.as_bytes());
+        assert_eq!(prefix.text().len(), BodyPrefix::LIMIT);
+        assert!(prefix.is_truncated());
+        assert!(prefix.to_string().ends_with("... (2000 bytes in all)"));
+    }
+
+    #[test]
+    fn body_prefix_cuts_on_a_character_boundary() {
+        let mut body = "a".repeat(BodyPrefix::LIMIT - 1);
+        body.push('é');
+        let prefix = BodyPrefix::new(body.as_bytes());
+        assert_eq!(prefix.text(), "a".repeat(BodyPrefix::LIMIT - 1));
+    }
+}
