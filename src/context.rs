@@ -92,18 +92,18 @@ mod tests {
     #[test]
     fn applies_headers_and_drops_api_version() {
         let context = RequestContext::new()
-            .with_access_token(&SecretString::new("tok"))
+            .with_access_token(&SecretString::new("tok-4f9a"))
             .unwrap()
             .with_user_id("u-1")
             .unwrap();
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(API_VERSION, HeaderValue::from_static("2023-03-01"));
         context.apply(&mut headers);
-        assert_eq!(headers.get(X_AUTH_TOKEN).unwrap(), "tok");
+        assert_eq!(headers.get(X_AUTH_TOKEN).unwrap(), "tok-4f9a");
         assert!(headers.get(X_AUTH_TOKEN).unwrap().is_sensitive());
         assert_eq!(headers.get(USER_ID).unwrap(), "u-1");
         assert!(headers.get(API_VERSION).is_none());
-        assert!(!format!("{context:?}").contains("tok"));
+        assert!(!format!("{context:?}").contains("tok-4f9a"));
     }
 
     #[test]

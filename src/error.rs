@@ -6,6 +6,7 @@
 //! decoder messages about them.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -13,7 +14,10 @@ use reqwest::StatusCode;
 use crate::generated::ErrorBody;
 
 /// Everything that can go wrong when calling Flow Payroll.
-#[derive(Debug, thiserror::Error)]
+///
+/// It is `Clone` so that one failed token request can be handed to every caller that
+/// was waiting for it.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The client is misconfigured (a missing variable, a malformed URL, plain `http://`
@@ -42,8 +46,14 @@ pub enum Error {
         operation: &'static str,
         /// The underlying error.
         #[source]
-        source: reqwest::Error,
+        source: Arc<reqwest::Error>,
     },
+
+    /// No access token could be obtained for a reason other than an answer from the token
+    /// endpoint (its deadline passed, the runtime is shutting down). Token endpoint
+    /// answers are [`Error::Api`] with operation `request_token`.
+    #[error("no access token: {0}")]
+    TokenUnavailable(String),
 
     /// A successful response whose body does not match the spec.
     #[error("`{operation}` answered with a success body that does not decode: {reason}")]

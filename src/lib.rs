@@ -10,14 +10,27 @@
 )]
 mod generated;
 
+mod auth;
+mod client;
+mod config;
 mod context;
 mod error;
+mod management;
+mod policy;
 mod response;
 mod secret;
 
+pub use auth::{clock, TokenId, TokenStatus, DEFAULT_LIFETIME, MAX_LIFETIME};
+pub use client::{FlowPayroll, FlowPayrollBuilder};
+pub use config::{
+    Environment, TokenAuthMethod, LIVE_API_URL, LIVE_TOKEN_URL, SANDBOX_API_URL, SANDBOX_TOKEN_URL,
+};
 pub use context::{RequestContext, USER_ID, X_AUTH_TOKEN};
 pub use error::{ApiError, BodyPrefix, Error};
 pub use generated::{ErrorBody, DOCUMENTED_ERRORS};
+pub use management::Management;
+pub use policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
+pub use reqwest::{StatusCode, Url};
 pub use secret::SecretString;
 
 /// Request and response models generated from the spec, the open enums, and
@@ -29,7 +42,8 @@ pub mod types {
 }
 
 /// The low-level client progenitor generates: one method per operation, no token
-/// handling. Give it a [`RequestContext`] with the headers to send.
+/// handling, errors as progenitor reports them. Give it a [`RequestContext`] with the
+/// headers to send.
 pub mod raw {
     pub use crate::generated::{Client, ResponseValue};
     pub use progenitor_client::Error;

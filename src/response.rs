@@ -15,9 +15,11 @@ use crate::error::{ApiError, BodyPrefix, Error};
 use crate::generated::ErrorBody;
 
 /// Maps the outcome of a generated method for `operation` into the crate's result.
+/// `now` is the wall-clock time, to turn a `Retry-After` date into a wait.
 pub(crate) async fn finish<T: DeserializeOwned>(
     operation: &'static str,
     outcome: Result<ResponseValue<T>, GeneratedError<()>>,
+    now: SystemTime,
 ) -> Result<ResponseValue<T>, Error> {
     let error = match outcome {
         Ok(value) => return Ok(value),
@@ -28,8 +30,11 @@ pub(crate) async fn finish<T: DeserializeOwned>(
             let status = response.status();
             let headers = response.headers().clone();
             match response.bytes().await {
-                Ok(body) => api_error(operation, status, &headers, &body),
-                Err(source) => Error::Transport { operation, source },
+                Ok(body) => api_error(operation, status, &headers, &body, now),
+                Err(source) => Error::Transport {
+                    operation,
+                    source: std::sync::Arc::new(source),
+                },
             }
         }
         GeneratedError::InvalidResponsePayload(body, _) => Error::Decode {
@@ -38,9 +43,12 @@ pub(crate) async fn finish<T: DeserializeOwned>(
         },
         GeneratedError::CommunicationError(source)
         | GeneratedError::ResponseBodyError(source)
-        | GeneratedError::InvalidUpgrade(source) => Error::Transport { operation, source },
+        | GeneratedError::InvalidUpgrade(source) => Error::Transport {
+            operation,
+            source: std::sync::Arc::new(source),
+        },
         GeneratedError::ErrorResponse(value) => {
-            api_error(operation, value.status(), value.headers(), &[])
+            api_error(operation, value.status(), value.headers(), &[], now)
         }
         GeneratedError::InvalidRequest(message) | GeneratedError::Custom(message) => {
             Error::InvalidRequest { operation, message }
@@ -55,6 +63,7 @@ pub(crate) fn api_error(
     status: reqwest::StatusCode,
     headers: &HeaderMap,
     body: &[u8],
+    now: SystemTime,
 ) -> Error {
     let (body_value, undecoded) = match ErrorBody::decode(operation, status.as_u16(), body) {
         Some(Ok(decoded)) => (Some(decoded), None),
@@ -66,7 +75,7 @@ pub(crate) fn api_error(
         status,
         body: body_value,
         undecoded,
-        retry_after: retry_after(headers, SystemTime::now()),
+        retry_after: retry_after(headers, now),
         raw: BodyPrefix::new(body),
     }))
 }

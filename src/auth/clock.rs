@@ -1,0 +1,112 @@
+//! The clock seam: every place that reads the time or waits goes through [`Clock`].
+//!
+//! [`SystemClock`] is Tokio's clock (so `tokio::time::pause` works with it too).
+//! [`ManualClock`] only moves when told to, which lets tests walk through token
+//! lifetimes and `Retry-After` waits in virtual time while real HTTP servers answer.
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+/// A source of time for the token cache and the retry policies.
+pub trait Clock: Debug + Send + Sync + 'static {
+    /// Monotonic now: lifetimes and deadlines are measured with it.
+    fn now(&self) -> Instant;
+    /// Wall-clock now: only for HTTP-dates (`Retry-After`) and JWT `exp` claims.
+    fn system_now(&self) -> SystemTime;
+    /// Waits for `duration` of this clock's time.
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+/// The real clock (Tokio's, which honours `tokio::time::pause`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn system_now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// A clock that moves only when [`ManualClock::advance`] is called. Sleepers wake when
+/// the clock passes their deadline.
+#[derive(Debug)]
+pub struct ManualClock {
+    start: (Instant, SystemTime),
+    elapsed: watch::Sender<Duration>,
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ManualClock {
+    /// A clock standing at the real time of its creation.
+    pub fn new() -> Self {
+        Self {
+            start: (Instant::now(), SystemTime::now()),
+            elapsed: watch::Sender::new(Duration::ZERO),
+        }
+    }
+
+    /// Moves the clock forward, waking every sleeper whose deadline is passed.
+    pub fn advance(&self, by: Duration) {
+        self.elapsed.send_modify(|elapsed| *elapsed += by);
+    }
+
+    /// How far the clock has moved since it was created.
+    pub fn elapsed(&self) -> Duration {
+        *self.elapsed.borrow()
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Instant {
+        self.start.0 + self.elapsed()
+    }
+
+    fn system_now(&self) -> SystemTime {
+        self.start.1 + self.elapsed()
+    }
+
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let wake_at = self.elapsed() + duration;
+        let mut elapsed = self.elapsed.subscribe();
+        Box::pin(async move {
+            // The sender lives as long as the clock; if the clock is gone, stop waiting.
+            let _ = elapsed.wait_for(|now| *now >= wake_at).await;
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn manual_sleepers_wake_only_when_time_passes() {
+        let clock = std::sync::Arc::new(ManualClock::new());
+        let before = clock.now();
+        let sleeper = tokio::spawn(clock.sleep(Duration::from_secs(2)));
+        clock.advance(Duration::from_millis(1900));
+        tokio::task::yield_now().await;
+        assert!(!sleeper.is_finished());
+        clock.advance(Duration::from_millis(100));
+        sleeper.await.unwrap();
+        assert_eq!(clock.now() - before, Duration::from_secs(2));
+    }
+}

@@ -1,0 +1,289 @@
+//! One client-credentials token request (RFC 6749 §4.4) and the validation of its answer.
+//!
+//! The request body is the spec's `ClientCredentialsGrant`, the answer is decoded into the
+//! spec's `AccessTokenResponse` or, for an error status, into the error body the spec
+//! documents (`OAuthError`). Redirects are never followed (the shared HTTP client has
+//! redirects off), so credentials cannot be bounced to another host.
+//!
+//! # The lifetime rule
+//!
+//! * `expires_in` present and positive: the token lives that many seconds from when the
+//!   request was sent, capped at [`MAX_LIFETIME`] (a token claiming to live for years is
+//!   still refreshed daily).
+//! * `expires_in` absent: the JWT `exp` claim, if the token is a JWT with one, else
+//!   [`DEFAULT_LIFETIME`]. A 401 re-mints the token anyway if the guess was too long.
+//! * `expires_in` zero or negative: the response is rejected, since such a token cannot
+//!   be used.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
+use reqwest::Url;
+use sha2::Digest as _;
+
+use crate::config::TokenAuthMethod;
+use crate::error::Error;
+use crate::generated::types::{
+    AccessTokenResponse, ClientCredentialsGrant, ClientCredentialsGrantType,
+};
+use crate::response;
+use crate::SecretString;
+
+/// The operation id of the token endpoint in the spec.
+pub(crate) const OPERATION: &str = "request_token";
+/// The lifetime assumed when the response gives neither `expires_in` nor a JWT `exp`.
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
+/// The longest lifetime the client believes.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A token as it was issued, validated.
+#[derive(Debug)]
+pub(crate) struct IssuedToken {
+    /// The `X-Auth-Token` value, marked sensitive.
+    pub header: HeaderValue,
+    /// What identifies the token in logs.
+    pub id: TokenId,
+    /// How long the token lives from when it was requested.
+    pub lifetime: Duration,
+}
+
+/// What names a token in logs: its `jti` claim, or a fingerprint when it has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenId {
+    /// The JWT `jti` claim (read without verifying the signature: it is only a label).
+    Jti(String),
+    /// The first 12 hex digits of the SHA-256 of the token: enough to correlate log
+    /// lines, useless to recover the token.
+    Fingerprint(String),
+}
+
+impl fmt::Display for TokenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenId::Jti(jti) => f.write_str(jti),
+            TokenId::Fingerprint(hex) => write!(f, "sha256:{hex}"),
+        }
+    }
+}
+
+/// Everything needed to ask the token endpoint for a token.
+#[derive(Debug)]
+pub(crate) struct TokenEndpoint {
+    pub http: reqwest::Client,
+    pub url: Url,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub method: TokenAuthMethod,
+    pub scope: Option<String>,
+    pub timeout: Duration,
+}
+
+impl TokenEndpoint {
+    /// Sends one token request and validates the answer; `now` is the wall-clock time,
+    /// for `Retry-After` dates and JWT `exp` claims.
+    pub async fn request(&self, now: SystemTime) -> Result<IssuedToken, Error> {
+        let post = self.method == TokenAuthMethod::ClientSecretPost;
+        let form = ClientCredentialsGrant {
+            grant_type: ClientCredentialsGrantType::ClientCredentials,
+            scope: self.scope.clone(),
+            client_id: post.then(|| self.client_id.clone()),
+            client_secret: post.then(|| self.client_secret.clone()),
+        };
+        let mut request = self
+            .http
+            .post(self.url.clone())
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .timeout(self.timeout)
+            .form(&form);
+        if !post {
+            request = request.header(AUTHORIZATION, self.basic_authorization());
+        }
+        let transport = |source| Error::Transport {
+            operation: OPERATION,
+            source: std::sync::Arc::new(source),
+        };
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(transport)?;
+        if !status.is_success() {
+            return Err(response::api_error(OPERATION, status, &headers, &body, now));
+        }
+        parse_issued(&body, now).map_err(|reason| Error::Decode {
+            operation: OPERATION,
+            reason,
+        })
+    }
+
+    /// `Basic base64(urlencode(id):urlencode(secret))`, as RFC 6749 §2.3.1 asks.
+    fn basic_authorization(&self) -> HeaderValue {
+        let encode =
+            |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let pair = zeroize::Zeroizing::new(format!(
+            "{}:{}",
+            encode(&self.client_id),
+            encode(self.client_secret.expose_secret())
+        ));
+        let encoded = zeroize::Zeroizing::new(
+            base64::engine::general_purpose::STANDARD.encode(pair.as_bytes()),
+        );
+        let mut value = HeaderValue::from_str(&format!("Basic {}", encoded.as_str()))
+            .expect("base64 is always a valid header value");
+        value.set_sensitive(true);
+        value
+    }
+}
+
+/// Validates a 2xx token response body (see the module docs for the lifetime rule).
+/// The error says what is wrong without quoting the body, which holds the token.
+pub(crate) fn parse_issued(body: &[u8], now: SystemTime) -> Result<IssuedToken, String> {
+    let parsed: AccessTokenResponse = serde_json::from_slice(body)
+        .map_err(|_| response::describe_decode_failure::<AccessTokenResponse>(body))?;
+    if !parsed.token_type.as_str().eq_ignore_ascii_case("bearer") {
+        return Err(format!(
+            "token_type is `{}`; only bearer tokens can be used",
+            parsed.token_type
+        ));
+    }
+    let token = parsed.access_token.expose_secret();
+    if token.is_empty() {
+        return Err("access_token is empty".to_owned());
+    }
+    let mut header = HeaderValue::from_str(token)
+        .map_err(|_| "access_token contains characters that cannot go in a header".to_owned())?;
+    header.set_sensitive(true);
+    let claims = jwt_claims(token);
+    let lifetime = match parsed.expires_in {
+        Some(seconds) if seconds <= 0 => {
+            return Err(format!(
+                "expires_in is {seconds}; a token must live for at least a second"
+            ))
+        }
+        Some(seconds) => Duration::from_secs(seconds.unsigned_abs()),
+        None => claims
+            .as_ref()
+            .and_then(|c| c.get("exp")?.as_u64())
+            .map(|exp| {
+                (SystemTime::UNIX_EPOCH + Duration::from_secs(exp))
+                    .duration_since(now)
+                    .unwrap_or_default()
+            })
+            .filter(|lifetime| !lifetime.is_zero())
+            .unwrap_or(DEFAULT_LIFETIME),
+    };
+    let id = match claims
+        .as_ref()
+        .and_then(|c| c.get("jti")?.as_str().map(str::to_owned))
+    {
+        Some(jti) => TokenId::Jti(jti),
+        None => TokenId::Fingerprint(fingerprint(token)),
+    };
+    Ok(IssuedToken {
+        header,
+        id,
+        lifetime: lifetime.min(MAX_LIFETIME),
+    })
+}
+
+/// The claims of a JWT, decoded without verification; `None` for anything else.
+fn jwt_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let mut parts = token.split('.');
+    let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn fingerprint(token: &str) -> String {
+    let digest = sha2::Sha256::digest(token.as_bytes());
+    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(claims: &str) -> String {
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!(
+            "{}.{}.{}",
+            b64(r#"{"alg":"none"}"#),
+            b64(claims),
+            b64("sig")
+        )
+    }
+
+    fn body(token: &str, rest: &str) -> Vec<u8> {
+        format!(r#"{{"access_token":"{token}","token_type":"Bearer"{rest}}}"#).into_bytes()
+    }
+
+    #[test]
+    fn reads_lifetime_and_jti() {
+        let token = jwt(r#"{"jti":"abc-123"}"#);
+        let issued =
+            parse_issued(&body(&token, r#","expires_in":3600"#), SystemTime::now()).unwrap();
+        assert_eq!(issued.lifetime, Duration::from_secs(3600));
+        assert_eq!(issued.id, TokenId::Jti("abc-123".into()));
+        assert!(issued.header.is_sensitive());
+    }
+
+    #[test]
+    fn opaque_tokens_get_a_fingerprint() {
+        let issued = parse_issued(
+            &body("opaque-token", r#","expires_in":60"#),
+            SystemTime::now(),
+        )
+        .unwrap();
+        let TokenId::Fingerprint(hex) = &issued.id else {
+            panic!("{:?}", issued.id)
+        };
+        assert_eq!(hex.len(), 12);
+        assert!(!issued.id.to_string().contains("opaque"));
+    }
+
+    #[test]
+    fn missing_expires_in_uses_jwt_exp_then_the_default() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let token = jwt(r#"{"exp":1000120}"#);
+        assert_eq!(
+            parse_issued(&body(&token, ""), now).unwrap().lifetime,
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            parse_issued(&body("opaque", ""), now).unwrap().lifetime,
+            DEFAULT_LIFETIME
+        );
+    }
+
+    #[test]
+    fn absurd_lifetimes_are_capped_or_rejected() {
+        let now = SystemTime::now();
+        let huge = parse_issued(&body("t", r#","expires_in":9000000000000"#), now).unwrap();
+        assert_eq!(huge.lifetime, MAX_LIFETIME);
+        for bad in [r#","expires_in":0"#, r#","expires_in":-5"#] {
+            let reason = parse_issued(&body("t", bad), now).unwrap_err();
+            assert!(reason.contains("expires_in"), "{reason}");
+        }
+    }
+
+    #[test]
+    fn malformed_bodies_never_echo_the_token() {
+        let now = SystemTime::now();
+        for bad in [
+            br#"{"access_token":"leak-me","token_type":"Bearer","expires_in":"3600"}"#.to_vec(),
+            br#"{"token_type":"Bearer"}"#.to_vec(),
+            b"<html>leak-me</html>".to_vec(),
+            Vec::new(),
+            br#"{"access_token":"leak-me","token_type":"mac"}"#.to_vec(),
+        ] {
+            let reason = parse_issued(&bad, now).unwrap_err();
+            assert!(!reason.contains("leak-me"), "{reason}");
+        }
+    }
+}

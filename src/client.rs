@@ -1,0 +1,399 @@
+//! [`FlowPayroll`] and its builder: configuration in, one shared HTTP client and token
+//! cache out, and the loop every API call runs through (token, headers, 401, 429).
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use progenitor_client::ResponseValue;
+use reqwest::header::HeaderValue;
+use reqwest::{StatusCode, Url};
+use serde::de::DeserializeOwned;
+
+use crate::auth::cache::{CachedToken, TokenCache};
+use crate::auth::clock::{Clock, SystemClock};
+use crate::auth::token::TokenEndpoint;
+use crate::auth::TokenStatus;
+use crate::config::{self, Environment, TokenAuthMethod};
+use crate::generated::Client as RawClient;
+use crate::management::Management;
+use crate::policy::{backoff, RefreshPolicy, RetryPolicy, TokenRequestPolicy};
+use crate::{response, Error, RequestContext, SecretString};
+
+/// The Flow Payroll client: typed operations with tokens minted, cached, refreshed and
+/// attached for you.
+///
+/// Cheap to clone; every clone shares one connection pool and one token cache. Calls
+/// must run inside a Tokio runtime (the token cache mints in its own task).
+#[derive(Clone)]
+pub struct FlowPayroll {
+    shared: Arc<Shared>,
+    user_id: Option<Result<HeaderValue, String>>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    http: reqwest::Client,
+    api_url: String,
+    tokens: TokenCache,
+    retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for FlowPayroll {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlowPayroll")
+            .field("api_url", &self.shared.api_url)
+            .field("user_id", &self.user_id.as_ref().map(|u| u.as_ref().ok()))
+            .field("token", &self.shared.tokens.status().token_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FlowPayroll {
+    /// Starts configuring a client.
+    pub fn builder() -> FlowPayrollBuilder {
+        FlowPayrollBuilder::default()
+    }
+
+    /// A client configured from the `FLOWPAYROLL_*` environment variables (see the
+    /// crate docs for the list). A missing or malformed variable is an
+    /// [`Error::Config`] that names it.
+    pub fn from_env() -> Result<Self, Error> {
+        FlowPayrollBuilder::from_env()?.build()
+    }
+
+    /// The management endpoints.
+    pub fn management(&self) -> Management<'_> {
+        Management::new(self)
+    }
+
+    /// A client that sends `User-Id: user_id` on every call (Flow Payroll records it in
+    /// its audit log). Shares this client's pool and token cache. A value that cannot be
+    /// a header fails each call with [`Error::InvalidRequest`] before anything is sent.
+    pub fn as_user(&self, user_id: &str) -> FlowPayroll {
+        FlowPayroll {
+            shared: Arc::clone(&self.shared),
+            user_id: Some(user_value(user_id)),
+        }
+    }
+
+    /// Lists the API modes and the providers of each (`GET /providers`).
+    pub async fn providers(&self) -> Result<Vec<crate::types::ProviderGroup>, Error> {
+        self.call(
+            "list_providers",
+            |api| async move { api.list_providers().await },
+        )
+        .await
+    }
+
+    /// The state of the token cache, for readiness probes. Takes no lock that a mint
+    /// holds and sends nothing.
+    pub fn token_status(&self) -> TokenStatus {
+        self.shared.tokens.status()
+    }
+
+    /// Makes sure a valid token is cached, minting one if needed, and returns its
+    /// status: a way to check credentials at start-up.
+    pub async fn authenticate(&self) -> Result<TokenStatus, Error> {
+        self.shared.tokens.token().await?;
+        Ok(self.shared.tokens.status())
+    }
+
+    /// Runs one generated operation with the token and headers attached, applying the
+    /// 401 and 429 policies.
+    pub(crate) async fn call<T, F, Fut>(&self, operation: &'static str, send: F) -> Result<T, Error>
+    where
+        T: DeserializeOwned,
+        F: Fn(RawClient) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
+    {
+        self.call_with_token(operation, send)
+            .await
+            .map(|(value, _)| value)
+    }
+
+    /// Like [`Self::call`], also returning the token the successful attempt used.
+    pub(crate) async fn call_with_token<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        send: F,
+    ) -> Result<(T, Arc<CachedToken>), Error>
+    where
+        T: DeserializeOwned,
+        F: Fn(RawClient) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
+    {
+        let user_id = match &self.user_id {
+            None => None,
+            Some(Ok(value)) => Some(value.clone()),
+            Some(Err(message)) => {
+                return Err(Error::InvalidRequest {
+                    operation,
+                    message: message.clone(),
+                })
+            }
+        };
+        let shared = &*self.shared;
+        let mut reminted = false;
+        let mut retries = 0;
+        let mut waited = Duration::ZERO;
+        loop {
+            let token = shared.tokens.token().await?;
+            let context = RequestContext::new()
+                .with_access_token_value(token.header.clone())
+                .with_user_id_value(user_id.clone());
+            let api = RawClient::new_with_client(&shared.api_url, shared.http.clone(), context);
+            let outcome = send(api).await;
+            let error = match response::finish(operation, outcome, shared.clock.system_now()).await
+            {
+                Ok(value) => return Ok((value.into_inner(), token)),
+                Err(error) => error,
+            };
+            let Some(api_error) = error.as_api() else {
+                return Err(error);
+            };
+            match api_error.status() {
+                // The token was refused: drop it (once, whoever sees it first) and replay
+                // the call with a fresh one. A second 401 goes back to the caller.
+                StatusCode::UNAUTHORIZED if !reminted => {
+                    shared.tokens.invalidate(&token);
+                    reminted = true;
+                }
+                StatusCode::TOO_MANY_REQUESTS => {
+                    let policy = &shared.retry;
+                    let wait = api_error.retry_after().unwrap_or_else(|| {
+                        backoff(policy.base_backoff, policy.max_backoff, retries)
+                    });
+                    if retries >= policy.max_retries || waited + wait > policy.max_total_wait {
+                        return Err(error);
+                    }
+                    retries += 1;
+                    waited += wait;
+                    tracing::info!(
+                        target: "flowpayroll::api",
+                        operation,
+                        retry = retries,
+                        wait_ms = wait.as_millis() as u64,
+                        "rate limited; retrying after the wait"
+                    );
+                    shared.clock.sleep(wait).await;
+                }
+                _ => return Err(error),
+            }
+        }
+    }
+
+    /// Drops `token` from the cache if it is still the cached one.
+    pub(crate) fn forget_token(&self, token: &Arc<CachedToken>) {
+        self.shared.tokens.invalidate(token);
+    }
+}
+
+fn user_value(user_id: &str) -> Result<HeaderValue, String> {
+    HeaderValue::from_str(user_id)
+        .map_err(|_| "the User-Id contains characters that cannot go in an HTTP header".to_owned())
+}
+
+/// Configures a [`FlowPayroll`]. Only the credentials are required.
+#[derive(Debug, Default)]
+pub struct FlowPayrollBuilder {
+    client_id: Option<String>,
+    client_secret: Option<SecretString>,
+    environment: Environment,
+    token_url: Option<String>,
+    api_url: Option<String>,
+    token_auth: TokenAuthMethod,
+    scope: Option<String>,
+    user_id: Option<String>,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    token_timeout: Option<Duration>,
+    refresh: RefreshPolicy,
+    token_requests: TokenRequestPolicy,
+    retry: RetryPolicy,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl FlowPayrollBuilder {
+    /// A builder holding what the `FLOWPAYROLL_*` variables say, to adjust further.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    pub(crate) fn from_env_with(get: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let env = config::read_env(get)?;
+        let mut builder = Self::default()
+            .credentials(env.client_id, env.client_secret)
+            .environment(env.environment)
+            .token_auth(env.token_auth);
+        builder.token_url = env.token_url.map(String::from);
+        builder.api_url = env.api_url.map(String::from);
+        builder.scope = env.scope;
+        builder.user_id = env.user_id;
+        Ok(builder)
+    }
+
+    /// The client id and secret issued by Flow Payroll.
+    pub fn credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<SecretString>,
+    ) -> Self {
+        self.client_id = Some(client_id.into());
+        self.client_secret = Some(client_secret.into());
+        self
+    }
+
+    /// Sandbox (the default), Live, or a custom pair of URLs.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Overrides the token endpoint URL of the environment.
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// Overrides the API base URL of the environment.
+    pub fn api_url(mut self, url: impl Into<String>) -> Self {
+        self.api_url = Some(url.into());
+        self
+    }
+
+    /// How credentials are sent to the token endpoint (default: in the form body).
+    pub fn token_auth(mut self, method: TokenAuthMethod) -> Self {
+        self.token_auth = method;
+        self
+    }
+
+    /// The scopes to request, space-separated (default: the client's own).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// A `User-Id` sent on every call (see [`FlowPayroll::as_user`] for one call).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// How long to wait for a connection, to either host. Default 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How long one API request may take in all. Default 30 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// How long one token request may take in all. Default 10 s.
+    pub fn token_timeout(mut self, timeout: Duration) -> Self {
+        self.token_timeout = Some(timeout);
+        self
+    }
+
+    /// When tokens are refreshed.
+    pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
+        self.refresh = policy;
+        self
+    }
+
+    /// How the token endpoint is retried and its failures remembered.
+    pub fn token_request_policy(mut self, policy: TokenRequestPolicy) -> Self {
+        self.token_requests = policy;
+        self
+    }
+
+    /// How API calls answered with 429 are retried.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The clock the token cache and retries use (default: Tokio's). Tests pass a
+    /// [`crate::clock::ManualClock`] to move through lifetimes in virtual time.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<FlowPayroll, Error> {
+        let client_id = self.client_id.filter(|id| !id.is_empty()).ok_or_else(|| {
+            Error::Config(
+                "no client id: call `credentials` or set FLOWPAYROLL_CLIENT_ID".to_owned(),
+            )
+        })?;
+        let client_secret = self
+            .client_secret
+            .filter(|secret| !secret.expose_secret().is_empty())
+            .ok_or_else(|| {
+                Error::Config(
+                    "no client secret: call `credentials` or set FLOWPAYROLL_CLIENT_SECRET"
+                        .to_owned(),
+                )
+            })?;
+        let token_url = match self.token_url {
+            Some(url) => config::parse_url("the token URL", &url)?,
+            None => checked("the token URL", self.environment.token_url())?,
+        };
+        let api_url = match self.api_url {
+            Some(url) => config::parse_url("the API URL", &url)?,
+            None => checked("the API URL", self.environment.api_url())?,
+        };
+        let user_id = self
+            .user_id
+            .as_deref()
+            .map(user_value)
+            .transpose()
+            .map_err(Error::Config)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
+            // Never follow redirects: they could carry credentials or X-Auth-Token to
+            // another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("flowpayroll-rust/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let endpoint = TokenEndpoint {
+            http: http.clone(),
+            url: token_url,
+            client_id,
+            client_secret,
+            method: self.token_auth,
+            scope: self.scope,
+            timeout: self.token_timeout.unwrap_or(Duration::from_secs(10)),
+        };
+        let tokens = TokenCache::new(
+            endpoint,
+            Arc::clone(&clock),
+            self.refresh,
+            self.token_requests,
+        );
+        Ok(FlowPayroll {
+            shared: Arc::new(Shared {
+                http,
+                api_url: api_url.as_str().trim_end_matches('/').to_owned(),
+                tokens,
+                retry: self.retry,
+                clock,
+            }),
+            user_id: user_id.map(Ok),
+        })
+    }
+}
+
+fn checked(what: &str, url: Url) -> Result<Url, Error> {
+    config::check_transport(what, &url)?;
+    Ok(url)
+}

@@ -1,0 +1,239 @@
+//! Where the client connects and how it authenticates: [`Environment`],
+//! [`TokenAuthMethod`], the rule that credentials never travel over plain HTTP to a
+//! remote host, and reading all of it from `FLOWPAYROLL_*` environment variables.
+
+use std::net::IpAddr;
+
+use reqwest::Url;
+
+use crate::Error;
+
+/// The token host of the sandbox (authentication guide).
+pub const SANDBOX_TOKEN_URL: &str = "https://auth.sandbox.flowpayroll.ai/oauth2/token";
+/// The token host of the live environment (authentication guide).
+pub const LIVE_TOKEN_URL: &str = "https://auth.flowpayroll.ai/oauth2/token";
+/// The API base URL assumed for the sandbox. No document states it; override it with
+/// [`crate::FlowPayrollBuilder::api_url`] or `FLOWPAYROLL_API_URL`.
+pub const SANDBOX_API_URL: &str = "https://api.sandbox.flowpayroll.ai";
+/// The API base URL assumed for the live environment (see [`SANDBOX_API_URL`]).
+pub const LIVE_API_URL: &str = "https://api.flowpayroll.ai";
+
+/// Which Flow Payroll deployment to talk to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Environment {
+    /// The sandbox (the default).
+    #[default]
+    Sandbox,
+    /// The live environment.
+    Live,
+    /// Any other deployment: a local test server, a proxy...
+    Custom {
+        /// The full URL of the token endpoint.
+        token_url: Url,
+        /// The base URL the API paths are appended to.
+        api_url: Url,
+    },
+}
+
+impl Environment {
+    /// The token endpoint of this environment.
+    pub fn token_url(&self) -> Url {
+        match self {
+            Environment::Sandbox => Url::parse(SANDBOX_TOKEN_URL).expect("constant URL"),
+            Environment::Live => Url::parse(LIVE_TOKEN_URL).expect("constant URL"),
+            Environment::Custom { token_url, .. } => token_url.clone(),
+        }
+    }
+
+    /// The API base URL of this environment.
+    pub fn api_url(&self) -> Url {
+        match self {
+            Environment::Sandbox => Url::parse(SANDBOX_API_URL).expect("constant URL"),
+            Environment::Live => Url::parse(LIVE_API_URL).expect("constant URL"),
+            Environment::Custom { api_url, .. } => api_url.clone(),
+        }
+    }
+}
+
+/// How the client authenticates to the token endpoint (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TokenAuthMethod {
+    /// `client_id` and `client_secret` in the form body: what the authentication guide
+    /// describes. The default.
+    #[default]
+    ClientSecretPost,
+    /// HTTP Basic with `client_id:client_secret`.
+    ClientSecretBasic,
+}
+
+/// Parses `value` as an absolute `http(s)` URL, naming `what` in the error.
+pub(crate) fn parse_url(what: &str, value: &str) -> Result<Url, Error> {
+    let url = Url::parse(value)
+        .map_err(|e| Error::Config(format!("{what} `{value}` is not a URL: {e}")))?;
+    check_transport(what, &url)?;
+    Ok(url)
+}
+
+/// Refuses URLs that would send credentials or tokens in clear text to another host:
+/// `https` is required, except for loopback hosts (127.0.0.0/8, ::1, `localhost`).
+pub(crate) fn check_transport(what: &str, url: &Url) -> Result<(), Error> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        "http" => Err(Error::Config(format!(
+            "{what} `{url}` uses plain http to a host that is not loopback; credentials and \
+             tokens are only sent over https (or http to 127.0.0.1, ::1 or localhost)"
+        ))),
+        other => Err(Error::Config(format!(
+            "{what} `{url}` has scheme `{other}`; use https"
+        ))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// The settings `from_env` reads, before the builder applies them.
+#[derive(Debug, Default)]
+pub(crate) struct EnvSettings {
+    pub client_id: String,
+    pub client_secret: String,
+    pub environment: Environment,
+    pub token_url: Option<Url>,
+    pub api_url: Option<Url>,
+    pub token_auth: TokenAuthMethod,
+    pub scope: Option<String>,
+    pub user_id: Option<String>,
+}
+
+/// Reads the `FLOWPAYROLL_*` variables through `get` (the process environment, or a map
+/// in tests). A missing or malformed value is an error that names the variable.
+pub(crate) fn read_env(get: impl Fn(&str) -> Option<String>) -> Result<EnvSettings, Error> {
+    let required = |name: &str| {
+        get(name)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Error::Config(format!("{name} is not set")))
+    };
+    let optional = |name: &str| get(name).filter(|v| !v.is_empty());
+    let environment = match optional("FLOWPAYROLL_ENVIRONMENT").as_deref() {
+        None | Some("sandbox") => Environment::Sandbox,
+        Some("live") => Environment::Live,
+        Some(other) => {
+            return Err(Error::Config(format!(
+                "FLOWPAYROLL_ENVIRONMENT is `{other}`; expected `sandbox` or `live`"
+            )))
+        }
+    };
+    let token_auth = match optional("FLOWPAYROLL_TOKEN_AUTH").as_deref() {
+        None | Some("post") => TokenAuthMethod::ClientSecretPost,
+        Some("basic") => TokenAuthMethod::ClientSecretBasic,
+        Some(other) => {
+            return Err(Error::Config(format!(
+                "FLOWPAYROLL_TOKEN_AUTH is `{other}`; expected `post` or `basic`"
+            )))
+        }
+    };
+    let url = |name: &str| optional(name).map(|v| parse_url(name, &v)).transpose();
+    Ok(EnvSettings {
+        client_id: required("FLOWPAYROLL_CLIENT_ID")?,
+        client_secret: required("FLOWPAYROLL_CLIENT_SECRET")?,
+        environment,
+        token_url: url("FLOWPAYROLL_TOKEN_URL")?,
+        api_url: url("FLOWPAYROLL_API_URL")?,
+        token_auth,
+        scope: optional("FLOWPAYROLL_SCOPE"),
+        user_id: optional("FLOWPAYROLL_USER_ID"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn loopback_http_is_allowed_and_remote_http_is_not() {
+        for ok in [
+            "http://127.0.0.1:8080/x",
+            "http://127.5.0.1/",
+            "http://[::1]:1/",
+            "http://localhost:3000",
+            "https://example.com",
+        ] {
+            assert!(parse_url("URL", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://example.com/",
+            "http://10.0.0.1/",
+            "http://[::2]/",
+            "ftp://localhost/",
+            "http://localhost.evil.com/",
+        ] {
+            let error = parse_url("URL", bad).unwrap_err().to_string();
+            assert!(error.starts_with("invalid configuration: URL"), "{error}");
+        }
+    }
+
+    #[test]
+    fn env_reads_every_variable() {
+        let settings = read_env(env(&[
+            ("FLOWPAYROLL_CLIENT_ID", "id"),
+            ("FLOWPAYROLL_CLIENT_SECRET", "secret"),
+            ("FLOWPAYROLL_ENVIRONMENT", "live"),
+            ("FLOWPAYROLL_TOKEN_URL", "http://127.0.0.1:9/oauth2/token"),
+            ("FLOWPAYROLL_API_URL", "http://127.0.0.1:9"),
+            ("FLOWPAYROLL_TOKEN_AUTH", "basic"),
+            ("FLOWPAYROLL_SCOPE", "a b"),
+            ("FLOWPAYROLL_USER_ID", "u-1"),
+        ]))
+        .unwrap();
+        assert_eq!(settings.environment, Environment::Live);
+        assert_eq!(settings.token_auth, TokenAuthMethod::ClientSecretBasic);
+        assert_eq!(
+            settings.token_url.unwrap().as_str(),
+            "http://127.0.0.1:9/oauth2/token"
+        );
+        assert_eq!(settings.scope.as_deref(), Some("a b"));
+        assert_eq!(settings.user_id.as_deref(), Some("u-1"));
+    }
+
+    #[test]
+    fn env_errors_name_the_variable() {
+        let missing = read_env(env(&[("FLOWPAYROLL_CLIENT_SECRET", "s")])).unwrap_err();
+        assert!(missing
+            .to_string()
+            .contains("FLOWPAYROLL_CLIENT_ID is not set"));
+        let base = [
+            ("FLOWPAYROLL_CLIENT_ID", "i"),
+            ("FLOWPAYROLL_CLIENT_SECRET", "s3cr3t-value"),
+        ];
+        for (name, value) in [
+            ("FLOWPAYROLL_ENVIRONMENT", "staging"),
+            ("FLOWPAYROLL_TOKEN_AUTH", "jwt"),
+            ("FLOWPAYROLL_API_URL", "not a url"),
+            ("FLOWPAYROLL_TOKEN_URL", "http://example.com/token"),
+        ] {
+            let mut pairs = base.to_vec();
+            pairs.push((name, value));
+            let error = read_env(env(&pairs)).unwrap_err().to_string();
+            assert!(error.contains(name), "{error}");
+            assert!(!error.contains("s3cr3t-value"), "{error}");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! [`Management`]: the management endpoints as typed methods, each one generated
+//! operation run through [`FlowPayroll`]'s token and retry handling.
+
+use crate::types::{
+    AuthorizationCodeExchange, ClientSettings, ClientUpdate, ConnectionToken, Disconnection,
+    Introspection, TokenSummary,
+};
+use crate::{Error, FlowPayroll};
+
+/// The management endpoints (`/2023-03-01/management/...`). Get one with
+/// [`FlowPayroll::management`].
+#[derive(Debug, Clone, Copy)]
+pub struct Management<'a> {
+    client: &'a FlowPayroll,
+}
+
+impl<'a> Management<'a> {
+    pub(crate) fn new(client: &'a FlowPayroll) -> Self {
+        Self { client }
+    }
+
+    /// Lists the client's tokens and whether each is still valid
+    /// (`GET /2023-03-01/management/tokens`).
+    pub async fn tokens(&self) -> Result<Vec<TokenSummary>, Error> {
+        self.client
+            .call("list_tokens", |api| async move { api.list_tokens().await })
+            .await
+    }
+
+    /// Describes the token this client calls with: scopes, mode, provider
+    /// (`GET /2023-03-01/management/introspect`).
+    pub async fn introspect(&self) -> Result<Introspection, Error> {
+        self.client
+            .call("introspect_token", |api| async move {
+                api.introspect_token().await
+            })
+            .await
+    }
+
+    /// Disconnects the token this client calls with (`POST /2023-03-01/management/disconnect`).
+    /// The token is then dropped from the cache, so the next call mints a new one.
+    pub async fn disconnect(&self) -> Result<Disconnection, Error> {
+        let (result, token) = self
+            .client
+            .call_with_token("disconnect_token", |api| async move {
+                api.disconnect_token().await
+            })
+            .await?;
+        self.client.forget_token(&token);
+        Ok(result)
+    }
+
+    /// Reads the client's settings (`GET /2023-03-01/management/client`).
+    pub async fn client(&self) -> Result<ClientSettings, Error> {
+        self.client
+            .call("get_client", |api| async move { api.get_client().await })
+            .await
+    }
+
+    /// Replaces the client's settings (`POST /2023-03-01/management/client`).
+    pub async fn update_client(&self, update: &ClientUpdate) -> Result<ClientSettings, Error> {
+        self.client
+            .call("update_client", |api| async move {
+                api.update_client(update).await
+            })
+            .await
+    }
+
+    /// Exchanges an authorization code for a connection token
+    /// (`POST /2023-03-01/management/token`).
+    pub async fn exchange_authorization_code(
+        &self,
+        exchange: &AuthorizationCodeExchange,
+    ) -> Result<ConnectionToken, Error> {
+        self.client
+            .call("exchange_authorization_code", |api| async move {
+                api.exchange_authorization_code(exchange).await
+            })
+            .await
+    }
+}

@@ -1,0 +1,146 @@
+//! The tunable rules of the client: when a token is refreshed ([`RefreshPolicy`]), how
+//! the token endpoint is retried and cooled down ([`TokenRequestPolicy`]) and how API
+//! calls wait out 429s ([`RetryPolicy`]). Each has defaults that follow the
+//! authentication guide; every field can be changed.
+
+use std::time::Duration;
+
+/// When a cached token is replaced.
+///
+/// A token is refreshed once `fraction` of its lifetime remains (the guide's ~10%), but
+/// never later than `min_margin` before it expires (so a request sent just before the
+/// refresh still finds the token valid) and never earlier than half-way through its
+/// life. A random extra of up to `jitter` × the margin spreads the refreshes of a fleet
+/// of processes that started together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshPolicy {
+    /// The part of the lifetime left when the refresh starts. Default 0.10.
+    pub fraction: f64,
+    /// The least time left when the refresh starts. Default 5 s.
+    pub min_margin: Duration,
+    /// Random extra margin, as a part of the margin. Default 0.10.
+    pub jitter: f64,
+}
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        Self {
+            fraction: 0.10,
+            min_margin: Duration::from_secs(5),
+            jitter: 0.10,
+        }
+    }
+}
+
+impl RefreshPolicy {
+    /// How long before expiry a token with `lifetime` is refreshed, given a random
+    /// `draw` in `[0, 1)`.
+    pub(crate) fn margin(&self, lifetime: Duration, draw: f64) -> Duration {
+        let fraction = self.fraction.clamp(0.0, 0.5);
+        let base = lifetime.mul_f64(fraction).max(self.min_margin);
+        let jittered = base.mul_f64(1.0 + self.jitter.clamp(0.0, 1.0) * draw.clamp(0.0, 1.0));
+        jittered.min(lifetime / 2)
+    }
+}
+
+/// How the token endpoint is retried, and how long a failure is remembered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRequestPolicy {
+    /// Attempts per mint, the first included, for transient failures (network, 408,
+    /// 429, 5xx). Default 3.
+    pub attempts: u32,
+    /// First backoff between attempts; it doubles each time, with full jitter.
+    /// Default 200 ms.
+    pub base_backoff: Duration,
+    /// The longest single wait between attempts (also caps `Retry-After`). Default 5 s.
+    pub max_backoff: Duration,
+    /// A mint, retries included, gives up after this long. It runs in its own task, so
+    /// this deadline does not depend on any caller. Default 30 s.
+    pub deadline: Duration,
+    /// How long a permanent failure (`invalid_client`, `unauthorized_client`,
+    /// `invalid_scope`, 401) is returned at once without asking the endpoint again.
+    /// Default 30 s.
+    pub permanent_failure_ttl: Duration,
+    /// The longest a transient failure is remembered; it starts at one second and
+    /// doubles with each failure in a row (or follows `Retry-After`). Default 30 s.
+    pub max_failure_cooldown: Duration,
+}
+
+impl Default for TokenRequestPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 3,
+            base_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            deadline: Duration::from_secs(30),
+            permanent_failure_ttl: Duration::from_secs(30),
+            max_failure_cooldown: Duration::from_secs(30),
+        }
+    }
+}
+
+/// How API calls answered with 429 are retried.
+///
+/// The wait is the response's `Retry-After` (delta-seconds or HTTP-date) or, without
+/// one, an exponential backoff with full jitter. A call gives up, returning the last 429
+/// with its `Retry-After`, once it has retried `max_retries` times or when the next wait
+/// would take its total waiting past `max_total_wait`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Retries after 429 per call. Default 3.
+    pub max_retries: u32,
+    /// The most a call waits in all. Default 60 s.
+    pub max_total_wait: Duration,
+    /// First backoff without `Retry-After`; doubles each time. Default 500 ms.
+    pub base_backoff: Duration,
+    /// The longest single backoff without `Retry-After`. Default 30 s.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            max_total_wait: Duration::from_secs(60),
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Exponential backoff with full jitter: a random wait in `[0, min(cap, base × 2^n)]`.
+pub(crate) fn backoff(base: Duration, cap: Duration, retry: u32) -> Duration {
+    let ceiling = base.saturating_mul(1u32 << retry.min(20)).min(cap);
+    ceiling.mul_f64(fastrand::f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margin_follows_the_fraction_with_floor_and_cap() {
+        let policy = RefreshPolicy::default();
+        let hour = Duration::from_secs(3600);
+        assert_eq!(policy.margin(hour, 0.0), Duration::from_secs(360));
+        assert_eq!(policy.margin(hour, 1.0), Duration::from_secs(396));
+        // A 20 s token: 10% is 2 s, the floor makes it 5 s.
+        assert_eq!(
+            policy.margin(Duration::from_secs(20), 0.0),
+            Duration::from_secs(5)
+        );
+        // A 6 s token: the floor would be 5 s, the cap keeps it at half the lifetime.
+        assert_eq!(
+            policy.margin(Duration::from_secs(6), 0.0),
+            Duration::from_secs(3)
+        );
+    }
+
+    #[test]
+    fn backoff_stays_under_its_ceiling() {
+        for retry in 0..40 {
+            let wait = backoff(Duration::from_millis(100), Duration::from_secs(2), retry);
+            assert!(wait <= Duration::from_secs(2));
+        }
+    }
+}
