@@ -1,0 +1,91 @@
+//! Helpers shared by the integration tests: a loopback mock server, a token endpoint on
+//! it, a client pointed at it, and the spec's example files.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use flowpayroll::clock::ManualClock;
+use flowpayroll::{Environment, FlowPayroll, FlowPayrollBuilder};
+use httpmock::prelude::*;
+use httpmock::Mock;
+
+pub const CLIENT_ID: &str = "client-7c1e";
+pub const CLIENT_SECRET: &str = "secret-Zq9-never-print-me";
+
+/// A JWT-shaped token whose payload carries `jti` (the signature is not real).
+pub fn jwt(jti: &str) -> String {
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    format!(
+        "{}.{}.{}",
+        b64(r#"{"alg":"RS256","typ":"JWT"}"#),
+        b64(&format!(r#"{{"jti":"{jti}","sub":"{CLIENT_ID}"}}"#)),
+        b64("not-a-real-signature")
+    )
+}
+
+/// A builder pointed at `server` for both the token endpoint and the API.
+pub fn builder(server: &MockServer) -> FlowPayrollBuilder {
+    FlowPayroll::builder()
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .environment(Environment::Custom {
+            token_url: server.url("/oauth2/token").parse().unwrap(),
+            api_url: server.base_url().parse().unwrap(),
+        })
+}
+
+/// A client for `server` with a manual clock, returned with the clock.
+pub fn client_with_clock(server: &MockServer) -> (FlowPayroll, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new());
+    let client = builder(server).clock(clock.clone()).build().unwrap();
+    (client, clock)
+}
+
+/// A token endpoint that issues `token` (lifetime `expires_in` seconds) for the test
+/// credentials sent with `client_secret_post`.
+pub async fn token_endpoint<'a>(server: &'a MockServer, token: &str, expires_in: u64) -> Mock<'a> {
+    let body = serde_json::json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+    });
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/oauth2/token")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .form_urlencoded_tuple("grant_type", "client_credentials")
+                .form_urlencoded_tuple("client_id", CLIENT_ID)
+                .form_urlencoded_tuple("client_secret", CLIENT_SECRET);
+            then.status(200)
+                .header("content-type", "application/json")
+                .header("cache-control", "no-store")
+                .json_body(body);
+        })
+        .await
+}
+
+/// The content of `openapi/examples/<name>`.
+pub fn example(name: &str) -> serde_json::Value {
+    let path = examples_dir().join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn examples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/examples")
+}
+
+/// Waits (on real time, briefly) until `condition` holds; for background work such as a
+/// refresh that runs on its own task. Fails the test after five seconds.
+pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..5000 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
