@@ -131,7 +131,7 @@ async fn list_tokens_decodes_the_seed_example() {
     .await;
 
     let tokens = fp.management().tokens().await.unwrap();
-    api.assert_hits_async(1).await;
+    api.assert_calls_async(1).await;
     assert_eq!(tokens.len(), 1);
     let token = &tokens[0];
     assert_eq!(token.token, "00000000-00000000-00000000-00000000");
@@ -166,7 +166,7 @@ async fn list_tokens_decodes_every_documented_error() {
         )
         .await;
         let error = fp.management().tokens().await.unwrap_err();
-        api.assert_hits_async(1).await;
+        api.assert_calls_async(1).await;
         assert_seed_error(error, status);
     }
 }
@@ -176,7 +176,7 @@ async fn introspect_decodes_success_and_errors() {
     let server = MockServer::start_async().await;
     let fp = client(&server).await;
     let path = "/2023-03-01/management/introspect";
-    let mut ok = answer(
+    let ok = answer(
         &server,
         GET,
         path,
@@ -185,7 +185,7 @@ async fn introspect_decodes_success_and_errors() {
     )
     .await;
     let introspection = fp.management().introspect().await.unwrap();
-    ok.assert_hits_async(1).await;
+    ok.assert_calls_async(1).await;
     assert_eq!(
         introspection.client_id,
         "00000000-00000000-00000000-00000000"
@@ -204,7 +204,7 @@ async fn introspect_decodes_success_and_errors() {
         } else {
             seed(status)
         };
-        let mut mock = answer(&server, GET, path, status, &body).await;
+        let mock = answer(&server, GET, path, status, &body).await;
         assert_seed_error(fp.management().introspect().await.unwrap_err(), status);
         mock.delete_async().await;
     }
@@ -216,7 +216,7 @@ async fn disconnect_decodes_success_and_errors() {
     let fp = client(&server).await;
     let path = "/2023-03-01/management/disconnect";
     for status in [403, 429, 500] {
-        let mut mock = answer(&server, POST, path, status, &json!({"message": "string"})).await;
+        let mock = answer(&server, POST, path, status, &json!({"message": "string"})).await;
         assert_seed_error(fp.management().disconnect().await.unwrap_err(), status);
         mock.delete_async().await;
     }
@@ -229,7 +229,7 @@ async fn disconnect_decodes_success_and_errors() {
     )
     .await;
     assert!(fp.management().disconnect().await.unwrap().disconnected);
-    ok.assert_hits_async(1).await;
+    ok.assert_calls_async(1).await;
 }
 
 #[tokio::test]
@@ -237,7 +237,7 @@ async fn get_client_decodes_success_and_errors() {
     let server = MockServer::start_async().await;
     let fp = client(&server).await;
     let path = "/2023-03-01/management/client";
-    let mut ok = answer(
+    let ok = answer(
         &server,
         GET,
         path,
@@ -246,7 +246,7 @@ async fn get_client_decodes_success_and_errors() {
     )
     .await;
     let settings = fp.management().client().await.unwrap();
-    ok.assert_hits_async(1).await;
+    ok.assert_calls_async(1).await;
     assert_eq!(settings.name, "Your App");
     assert_eq!(
         settings.client_secret[0].expose_secret(),
@@ -259,7 +259,7 @@ async fn get_client_decodes_success_and_errors() {
     ok.delete_async().await;
 
     for status in [400, 429, 500] {
-        let mut mock = answer(&server, GET, path, status, &seed(status)).await;
+        let mock = answer(&server, GET, path, status, &seed(status)).await;
         assert_seed_error(fp.management().client().await.unwrap_err(), status);
         mock.delete_async().await;
     }
@@ -267,7 +267,7 @@ async fn get_client_decodes_success_and_errors() {
     let mock = answer(&server, GET, path, 401, &unauthenticated).await;
     let api = api_error(fp.management().client().await.unwrap_err(), 401);
     // One replay with a fresh token, then the 401 is returned.
-    mock.assert_hits_async(2).await;
+    mock.assert_calls_async(2).await;
     match api.body() {
         Some(ErrorBody::AuthenticationError(b)) => {
             assert_eq!(b.code.as_str(), "reauthentication_required")
@@ -296,7 +296,7 @@ async fn update_client_sends_json_and_decodes_success_and_errors() {
         })
         .await;
     let settings = fp.management().update_client(&update).await.unwrap();
-    ok.assert_hits_async(1).await;
+    ok.assert_calls_async(1).await;
     assert_eq!(settings.redirect_uris.len(), 2);
 
     for status in [400, 409, 429, 500] {
@@ -337,7 +337,7 @@ async fn exchange_authorization_code_sends_json_and_decodes_success_and_errors()
         .exchange_authorization_code(&exchange)
         .await
         .unwrap();
-    ok.assert_hits_async(1).await;
+    ok.assert_calls_async(1).await;
     assert_eq!(connection.provider, Provider::Sandbox);
     assert!(connection
         .access_token
@@ -364,7 +364,7 @@ async fn exchange_authorization_code_sends_json_and_decodes_success_and_errors()
 async fn list_providers_decodes_success_and_errors() {
     let server = MockServer::start_async().await;
     let fp = client(&server).await;
-    let mut ok = answer(
+    let ok = answer(
         &server,
         GET,
         "/providers",
@@ -373,7 +373,7 @@ async fn list_providers_decodes_success_and_errors() {
     )
     .await;
     let groups = fp.providers().await.unwrap();
-    ok.assert_hits_async(1).await;
+    ok.assert_calls_async(1).await;
     assert_eq!(groups.len(), 2);
     assert_eq!(groups[0].mode, Mode::Official);
     assert!(groups[1].providers.contains(&Provider::QuickbooksOnline));
@@ -405,7 +405,7 @@ async fn user_id_goes_out_when_set() {
         .await
         .unwrap()
         .is_empty());
-    with_user.assert_hits_async(1).await;
+    with_user.assert_calls_async(1).await;
 
     let invalid = fp
         .as_user("bad\nvalue")
@@ -423,7 +423,7 @@ async fn user_id_goes_out_when_set() {
         ),
         "{invalid:?}"
     );
-    with_user.assert_hits_async(1).await;
+    with_user.assert_calls_async(1).await;
 }
 
 #[tokio::test]
@@ -432,7 +432,7 @@ async fn token_request_posts_the_credentials_as_a_form() {
     let mint = token_endpoint(&server, &jwt("jti-form"), 3600).await;
     let fp = builder(&server).build().unwrap();
     let status = fp.authenticate().await.unwrap();
-    mint.assert_hits_async(1).await;
+    mint.assert_calls_async(1).await;
     assert_eq!(status.token_id.unwrap().to_string(), "jti-form");
     assert_eq!(status.valid_for.unwrap().as_secs(), 3599);
 }
@@ -467,7 +467,7 @@ async fn token_request_can_use_http_basic() {
         .build()
         .unwrap();
     fp.authenticate().await.unwrap();
-    mint.assert_hits_async(1).await;
+    mint.assert_calls_async(1).await;
 }
 
 #[tokio::test]
@@ -534,5 +534,5 @@ async fn the_raw_client_sends_the_context_headers() {
     let tokens = raw.list_tokens().await.unwrap();
     assert_eq!(tokens.status(), StatusCode::OK);
     assert_eq!(tokens.into_inner()[0].provider, Provider::Sandbox);
-    mock.assert_hits_async(1).await;
+    mock.assert_calls_async(1).await;
 }

@@ -1,0 +1,157 @@
+//! Responses the spec does not describe: undocumented statuses, HTML error pages,
+//! success bodies of the wrong shape. Each gives a clear error that keeps the status and
+//! a bounded prefix of the body (error statuses) or the JSON path (success bodies),
+//! never a panic.
+
+mod common;
+
+use common::*;
+use flowpayroll::{BodyPrefix, Error, RetryPolicy};
+use httpmock::prelude::*;
+use serde_json::json;
+
+async fn client(server: &MockServer) -> flowpayroll::FlowPayroll {
+    token_endpoint(server, &jwt("jti-errors"), 3600).await;
+    builder(server)
+        .retry_policy(RetryPolicy {
+            max_retries: 0,
+            ..Default::default()
+        })
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_html_502_keeps_status_and_a_bounded_prefix() {
+    let server = MockServer::start_async().await;
+    let fp = client(&server).await;
+    let page = format!(
+        "<html><head><title>502 Bad Gateway</title></head><body>{}</body></html>",
+        "x".repeat(4000)
+    );
+    server
+        .mock_async(|when, then| {
+            when.path("/2023-03-01/management/tokens");
+            then.status(502)
+                .header("content-type", "text/html")
+                .body(page.clone());
+        })
+        .await;
+    let error = fp.management().tokens().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
+    let api = error.as_api().unwrap();
+    assert!(api.body().is_none());
+    assert_eq!(api.raw_body().total_len(), page.len());
+    assert_eq!(api.raw_body().text().len(), BodyPrefix::LIMIT);
+    assert!(api
+        .raw_body()
+        .text()
+        .starts_with("<html><head><title>502 Bad Gateway"));
+    let message = error.to_string();
+    assert!(
+        message.starts_with("`list_tokens` answered 502 Bad Gateway: \"<html>"),
+        "{message}"
+    );
+    assert!(
+        message.len() < 700,
+        "message is not bounded: {} bytes",
+        message.len()
+    );
+}
+
+#[tokio::test]
+async fn a_documented_status_with_a_foreign_body_is_still_a_clear_error() {
+    let server = MockServer::start_async().await;
+    let fp = client(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.path("/2023-03-01/management/tokens");
+            then.status(500).body("upstream timed out");
+        })
+        .await;
+    let error = fp.management().tokens().await.unwrap_err();
+    let api = error.as_api().unwrap();
+    assert!(api.body().is_none());
+    assert!(api.decode_problem().is_some());
+    assert_eq!(api.raw_body().text(), "upstream timed out");
+    assert!(
+        error.to_string().contains("does not match the spec"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn an_undocumented_status_keeps_its_body() {
+    let server = MockServer::start_async().await;
+    let fp = client(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.path("/2023-03-01/management/tokens");
+            then.status(418)
+                .json_body(json!({"message": "short and stout"}));
+        })
+        .await;
+    let error = fp.management().tokens().await.unwrap_err();
+    let api = error.as_api().unwrap();
+    assert_eq!(api.status().as_u16(), 418);
+    assert!(api.body().is_none() && api.decode_problem().is_none());
+    assert!(api.raw_body().text().contains("short and stout"));
+}
+
+#[tokio::test]
+async fn a_success_body_of_the_wrong_shape_names_the_json_path() {
+    let server = MockServer::start_async().await;
+    let fp = client(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.path("/2023-03-01/management/introspect");
+            then.status(200).json_body(
+                json!({"client_id": "c", "mode": "xhr", "provider": "sandbox", "scopes": "all"}),
+            );
+        })
+        .await;
+    match fp.management().introspect().await.unwrap_err() {
+        Error::Decode { operation, reason } => {
+            assert_eq!(operation, "introspect_token");
+            assert!(reason.starts_with("at `scopes`"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_success_body_that_is_not_json_is_a_decode_error() {
+    let server = MockServer::start_async().await;
+    let fp = client(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.path("/2023-03-01/management/client");
+            then.status(200).body("<html>maintenance</html>");
+        })
+        .await;
+    let error = fp.management().client().await.unwrap_err();
+    assert!(matches!(&error, Error::Decode { .. }), "{error:?}");
+    assert_eq!(error.to_string(), "`get_client` answered with a success body that does not decode: the body (24 bytes) is not JSON");
+}
+
+#[tokio::test]
+async fn a_connection_failure_is_a_transport_error() {
+    let server = MockServer::start_async().await;
+    token_endpoint(&server, &jwt("jti-transport"), 3600).await;
+    // Nothing listens on port 9 of loopback.
+    let fp = builder(&server)
+        .api_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let error = fp.management().tokens().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                operation: "list_tokens",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}

@@ -1,0 +1,183 @@
+//! The spec's examples against the generated types: every example in the spec decodes
+//! into the type generated for its operation and status and serializes back to the same
+//! JSON; every file under `openapi/examples/` is one of those examples, verbatim.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use flowpayroll::types::*;
+use flowpayroll::ErrorBody;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+/// (operation, status or "request", example name, media type) → example value.
+type Examples = BTreeMap<(String, String, String, String), Value>;
+
+fn spec() -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/flowpayroll.yaml");
+    yaml_serde::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn spec_examples(spec: &Value) -> Examples {
+    let mut found = Examples::new();
+    let resolve = |value: &Value| -> Value {
+        match value.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let name = reference.rsplit('/').next().unwrap();
+                spec["components"]["responses"][name].clone()
+            }
+            None => value.clone(),
+        }
+    };
+    let mut collect = |operation: &str, status: &str, content: &Value| {
+        for (media, body) in content.as_object().into_iter().flatten() {
+            for (name, example) in body["examples"].as_object().into_iter().flatten() {
+                let key = (
+                    operation.to_owned(),
+                    status.to_owned(),
+                    name.clone(),
+                    media.clone(),
+                );
+                found.insert(key, example["value"].clone());
+            }
+        }
+    };
+    for item in spec["paths"].as_object().unwrap().values() {
+        for operation in item
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|v| v.get("operationId").is_some())
+        {
+            let id = operation["operationId"].as_str().unwrap();
+            collect(id, "request", &operation["requestBody"]["content"]);
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                collect(id, status, &resolve(response)["content"]);
+            }
+        }
+    }
+    found
+}
+
+fn round_trip<T: DeserializeOwned + Serialize>(value: &Value) -> Value {
+    let typed: T = serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{e}: {value}"));
+    serde_json::to_value(typed).unwrap()
+}
+
+fn error_round_trip(operation: &str, status: u16, value: &Value) -> Value {
+    let bytes = serde_json::to_vec(value).unwrap();
+    let body = ErrorBody::decode(operation, status, &bytes)
+        .unwrap_or_else(|| panic!("{operation} {status} is not in the error table"))
+        .unwrap_or_else(|e| panic!("{operation} {status}: {e}"));
+    match body {
+        ErrorBody::BadRequestError(b) => serde_json::to_value(b),
+        ErrorBody::NotFoundError(b) => serde_json::to_value(b),
+        ErrorBody::ConflictError(b) => serde_json::to_value(b),
+        ErrorBody::ErrorMessage(b) => serde_json::to_value(b),
+        ErrorBody::AuthenticationError(b) => serde_json::to_value(b),
+        ErrorBody::OAuthError(b) => serde_json::to_value(b),
+        ErrorBody::UndocumentedBody(b) => serde_json::to_value(b),
+        other => panic!("unexpected body {other:?}"),
+    }
+    .unwrap()
+}
+
+/// Decodes `value` into the type generated for (operation, status) and back.
+fn decode_as_documented(operation: &str, status: &str, value: &Value) -> Value {
+    match (operation, status) {
+        ("request_token", "200") => round_trip::<AccessTokenResponse>(value),
+        ("list_tokens", "200") => round_trip::<Vec<TokenSummary>>(value),
+        ("introspect_token", "200") => round_trip::<Introspection>(value),
+        ("disconnect_token", "200") => round_trip::<Disconnection>(value),
+        ("get_client" | "update_client", "200") => round_trip::<ClientSettings>(value),
+        ("update_client", "request") => round_trip::<ClientUpdate>(value),
+        ("exchange_authorization_code", "request") => {
+            round_trip::<AuthorizationCodeExchange>(value)
+        }
+        ("exchange_authorization_code", "201") => round_trip::<ConnectionToken>(value),
+        ("list_providers", "200") => round_trip::<Vec<ProviderGroup>>(value),
+        (operation, status) => error_round_trip(operation, status.parse().unwrap(), value),
+    }
+}
+
+#[test]
+fn every_spec_example_decodes_into_its_generated_type_and_back() {
+    let examples = spec_examples(&spec());
+    assert!(
+        examples.len() >= 40,
+        "found only {} examples",
+        examples.len()
+    );
+    for ((operation, status, name, _media), value) in &examples {
+        let again = decode_as_documented(operation, status, value);
+        assert_eq!(
+            &again, value,
+            "{operation} {status} example `{name}` changed in a round trip"
+        );
+    }
+}
+
+#[test]
+fn every_example_file_is_a_spec_example_verbatim() {
+    let examples = spec_examples(&spec());
+    let mut files = 0;
+    for entry in std::fs::read_dir(common::examples_dir()).unwrap() {
+        let file_name = entry.unwrap().file_name().into_string().unwrap();
+        let Some(stem) = file_name.strip_suffix(".json") else {
+            continue;
+        };
+        let parts: Vec<&str> = stem.split('.').collect();
+        let [operation, status, name, media] = parts[..] else {
+            panic!("{file_name}: expected <operation>.<status|request>.<example>.<media>.json");
+        };
+        let key = (
+            operation.to_owned(),
+            status.to_owned(),
+            name.to_owned(),
+            media.replacen('_', "/", 1),
+        );
+        let documented = examples
+            .get(&key)
+            .unwrap_or_else(|| panic!("{file_name} maps to no example of the spec"));
+        assert_eq!(
+            &common::example(&file_name),
+            documented,
+            "{file_name} differs from the spec"
+        );
+        files += 1;
+    }
+    assert_eq!(files, 17);
+}
+
+#[test]
+fn the_error_table_covers_every_documented_error_status() {
+    let spec = spec();
+    let mut documented = Vec::new();
+    for item in spec["paths"].as_object().unwrap().values() {
+        for operation in item
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|v| v.get("operationId").is_some())
+        {
+            for status in operation["responses"].as_object().unwrap().keys() {
+                if status.starts_with('4') || status.starts_with('5') {
+                    documented.push((
+                        operation["operationId"].as_str().unwrap().to_owned(),
+                        status.parse::<u16>().unwrap(),
+                    ));
+                }
+            }
+        }
+    }
+    let mut table: Vec<(String, u16)> = flowpayroll::DOCUMENTED_ERRORS
+        .iter()
+        .map(|(op, low, _, _)| (op.to_string(), *low))
+        .collect();
+    documented.sort();
+    table.sort();
+    assert_eq!(table, documented);
+    assert_eq!(table.len(), 31);
+}
