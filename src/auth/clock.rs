@@ -72,6 +72,12 @@ impl ManualClock {
     pub fn elapsed(&self) -> Duration {
         *self.elapsed.borrow()
     }
+
+    /// How many sleeps are waiting on this clock: a test advances the clock once the
+    /// code under test is known to be asleep.
+    pub fn sleepers(&self) -> usize {
+        self.elapsed.receiver_count()
+    }
 }
 
 impl Clock for ManualClock {
@@ -102,11 +108,13 @@ mod tests {
         let clock = std::sync::Arc::new(ManualClock::new());
         let before = clock.now();
         let sleeper = tokio::spawn(clock.sleep(Duration::from_secs(2)));
+        assert_eq!(clock.sleepers(), 1);
         clock.advance(Duration::from_millis(1900));
         tokio::task::yield_now().await;
         assert!(!sleeper.is_finished());
         clock.advance(Duration::from_millis(100));
         sleeper.await.unwrap();
+        assert_eq!(clock.sleepers(), 0);
         assert_eq!(clock.now() - before, Duration::from_secs(2));
     }
 }

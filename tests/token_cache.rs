@@ -1,0 +1,263 @@
+//! The token cache under load and over time: single flight, cancellation, refresh at
+//! ~90% of the lifetime without making callers wait, and a failing refresh. Every test
+//! counts the hits on the token endpoint and on the API.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use flowpayroll::{TokenId, TokenRequestPolicy};
+use httpmock::prelude::*;
+use httpmock::Mock;
+use serde_json::json;
+
+/// A token endpoint that issues `token` at most once, after `delay`.
+async fn mint_once<'a>(
+    server: &'a MockServer,
+    token: &str,
+    lifetime: u64,
+    delay: Duration,
+) -> Mock<'a> {
+    let body = json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime});
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200)
+                .json_body(body)
+                .delay(delay)
+                .up_to_n_times(1);
+        })
+        .await
+}
+
+/// `GET /tokens` answered 200 for requests carrying `token`.
+async fn api_for<'a>(server: &'a MockServer, token: &str) -> Mock<'a> {
+    let token = token.to_owned();
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/2023-03-01/management/tokens")
+                .header("x-auth-token", token);
+            then.status(200).json_body(json!([]));
+        })
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_cold_calls_mint_once() {
+    let server = MockServer::start_async().await;
+    let token = jwt("jti-cold");
+    // The slow answer keeps the mint in flight while all callers arrive; a second token
+    // request would find no mock and fail the calls that made it.
+    let mint = mint_once(&server, &token, 3600, Duration::from_millis(200)).await;
+    let api = api_for(&server, &token).await;
+    let fp = builder(&server).build().unwrap();
+
+    let calls: Vec<_> = (0..1000)
+        .map(|_| {
+            let fp = fp.clone();
+            tokio::spawn(async move { fp.management().tokens().await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    mint.assert_calls_async(1).await;
+    api.assert_calls_async(1000).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_caller_that_started_the_mint_does_not_cancel_it() {
+    let server = MockServer::start_async().await;
+    let token = jwt("jti-survivor");
+    let mint = mint_once(&server, &token, 3600, Duration::from_millis(300)).await;
+    let api = api_for(&server, &token).await;
+    let fp = builder(&server).build().unwrap();
+
+    let first = tokio::spawn({
+        let fp = fp.clone();
+        async move { fp.management().tokens().await }
+    });
+    eventually("the first caller started the mint", || {
+        fp.token_status().refreshing
+    })
+    .await;
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+
+    let others: Vec<_> = (0..10)
+        .map(|_| {
+            let fp = fp.clone();
+            tokio::spawn(async move { fp.management().tokens().await })
+        })
+        .collect();
+    for call in others {
+        call.await.unwrap().unwrap();
+    }
+    mint.assert_calls_async(1).await;
+    api.assert_calls_async(10).await;
+    assert_eq!(fp.token_status().tokens_minted, 1);
+}
+
+#[tokio::test]
+async fn tokens_are_refreshed_at_ninety_percent_of_their_lifetime_without_waiting() {
+    let server = MockServer::start_async().await;
+    let lifetime = 100;
+    let names = ["jti-r0", "jti-r1", "jti-r2"];
+    let tokens: Vec<String> = names.iter().map(|n| jwt(n)).collect();
+    let mut mints = Vec::new();
+    let mut apis = Vec::new();
+    for token in &tokens {
+        // The refresh answers slowly: callers in the window must not wait for it.
+        mints.push(mint_once(&server, token, lifetime, Duration::from_millis(50)).await);
+        apis.push(api_for(&server, token).await);
+    }
+    let (fp, clock) = client_with_clock(&server);
+
+    // One call a second for 2.5 lifetimes.
+    let mut minted_at = Vec::new();
+    let mut served_by_old_token_during_refresh = 0;
+    for second in 0..=250u64 {
+        let before = fp.token_status().tokens_minted;
+        let old = fp.token_status().token_id;
+        fp.management().tokens().await.unwrap();
+        let refreshing = fp.token_status().refreshing;
+        if refreshing && before > 0 {
+            // The call returned while the refresh was still running: it used the old
+            // token and did not wait.
+            assert_eq!(fp.token_status().token_id, old);
+            served_by_old_token_during_refresh += 1;
+        }
+        eventually("the refresh finished", || !fp.token_status().refreshing).await;
+        if fp.token_status().tokens_minted > before {
+            minted_at.push(second);
+        }
+        clock.advance(Duration::from_secs(1));
+    }
+
+    assert_eq!(minted_at.len(), 3, "mints at {minted_at:?}");
+    assert_eq!(minted_at[0], 0);
+    for pair in minted_at.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            (89..=90).contains(&gap),
+            "refresh after {gap} s of a {lifetime} s lifetime: {minted_at:?}"
+        );
+    }
+    assert_eq!(served_by_old_token_during_refresh, 2);
+    for mint in &mints {
+        mint.assert_calls_async(1).await;
+    }
+    // Each token served every call from its mint to the next one's (the call that
+    // started a refresh was still served by the old token).
+    let mut served: Vec<usize> = Vec::new();
+    for api in &apis {
+        served.push(api.calls_async().await);
+    }
+    assert_eq!(served.iter().sum::<usize>(), 251);
+    assert_eq!(served[0], minted_at[1] as usize + 1);
+    assert_eq!(
+        fp.token_status().token_id,
+        Some(TokenId::Jti("jti-r2".into()))
+    );
+}
+
+#[tokio::test]
+async fn a_failing_refresh_keeps_serving_the_valid_token() {
+    let server = MockServer::start_async().await;
+    let (old, new) = (jwt("jti-old"), jwt("jti-new"));
+    let first = mint_once(&server, &old, 100, Duration::ZERO).await;
+    let failing = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(503)
+                .json_body(json!({"error": "temporarily_unavailable"}))
+                .up_to_n_times(2);
+        })
+        .await;
+    let second = mint_once(&server, &new, 100, Duration::ZERO).await;
+    let api_old = api_for(&server, &old).await;
+    let api_new = api_for(&server, &new).await;
+    let clock = std::sync::Arc::new(flowpayroll::clock::ManualClock::new());
+    let fp = builder(&server)
+        .clock(clock.clone())
+        .token_request_policy(TokenRequestPolicy {
+            attempts: 1,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+
+    fp.management().tokens().await.unwrap();
+    clock.advance(Duration::from_secs(91));
+    // Refresh 1 fails; the call is served with the old token.
+    fp.management().tokens().await.unwrap();
+    eventually("refresh 1 failed", || {
+        fp.token_status().consecutive_failures == 1
+    })
+    .await;
+    let status = fp.token_status();
+    assert_eq!(
+        status.last_error.unwrap().status().map(|s| s.as_u16()),
+        Some(503)
+    );
+    assert_eq!(status.token_id, Some(TokenId::Jti("jti-old".into())));
+    // Inside the 1 s cooldown no new refresh starts.
+    fp.management().tokens().await.unwrap();
+    assert!(!fp.token_status().refreshing);
+    failing.assert_calls_async(1).await;
+
+    clock.advance(Duration::from_secs(2));
+    fp.management().tokens().await.unwrap();
+    eventually("refresh 2 failed", || {
+        fp.token_status().consecutive_failures == 2
+    })
+    .await;
+    clock.advance(Duration::from_secs(3));
+    fp.management().tokens().await.unwrap();
+    eventually("refresh 3 succeeded", || {
+        fp.token_status().tokens_minted == 2
+    })
+    .await;
+    fp.management().tokens().await.unwrap();
+
+    first.assert_calls_async(1).await;
+    failing.assert_calls_async(2).await;
+    second.assert_calls_async(1).await;
+    api_old.assert_calls_async(5).await;
+    api_new.assert_calls_async(1).await;
+    let status = fp.token_status();
+    assert_eq!(status.consecutive_failures, 0);
+    assert!(status.last_error.is_none());
+}
+
+#[tokio::test]
+async fn an_expired_token_is_not_used_while_the_endpoint_fails() {
+    let server = MockServer::start_async().await;
+    let token = jwt("jti-expiring");
+    mint_once(&server, &token, 10, Duration::ZERO).await;
+    let failing = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(500).json_body(json!({"message": "down"}));
+        })
+        .await;
+    let api = api_for(&server, &token).await;
+    let clock = std::sync::Arc::new(flowpayroll::clock::ManualClock::new());
+    let fp = builder(&server)
+        .clock(clock.clone())
+        .token_request_policy(TokenRequestPolicy {
+            attempts: 1,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    fp.management().tokens().await.unwrap();
+    clock.advance(Duration::from_secs(11));
+    let error = fp.management().tokens().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(error.as_api().unwrap().operation(), "request_token");
+    api.assert_calls_async(1).await;
+    failing.assert_calls_async(1).await;
+}
