@@ -50,8 +50,8 @@ pub enum Error {
     },
 
     /// No access token could be obtained for a reason other than an answer from the token
-    /// endpoint (its deadline passed, the runtime is shutting down). Token endpoint
-    /// answers are [`Error::Api`] with operation `request_token`.
+    /// endpoint (the task minting it was dropped, as when the runtime shuts down). Token
+    /// endpoint answers are [`Error::Api`] with operation `request_token`.
     #[error("no access token: {0}")]
     TokenUnavailable(String),
 

@@ -54,8 +54,9 @@ pub struct TokenRequestPolicy {
     pub base_backoff: Duration,
     /// The longest single wait between attempts (also caps `Retry-After`). Default 5 s.
     pub max_backoff: Duration,
-    /// A mint, retries included, gives up after this long. It runs in its own task, so
-    /// this deadline does not depend on any caller. Default 30 s.
+    /// No retry starts after this long from the start of a mint (each attempt is
+    /// bounded by the token request timeout). The mint runs in its own task, so this
+    /// deadline does not depend on any caller. Default 30 s.
     pub deadline: Duration,
     /// How long a permanent failure (`invalid_client`, `unauthorized_client`,
     /// `invalid_scope`, 401) is returned at once without asking the endpoint again.

@@ -244,12 +244,11 @@ impl CacheInner {
         loop {
             attempt += 1;
             let sent_at = clock.now();
-            let outcome = tokio::select! {
-                outcome = self.endpoint.request(clock.system_now()) => Some(outcome),
-                () = clock.sleep(deadline.saturating_duration_since(sent_at)) => None,
-            };
-            let error = match outcome {
-                Some(Ok(issued)) => {
+            // Each attempt is bounded by the token request timeout; the deadline is
+            // checked before every wait, so a mint never outlives it by more than one
+            // attempt.
+            let error = match self.endpoint.request(clock.system_now()).await {
+                Ok(issued) => {
                     let margin = self.refresh.margin(issued.lifetime, fastrand::f64());
                     let token = CachedToken {
                         header: issued.header,
@@ -268,11 +267,7 @@ impl CacheInner {
                     );
                     return Ok(Arc::new(token));
                 }
-                Some(Err(error)) => error,
-                None => Error::TokenUnavailable(format!(
-                    "the token request did not finish within {} s",
-                    self.requests.deadline.as_secs()
-                )),
+                Err(error) => error,
             };
             let wait = match classify(&error) {
                 Failure::Transient { retry_after } if attempt < self.requests.attempts => {

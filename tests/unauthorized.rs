@@ -1,0 +1,128 @@
+//! 401 from the API: drop the token (once, however many callers saw it), mint a fresh
+//! one, replay once; a second 401 is returned. 403 is returned without a re-mint.
+
+mod common;
+
+use common::*;
+use httpmock::prelude::*;
+use httpmock::Mock;
+use serde_json::json;
+
+async fn mint<'a>(server: &'a MockServer, token: &str) -> Mock<'a> {
+    let body = json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600});
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200).json_body(body).up_to_n_times(1);
+        })
+        .await
+}
+
+async fn api<'a>(server: &'a MockServer, token: &str, status: u16) -> Mock<'a> {
+    let token = token.to_owned();
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/2023-03-01/management/tokens")
+                .header("x-auth-token", token);
+            then.status(status).json_body(if status == 200 {
+                json!([])
+            } else {
+                json!({"message": "no"})
+            });
+        })
+        .await
+}
+
+#[tokio::test]
+async fn one_401_causes_one_remint_and_one_replay() {
+    let server = MockServer::start_async().await;
+    let (stale, fresh) = (jwt("jti-stale"), jwt("jti-fresh"));
+    let (mint_stale, mint_fresh) = (mint(&server, &stale).await, mint(&server, &fresh).await);
+    let (refused, accepted) = (
+        api(&server, &stale, 401).await,
+        api(&server, &fresh, 200).await,
+    );
+    let fp = builder(&server).build().unwrap();
+
+    fp.management().tokens().await.unwrap();
+    mint_stale.assert_calls_async(1).await;
+    mint_fresh.assert_calls_async(1).await;
+    refused.assert_calls_async(1).await;
+    accepted.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_second_401_is_returned_after_exactly_two_api_hits() {
+    let server = MockServer::start_async().await;
+    let token = jwt("jti-never-good");
+    let minted = token_endpoint(&server, &token, 3600).await;
+    let refused = api(&server, &token, 401).await;
+    let fp = builder(&server).build().unwrap();
+
+    let error = fp.management().tokens().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
+    refused.assert_calls_async(2).await;
+    minted.assert_calls_async(2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_concurrent_401s_on_one_token_cause_one_remint() {
+    let server = MockServer::start_async().await;
+    let (stale, fresh) = (jwt("jti-shared-stale"), jwt("jti-shared-fresh"));
+    let mint_stale = mint(&server, &stale).await;
+    let mint_fresh = mint(&server, &fresh).await;
+    let refused = api(&server, &stale, 401).await;
+    let accepted = api(&server, &fresh, 200).await;
+    let fp = builder(&server).build().unwrap();
+    fp.authenticate().await.unwrap();
+
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let fp = fp.clone();
+            tokio::spawn(async move { fp.management().tokens().await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    mint_stale.assert_calls_async(1).await;
+    mint_fresh.assert_calls_async(1).await;
+    refused.assert_calls_async(100).await;
+    accepted.assert_calls_async(100).await;
+}
+
+#[tokio::test]
+async fn a_403_is_returned_without_a_new_token() {
+    let server = MockServer::start_async().await;
+    let token = jwt("jti-scoped");
+    let minted = token_endpoint(&server, &token, 3600).await;
+    let forbidden = api(&server, &token, 403).await;
+    let fp = builder(&server).build().unwrap();
+
+    let error = fp.management().tokens().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(403));
+    forbidden.assert_calls_async(1).await;
+    minted.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn disconnect_drops_the_token_it_disconnected() {
+    let server = MockServer::start_async().await;
+    let (first, second) = (jwt("jti-disconnected"), jwt("jti-next"));
+    mint(&server, &first).await;
+    let mint_second = mint(&server, &second).await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/2023-03-01/management/disconnect");
+            then.status(200).json_body(json!({"disconnected": true}));
+        })
+        .await;
+    let next = api(&server, &second, 200).await;
+    let fp = builder(&server).build().unwrap();
+
+    assert!(fp.management().disconnect().await.unwrap().disconnected);
+    fp.management().tokens().await.unwrap();
+    mint_second.assert_calls_async(1).await;
+    next.assert_calls_async(1).await;
+}
