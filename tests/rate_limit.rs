@@ -47,7 +47,7 @@ async fn wait_then_succeed(
     let call = tokio::spawn(async move { fp.management().tokens().await });
     advance_when_asleep(&clock, first_step).await;
     // Not yet: the call is still asleep, and the API saw no second request.
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    real_pause(50).await;
     assert!(!call.is_finished());
     assert_eq!(clock.sleepers(), 1);
     ok.assert_calls_async(0).await;
@@ -110,7 +110,7 @@ async fn exhausting_retries_returns_the_last_retry_after() {
         advance_when_asleep(&clock, Duration::from_secs(2)).await;
         // The retry goes out only once the wait is over.
         while limited.calls_async().await < retry + 1 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
+            real_pause(1).await;
         }
     }
     let error = call.await.unwrap().unwrap_err();

@@ -156,7 +156,7 @@ async fn concurrent_callers_share_one_backoff_on_429() {
         eventually("the mint is waiting", || clock.sleepers() > 0).await;
         clock.advance(Duration::from_secs(1));
         while limited.calls_async().await < attempt + 1 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
+            real_pause(1).await;
         }
     }
     for call in calls {

@@ -3,6 +3,9 @@
 //! [`SystemClock`] is Tokio's clock (so `tokio::time::pause` works with it too).
 //! [`ManualClock`] only moves when told to, which lets tests walk through token
 //! lifetimes and `Retry-After` waits in virtual time while real HTTP servers answer.
+//!
+//! This is the only module allowed to read the time (`clippy.toml` bans it elsewhere).
+#![allow(clippy::disallowed_methods)]
 
 use std::fmt::Debug;
 use std::future::Future;

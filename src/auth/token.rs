@@ -209,6 +209,11 @@ fn fingerprint(token: &str) -> String {
 mod tests {
     use super::*;
 
+    // Parsing takes the time as an argument; any fixed instant does.
+    fn now() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+    }
+
     fn jwt(claims: &str) -> String {
         let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
         format!(
@@ -226,8 +231,7 @@ mod tests {
     #[test]
     fn reads_lifetime_and_jti() {
         let token = jwt(r#"{"jti":"abc-123"}"#);
-        let issued =
-            parse_issued(&body(&token, r#","expires_in":3600"#), SystemTime::now()).unwrap();
+        let issued = parse_issued(&body(&token, r#","expires_in":3600"#), now()).unwrap();
         assert_eq!(issued.lifetime, Duration::from_secs(3600));
         assert_eq!(issued.id, TokenId::Jti("abc-123".into()));
         assert!(issued.header.is_sensitive());
@@ -235,11 +239,7 @@ mod tests {
 
     #[test]
     fn opaque_tokens_get_a_fingerprint() {
-        let issued = parse_issued(
-            &body("opaque-token", r#","expires_in":60"#),
-            SystemTime::now(),
-        )
-        .unwrap();
+        let issued = parse_issued(&body("opaque-token", r#","expires_in":60"#), now()).unwrap();
         let TokenId::Fingerprint(hex) = &issued.id else {
             panic!("{:?}", issued.id)
         };
@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn absurd_lifetimes_are_capped_or_rejected() {
-        let now = SystemTime::now();
+        let now = now();
         let huge = parse_issued(&body("t", r#","expires_in":9000000000000"#), now).unwrap();
         assert_eq!(huge.lifetime, MAX_LIFETIME);
         for bad in [r#","expires_in":0"#, r#","expires_in":-5"#] {
@@ -274,7 +274,7 @@ mod tests {
 
     #[test]
     fn malformed_bodies_never_echo_the_token() {
-        let now = SystemTime::now();
+        let now = now();
         for bad in [
             br#"{"access_token":"leak-me","token_type":"Bearer","expires_in":"3600"}"#.to_vec(),
             br#"{"token_type":"Bearer"}"#.to_vec(),

@@ -78,6 +78,13 @@ pub fn examples_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/examples")
 }
 
+/// Lets real time pass: for work on other tasks and on the mock server, which the
+/// manual clock does not drive.
+#[allow(clippy::disallowed_methods)]
+pub async fn real_pause(millis: u64) {
+    tokio::time::sleep(Duration::from_millis(millis)).await;
+}
+
 /// Waits (on real time, briefly) until `condition` holds; for background work such as a
 /// refresh that runs on its own task. Fails the test after five seconds.
 pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
@@ -85,7 +92,7 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
         if condition() {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        real_pause(1).await;
     }
     panic!("timed out waiting for: {what}");
 }

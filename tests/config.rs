@@ -1,0 +1,109 @@
+//! Building a client: plain `http://` only to loopback, clear errors for missing or
+//! malformed settings, and the environments' URLs.
+
+use flowpayroll::{Environment, Error, FlowPayroll};
+
+fn config_error(result: Result<FlowPayroll, Error>) -> String {
+    match result {
+        Err(Error::Config(message)) => message,
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused() {
+    for (token_url, api_url) in [
+        (
+            "http://auth.example.com/oauth2/token",
+            "https://api.example.com",
+        ),
+        (
+            "https://auth.example.com/oauth2/token",
+            "http://api.example.com",
+        ),
+        ("http://192.168.1.10/oauth2/token", "http://127.0.0.1:1"),
+        ("http://[2001:db8::1]/oauth2/token", "http://127.0.0.1:1"),
+    ] {
+        let message = config_error(
+            FlowPayroll::builder()
+                .credentials("id", "secret-value-1")
+                .token_url(token_url)
+                .api_url(api_url)
+                .build(),
+        );
+        assert!(message.contains("plain http"), "{message}");
+        assert!(!message.contains("secret-value-1"));
+    }
+    let custom = Environment::Custom {
+        token_url: "http://auth.example.com/token".parse().unwrap(),
+        api_url: "http://127.0.0.1:1".parse().unwrap(),
+    };
+    let message = config_error(
+        FlowPayroll::builder()
+            .credentials("id", "s")
+            .environment(custom)
+            .build(),
+    );
+    assert!(message.contains("the token URL"), "{message}");
+}
+
+#[test]
+fn loopback_http_and_https_are_accepted() {
+    for (token_url, api_url) in [
+        (
+            "http://127.0.0.1:8080/oauth2/token",
+            "http://localhost:8080",
+        ),
+        ("http://[::1]:8080/oauth2/token", "http://127.1.2.3:9"),
+        (
+            "https://auth.example.com/oauth2/token",
+            "https://api.example.com/base/",
+        ),
+    ] {
+        FlowPayroll::builder()
+            .credentials("id", "secret")
+            .token_url(token_url)
+            .api_url(api_url)
+            .build()
+            .unwrap();
+    }
+    // The default environment is the sandbox, over https.
+    FlowPayroll::builder()
+        .credentials("id", "secret")
+        .build()
+        .unwrap();
+    assert_eq!(
+        Environment::Sandbox.token_url().as_str(),
+        flowpayroll::SANDBOX_TOKEN_URL
+    );
+    assert_eq!(
+        Environment::Live.token_url().as_str(),
+        "https://auth.flowpayroll.ai/oauth2/token"
+    );
+}
+
+#[test]
+fn missing_credentials_and_bad_values_are_named() {
+    assert!(config_error(FlowPayroll::builder().build()).contains("no client id"));
+    assert!(
+        config_error(FlowPayroll::builder().credentials("id", "").build())
+            .contains("no client secret")
+    );
+    let message = config_error(
+        FlowPayroll::builder()
+            .credentials("id", "s")
+            .api_url("not a url")
+            .build(),
+    );
+    assert!(
+        message.contains("the API URL `not a url` is not a URL"),
+        "{message}"
+    );
+    let message = config_error(
+        FlowPayroll::builder()
+            .credentials("id", "s")
+            .user_id("a\r\nb")
+            .build(),
+    );
+    assert!(message.contains("User-Id"), "{message}");
+}
