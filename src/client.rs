@@ -101,6 +101,21 @@ impl FlowPayroll {
         Ok(self.shared.tokens.status())
     }
 
+    /// The headers for one call of the low-level [`crate::raw::Client`]: the cached
+    /// access token (minted if needed) and this client's `User-Id`. With a valid cached
+    /// token this takes no lock and allocates nothing beyond the context itself.
+    pub async fn request_context(&self) -> Result<RequestContext, Error> {
+        let token = self.shared.tokens.token().await?;
+        let user_id = match &self.user_id {
+            Some(Err(message)) => return Err(Error::Config(message.clone())),
+            Some(Ok(value)) => Some(value.clone()),
+            None => None,
+        };
+        Ok(RequestContext::new()
+            .with_access_token_value(token.header.clone())
+            .with_user_id_value(user_id))
+    }
+
     /// Runs one generated operation with the token and headers attached, applying the
     /// 401 and 429 policies.
     pub(crate) async fn call<T, F, Fut>(&self, operation: &'static str, send: F) -> Result<T, Error>

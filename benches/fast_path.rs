@@ -1,0 +1,84 @@
+//! The cached-token fast path (`cargo bench --bench fast_path`): getting the headers of
+//! a call (`FlowPayroll::request_context`) with a valid cached token, on one thread and on
+//! two threads at once. The end-to-end comparison with plain reqwest is
+//! `benches/overhead.rs`.
+#![allow(missing_docs, clippy::disallowed_methods)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::routing::post;
+use axum::{Json, Router};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use futures::FutureExt as _;
+use serde_json::json;
+
+const TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJqdGkiOiJiZW5jaCJ9.c2ln";
+
+/// Starts the server on 127.0.0.1 in `runtime` and returns its base URL.
+fn start_server(runtime: &tokio::runtime::Runtime) -> String {
+    let app = Router::new().route(
+        "/oauth2/token",
+        post(|| async {
+            Json(json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 86_400}))
+        }),
+    );
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{address}")
+    })
+}
+
+fn client(base: &str) -> flowpayroll::FlowPayroll {
+    flowpayroll::FlowPayroll::builder()
+        .credentials("bench-client", "bench-secret")
+        .token_url(format!("{base}/oauth2/token"))
+        .api_url(base)
+        .build()
+        .unwrap()
+}
+
+fn fast_path(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let base = start_server(&runtime);
+    let fp = client(&base);
+    runtime.block_on(fp.authenticate()).unwrap();
+    // With a valid cached token the future completes on its first poll.
+    let headers =
+        |fp: &flowpayroll::FlowPayroll| fp.request_context().now_or_never().unwrap().unwrap();
+
+    let mut group = c.benchmark_group("fast_path");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("1_thread", |b| b.iter(|| black_box(headers(&fp))));
+    group.bench_function("2_threads", |b| {
+        b.iter_custom(|iterations| {
+            let start = Arc::new(std::sync::Barrier::new(2));
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    let (fp, start) = (fp.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        let began = Instant::now();
+                        for _ in 0..iterations {
+                            black_box(headers(&fp));
+                        }
+                        began.elapsed()
+                    })
+                })
+                .collect();
+            // Time per call on each thread while both run.
+            threads
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .max()
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, fast_path);
+criterion_main!(benches);
