@@ -42,15 +42,22 @@ pub fn load(path: &Path) -> Result<openapiv3::OpenAPI, LoadError> {
     parse(path, &text)
 }
 
-/// Parses `text` (the content of `path`) as an OpenAPI 3.0.x document.
+/// Parses `text` (the content of `path`) as an OpenAPI 3.0.x document, rejecting
+/// duplicate keys.
 pub fn parse(path: &Path, text: &str) -> Result<openapiv3::OpenAPI, LoadError> {
-    let located = |e: yaml_serde::Error| LoadError {
-        path: path.to_owned(),
-        position: e.location().map(|l| (l.line(), l.column())),
-        message: e.to_string(),
-    };
-    yaml_serde::from_str::<yaml_serde::Value>(text).map_err(located)?;
-    let spec: openapiv3::OpenAPI = yaml_serde::from_str(text).map_err(located)?;
+    yaml_serde::from_str::<yaml_serde::Value>(text).map_err(|e| located(path, e))?;
+    parse_document(path, text).map(|(spec, _)| spec)
+}
+
+/// Parses `text` as an OpenAPI 3.0.x document, also as plain JSON for tools that walk it
+/// by JSON pointer. Duplicate keys are left to the caller (the last one wins here).
+#[allow(dead_code)] // build.rs uses `parse`; `cargo xtask validate` uses this.
+pub fn parse_document(
+    path: &Path,
+    text: &str,
+) -> Result<(openapiv3::OpenAPI, serde_json::Value), LoadError> {
+    let document: serde_json::Value = yaml_serde::from_str(text).map_err(|e| located(path, e))?;
+    let spec: openapiv3::OpenAPI = yaml_serde::from_str(text).map_err(|e| located(path, e))?;
     if !spec.openapi.starts_with("3.0.") {
         return Err(LoadError {
             path: path.to_owned(),
@@ -61,5 +68,13 @@ pub fn parse(path: &Path, text: &str) -> Result<openapiv3::OpenAPI, LoadError> {
             ),
         });
     }
-    Ok(spec)
+    Ok((spec, document))
+}
+
+fn located(path: &Path, error: yaml_serde::Error) -> LoadError {
+    LoadError {
+        path: path.to_owned(),
+        position: error.location().map(|l| (l.line(), l.column())),
+        message: error.to_string(),
+    }
 }

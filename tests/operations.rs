@@ -541,10 +541,18 @@ async fn the_raw_client_sends_the_context_headers() {
 async fn request_context_hands_the_cached_token_to_the_raw_client() {
     let server = MockServer::start_async().await;
     let mint = token_endpoint(&server, &jwt(TOKEN_JTI), 3600).await;
-    let api = answer(&server, GET, "/2023-03-01/management/tokens", 200, &seed(200)).await;
+    let api = answer(
+        &server,
+        GET,
+        "/2023-03-01/management/tokens",
+        200,
+        &seed(200),
+    )
+    .await;
     let fp = builder(&server).build().unwrap();
     for _ in 0..3 {
-        let raw = flowpayroll::raw::Client::new(&server.base_url(), fp.request_context().await.unwrap());
+        let raw =
+            flowpayroll::raw::Client::new(&server.base_url(), fp.request_context().await.unwrap());
         raw.list_tokens().await.unwrap();
     }
     mint.assert_calls_async(1).await;
