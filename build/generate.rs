@@ -60,7 +60,7 @@ fn generate_client(prepared: &prepare::Prepared) -> Result<TokenStream, String> 
         Err(whole) => Err(
             match find_rejected_operation(&settings, &prepared.for_generator) {
                 Some((operation, why)) => {
-                    format!("progenitor rejected operation `{operation}`: {why}")
+                    format!("progenitor rejected operation `{operation}`: {}", explain(&why))
                 }
                 None => format!("progenitor rejected the document: {whole}"),
             },
@@ -134,6 +134,15 @@ fn clear_method(item: &mut openapiv3::PathItem, method: &str) {
         _ => &mut item.trace,
     };
     *slot = None;
+}
+
+/// progenitor's assertion texts, in words.
+fn explain(why: &str) -> String {
+    if why.contains("response_types.len() <= 1") {
+        format!("its success responses have different schemas; progenitor 0.15 needs one ({why})")
+    } else {
+        why.to_owned()
+    }
 }
 
 /// The description of a component schema, for the docs of generated code.
