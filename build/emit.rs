@@ -204,3 +204,16 @@ pub fn error_table(
         ];
     }
 }
+
+/// `RESPONSE_EXAMPLES`: the spec's response examples as (operation, status, name, JSON).
+pub fn example_table(examples: &[crate::prepare::ResponseExample]) -> TokenStream {
+    let rows = examples.iter().map(|e| {
+        let (operation, status, name, json) = (&e.operation_id, &e.status, &e.name, &e.json);
+        quote! { (#operation, #status, #name, #json), }
+    });
+    quote! {
+        /// Every `application/json` response example of the spec: operation id, status,
+        /// example name and the example as JSON text.
+        pub const RESPONSE_EXAMPLES: &[(&str, &str, &str, &str)] = &[#(#rows)*];
+    }
+}

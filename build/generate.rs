@@ -28,10 +28,14 @@ pub fn run(spec_path: &Path, out: &Path) -> Result<(), String> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(in_file)?;
     let error_table = emit::error_table(&prepared.errors, |name| schema_description(&spec, name));
+    let examples = emit::example_table(&prepare::response_examples(&spec));
 
     write(&out.join("client.rs"), client)?;
     write(&out.join("open_enums.rs"), quote! { #(#open_enums)* })?;
-    write(&out.join("error_table.rs"), error_table)
+    write(
+        &out.join("error_table.rs"),
+        quote! { #error_table #examples },
+    )
 }
 
 fn settings(prepared: &prepare::Prepared) -> GenerationSettings {
@@ -60,7 +64,10 @@ fn generate_client(prepared: &prepare::Prepared) -> Result<TokenStream, String> 
         Err(whole) => Err(
             match find_rejected_operation(&settings, &prepared.for_generator) {
                 Some((operation, why)) => {
-                    format!("progenitor rejected operation `{operation}`: {}", explain(&why))
+                    format!(
+                        "progenitor rejected operation `{operation}`: {}",
+                        explain(&why)
+                    )
                 }
                 None => format!("progenitor rejected the document: {whole}"),
             },

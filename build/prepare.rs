@@ -239,3 +239,52 @@ fn component_name<'a>(reference: &'a str, kind: &str) -> Option<&'a str> {
         .strip_prefix(kind)?
         .strip_prefix('/')
 }
+
+/// One documented response example: operation id, status, example name, JSON text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseExample {
+    pub operation_id: String,
+    pub status: String,
+    pub name: String,
+    pub json: String,
+}
+
+/// Every `application/json` response example of every operation (shared responses
+/// resolved), for the embedded sandbox.
+pub fn response_examples(spec: &OpenAPI) -> Vec<ResponseExample> {
+    let mut found = Vec::new();
+    for (_, item) in spec.paths.iter() {
+        let Some(item) = item.as_item() else { continue };
+        for (_, operation) in item.iter() {
+            let Some(operation_id) = &operation.operation_id else {
+                continue;
+            };
+            for (status, response) in &operation.responses.responses {
+                let Some(response) = resolve_response(spec, response) else {
+                    continue;
+                };
+                let Some(media) = response.content.get("application/json") else {
+                    continue;
+                };
+                let named = media.examples.iter().filter_map(|(name, example)| {
+                    Some((name.clone(), example.as_item()?.value.clone()?))
+                });
+                for (name, value) in media
+                    .example
+                    .clone()
+                    .map(|v| ("example".to_owned(), v))
+                    .into_iter()
+                    .chain(named)
+                {
+                    found.push(ResponseExample {
+                        operation_id: operation_id.clone(),
+                        status: status.to_string(),
+                        name,
+                        json: value.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    found
+}

@@ -101,6 +101,17 @@ impl FlowPayroll {
         Ok(self.shared.tokens.status())
     }
 
+    /// The cached access token (minted if needed), for tools that must pass it on
+    /// themselves. Prefer letting the client attach it.
+    pub async fn access_token(&self) -> Result<SecretString, Error> {
+        let token = self.shared.tokens.token().await?;
+        let text = token
+            .header
+            .to_str()
+            .map_err(|_| Error::TokenUnavailable("the token is not text".to_owned()))?;
+        Ok(SecretString::new(text))
+    }
+
     /// The headers for one call of the low-level [`crate::raw::Client`]: the cached
     /// access token (minted if needed) and this client's `User-Id`. With a valid cached
     /// token this takes no lock and allocates nothing beyond the context itself.

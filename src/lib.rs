@@ -20,6 +20,9 @@ mod policy;
 mod response;
 mod secret;
 
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
+
 pub use auth::{clock, TokenId, TokenStatus, DEFAULT_LIFETIME, MAX_LIFETIME};
 pub use client::{FlowPayroll, FlowPayrollBuilder};
 pub use config::{

@@ -1,0 +1,240 @@
+//! The `flowpayroll` binary against the embedded sandbox: every command, both output
+//! formats, errors as one sentence with exit code 1, usage errors with 2, and no secret
+//! on any stream.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+
+use assert_cmd::cargo::CommandCargoExt as _;
+use flowpayroll::sandbox::Sandbox;
+use serde_json::Value;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the binary with the sandbox's settings in its environment (and nothing else of
+/// `FLOWPAYROLL_*`).
+async fn flowpayroll(sandbox: &Sandbox, secret: &str, args: &[&str]) -> Run {
+    let mut command = Command::cargo_bin("flowpayroll").unwrap();
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("FLOWPAYROLL_")) {
+        command.env_remove(name);
+    }
+    command
+        .env("FLOWPAYROLL_CLIENT_ID", sandbox.client_id())
+        .env("FLOWPAYROLL_CLIENT_SECRET", secret)
+        .env("FLOWPAYROLL_TOKEN_URL", sandbox.token_url())
+        .env("FLOWPAYROLL_API_URL", sandbox.url())
+        .args(args);
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    let run = Run {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    };
+    assert!(
+        !run.stdout.contains(secret) && !run.stderr.contains(secret),
+        "the secret was printed"
+    );
+    run
+}
+
+fn example(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("openapi/examples")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_works_against_the_sandbox() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let secret = sandbox.client_secret().expose_secret().to_owned();
+
+    let run = flowpayroll(&sandbox, &secret, &["tokens", "list", "--output", "json"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        serde_json::from_str::<Value>(&run.stdout).unwrap(),
+        example("list_tokens.200.seed.application_json.json")
+    );
+
+    let run = flowpayroll(&sandbox, &secret, &["tokens", "list", "--output", "table"]).await;
+    let header: Vec<&str> = run
+        .stdout
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        ["TOKEN", "PROVIDER", "MODE", "VALID", "CREATED", "SCOPES"]
+    );
+    assert!(
+        run.stdout
+            .contains("00000000-00000000-00000000-00000000  sandbox"),
+        "{}",
+        run.stdout
+    );
+
+    // Piped, the default is JSON.
+    let run = flowpayroll(&sandbox, &secret, &["providers"]).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&run.stdout).unwrap(),
+        example("list_providers.200.reference.application_json.json")
+    );
+
+    let run = flowpayroll(&sandbox, &secret, &["introspect"]).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&run.stdout).unwrap()["client_id"],
+        sandbox.client_id()
+    );
+
+    let run = flowpayroll(&sandbox, &secret, &["client", "get"]).await;
+    let settings: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(settings["client_secrets"], 2);
+    assert!(
+        !run.stdout.contains("ffffffff-ffffffff"),
+        "client secrets are not printed"
+    );
+
+    let run = flowpayroll(
+        &sandbox,
+        &secret,
+        &[
+            "client",
+            "update",
+            "--name",
+            "Renamed",
+            "--webhook-uri",
+            "https://hooks.example.com/x",
+        ],
+    )
+    .await;
+    let settings: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        (settings["name"].as_str(), settings["webhook_uri"].as_str()),
+        (Some("Renamed"), Some("https://hooks.example.com/x"))
+    );
+
+    let run = flowpayroll(&sandbox, &secret, &["disconnect"]).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&run.stdout).unwrap()["disconnected"],
+        true
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_mint_prints_the_jti_and_the_token_only_when_asked() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let secret = sandbox.client_secret().expose_secret().to_owned();
+    let run = flowpayroll(&sandbox, &secret, &["token", "mint"]).await;
+    let minted: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(minted["jti"].as_str().unwrap().len(), 32);
+    assert!(minted["expires_in"].as_u64().unwrap() > 3500);
+    assert!(minted.get("access_token").is_none());
+
+    let run = flowpayroll(&sandbox, &secret, &["token", "mint", "--show-token"]).await;
+    let minted: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        minted["access_token"].as_str().unwrap().split('.').count(),
+        3
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_one_sentence_on_stderr_with_exit_code_1() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let run = flowpayroll(&sandbox, "wrong-secret-value", &["tokens", "list"]).await;
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.is_empty());
+    assert_eq!(
+        run.stderr.trim_end(),
+        "error: `request_token` failed with HTTP 401 Unauthorized: Client authentication failed."
+    );
+
+    let secret = sandbox.client_secret().expose_secret().to_owned();
+    let run = flowpayroll(
+        &sandbox,
+        &secret,
+        &["tokens", "list", "--api-url", "http://api.example.com"],
+    )
+    .await;
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("plain http"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_with_2() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let run = flowpayroll(&sandbox, "unused-secret-1", &["tokens", "explode"]).await;
+    assert_eq!(run.code, 2);
+    let run = flowpayroll(
+        &sandbox,
+        "unused-secret-1",
+        &["tokens", "list", "--output", "yaml"],
+    )
+    .await;
+    assert_eq!(run.code, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_logs_the_jti_but_never_the_token() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let secret = sandbox.client_secret().expose_secret().to_owned();
+    let run = flowpayroll(
+        &sandbox,
+        &secret,
+        &["token", "mint", "--show-token", "--verbose"],
+    )
+    .await;
+    let minted: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(run.stderr.contains("token minted"), "{}", run.stderr);
+    assert!(run.stderr.contains(minted["jti"].as_str().unwrap()));
+    assert!(!run
+        .stderr
+        .contains(minted["access_token"].as_str().unwrap()));
+}
+
+#[test]
+fn sandbox_serve_prints_working_credentials() {
+    let mut server = Command::cargo_bin("flowpayroll")
+        .unwrap()
+        .args(["sandbox", "serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut exports = Vec::new();
+    for line in BufReader::new(server.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(pair) = line.trim().strip_prefix("export ") {
+            let (name, value) = pair.split_once('=').unwrap();
+            exports.push((name.to_owned(), value.to_owned()));
+        }
+        if line.contains("Ctrl-C") {
+            break;
+        }
+    }
+    assert_eq!(exports.len(), 4);
+    let output = Command::cargo_bin("flowpayroll")
+        .unwrap()
+        .envs(exports)
+        .args(["tokens", "list"])
+        .output()
+        .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&output.stdout).unwrap(),
+        example("list_tokens.200.seed.application_json.json")
+    );
+}

@@ -1,0 +1,202 @@
+//! The embedded sandbox: a real server that issues and checks tokens, answers with the
+//! spec's examples, and injects faults on request.
+
+use std::time::Duration;
+
+use flowpayroll::sandbox::{Fault, Sandbox, SandboxConfig};
+use flowpayroll::{ErrorBody, TokenAuthMethod};
+use serde_json::Value;
+
+fn example(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("openapi/examples")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_client_works_against_it_with_post_and_basic_credentials() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for method in [
+        TokenAuthMethod::ClientSecretPost,
+        TokenAuthMethod::ClientSecretBasic,
+    ] {
+        let fp = sandbox.client_builder().token_auth(method).build().unwrap();
+        let tokens = fp.management().tokens().await.unwrap();
+        assert_eq!(
+            serde_json::to_value(&tokens).unwrap(),
+            example("list_tokens.200.seed.application_json.json")
+        );
+    }
+    assert_eq!(sandbox.token_requests(), 2);
+    assert_eq!(sandbox.api_requests("list_tokens"), 2);
+}
+
+#[tokio::test]
+async fn issued_tokens_are_jwt_shaped_with_the_documented_claims() {
+    let sandbox = Sandbox::start_with(SandboxConfig {
+        token_lifetime: Duration::from_secs(120),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let fp = sandbox
+        .client_builder()
+        .scope("/2023-03-01/xhr/employees")
+        .build()
+        .unwrap();
+    let token = fp.access_token().await.unwrap();
+    let parts: Vec<&str> = token.expose_secret().split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let payload =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[1])
+            .unwrap();
+    let claims: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+        120
+    );
+    assert_eq!(claims["scope"], "/2023-03-01/xhr/employees");
+    assert_eq!(
+        fp.token_status().token_id.unwrap().to_string(),
+        claims["jti"].as_str().unwrap()
+    );
+    // Introspect describes that token.
+    let me = fp.management().introspect().await.unwrap();
+    assert_eq!(me.client_id, sandbox.client_id());
+    assert_eq!(
+        me.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        ["/2023-03-01/xhr/employees"]
+    );
+}
+
+#[tokio::test]
+async fn wrong_credentials_get_invalid_client() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = flowpayroll::FlowPayroll::builder()
+        .credentials(sandbox.client_id(), "not-the-secret")
+        .environment(sandbox.environment())
+        .build()
+        .unwrap();
+    let error = fp.management().tokens().await.unwrap_err();
+    let api = error.as_api().unwrap();
+    assert_eq!(api.status().as_u16(), 401);
+    match api.body() {
+        Some(ErrorBody::OAuthError(body)) => assert_eq!(body.error.as_str(), "invalid_client"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sandbox.api_requests("list_tokens"), 0);
+}
+
+#[tokio::test]
+async fn only_its_own_live_tokens_are_accepted() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let forged = flowpayroll::RequestContext::new()
+        .with_access_token(&flowpayroll::SecretString::new("forged.token.value"))
+        .unwrap();
+    let raw = flowpayroll::raw::Client::new(&sandbox.url(), forged);
+    match raw.list_tokens().await.unwrap_err() {
+        flowpayroll::raw::Error::UnexpectedResponse(response) => {
+            assert_eq!(response.status().as_u16(), 401)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn disconnect_really_disconnects() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = sandbox.client_builder().build().unwrap();
+    let old = fp.access_token().await.unwrap();
+    assert!(fp.management().disconnect().await.unwrap().disconnected);
+
+    // The disconnected token is refused with 403...
+    let context = flowpayroll::RequestContext::new()
+        .with_access_token(&old)
+        .unwrap();
+    let raw = flowpayroll::raw::Client::new(&sandbox.url(), context);
+    match raw.introspect_token().await.unwrap_err() {
+        flowpayroll::raw::Error::UnexpectedResponse(response) => {
+            assert_eq!(response.status().as_u16(), 403)
+        }
+        other => panic!("{other:?}"),
+    }
+    // ...and the client, which dropped it, mints a new one.
+    fp.management().introspect().await.unwrap();
+    assert_eq!(sandbox.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn faults_counters_and_user_ids() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = sandbox.client_builder().build().unwrap();
+    sandbox.fail_next("list_tokens", 1, Fault::Status(401));
+    sandbox.fail_next("list_tokens", 1, Fault::TooManyRequests { retry_after: 0 });
+    fp.as_user("u-42").management().tokens().await.unwrap();
+    // 401 → re-mint and replay → 429 → retry → 200.
+    assert_eq!(sandbox.token_requests(), 2);
+    assert_eq!(sandbox.api_requests("list_tokens"), 3);
+    assert_eq!(sandbox.user_ids_seen(), ["u-42", "u-42", "u-42"]);
+
+    sandbox.fail_next("get_client", 1, Fault::Status(500));
+    let error = fp.management().client().await.unwrap_err();
+    assert_eq!(error.status().unwrap().as_u16(), 500);
+    assert_eq!(error.as_api().unwrap().message(), Some("string"));
+
+    sandbox.fail_next("request_token", 1, Fault::Status(503));
+    let other = sandbox.client_builder().build().unwrap();
+    other.authenticate().await.unwrap();
+    assert_eq!(sandbox.token_requests(), 4);
+}
+
+#[tokio::test]
+async fn every_operation_answers_with_the_spec_examples() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = sandbox.client_builder().build().unwrap();
+    let providers = fp.providers().await.unwrap();
+    assert_eq!(
+        serde_json::to_value(&providers).unwrap(),
+        example("list_providers.200.reference.application_json.json")
+    );
+    let settings = fp.management().client().await.unwrap();
+    assert_eq!(settings.client_id, sandbox.client_id());
+    let update: flowpayroll::types::ClientUpdate = serde_json::from_value(example(
+        "update_client.request.reference.application_json.json",
+    ))
+    .unwrap();
+    let updated = fp.management().update_client(&update).await.unwrap();
+    assert_eq!(updated.name, update.name);
+    let mut exchange: flowpayroll::types::AuthorizationCodeExchange = serde_json::from_value(
+        example("exchange_authorization_code.request.reference.application_json.json"),
+    )
+    .unwrap();
+    exchange.client_id = sandbox.client_id().to_owned();
+    exchange.client_secret = sandbox.client_secret().clone();
+    let connection = fp
+        .management()
+        .exchange_authorization_code(&exchange)
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&connection).unwrap(),
+        example("exchange_authorization_code.201.reference.application_json.json")
+    );
+}
+
+#[tokio::test]
+async fn latency_is_added_to_every_answer() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = sandbox
+        .client_builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    fp.authenticate().await.unwrap();
+    sandbox.set_latency(Duration::from_secs(5));
+    // The client's 200 ms timeout fires first: the latency is really there.
+    let error = fp.management().tokens().await.unwrap_err();
+    assert!(
+        matches!(error, flowpayroll::Error::Transport { .. }),
+        "{error:?}"
+    );
+}
