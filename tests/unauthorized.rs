@@ -72,7 +72,18 @@ async fn a_hundred_concurrent_401s_on_one_token_cause_one_remint() {
     let (stale, fresh) = (jwt("jti-shared-stale"), jwt("jti-shared-fresh"));
     let mint_stale = mint(&server, &stale).await;
     let mint_fresh = mint(&server, &fresh).await;
-    let refused = api(&server, &stale, 401).await;
+    // The 401s come back only after a second, so that all 100 calls are in flight with
+    // the stale token before any of them sees a 401 (and none starts with the new one).
+    let refused = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/2023-03-01/management/tokens")
+                .header("x-auth-token", stale.clone());
+            then.status(401)
+                .json_body(json!({"message": "no"}))
+                .delay(std::time::Duration::from_secs(1));
+        })
+        .await;
     let accepted = api(&server, &fresh, 200).await;
     let fp = builder(&server).build().unwrap();
     fp.authenticate().await.unwrap();
