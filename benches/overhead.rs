@@ -87,30 +87,8 @@ async fn compare(base: &str) {
     let ours = || async {
         fp.management().tokens().await.unwrap();
     };
-    let bare = || async {
-        let response = plain
-            .get(&url)
-            .header("x-auth-token", TOKEN)
-            .send()
-            .await
-            .unwrap();
-        response
-            .json::<Vec<flowpayroll::types::TokenSummary>>()
-            .await
-            .unwrap();
-    };
-    let alike = || async {
-        let response = configured
-            .get(&url)
-            .header("x-auth-token", TOKEN)
-            .send()
-            .await
-            .unwrap();
-        response
-            .json::<Vec<flowpayroll::types::TokenSummary>>()
-            .await
-            .unwrap();
-    };
+    let bare = || plain_call(&plain, &url);
+    let alike = || plain_call(&configured, &url);
     compare_with("plain reqwest", &ours, &bare).await;
     compare_with("reqwest configured alike", &ours, &alike).await;
 }
@@ -146,6 +124,20 @@ where
             fp_rate / plain_rate
         );
     }
+}
+
+/// One request through reqwest alone, with a fixed `X-Auth-Token`.
+async fn plain_call(client: &reqwest::Client, url: &str) {
+    let response = client
+        .get(url)
+        .header("x-auth-token", TOKEN)
+        .send()
+        .await
+        .unwrap();
+    response
+        .json::<Vec<flowpayroll::types::TokenSummary>>()
+        .await
+        .unwrap();
 }
 
 async fn rate<F, Fut>(concurrency: usize, call: &F) -> f64

@@ -145,6 +145,11 @@ pub fn error_table(
         quote! { #[doc = #docs] #ident(types::#ident), }
     });
 
+    let variant_idents: Vec<_> = schemas
+        .iter()
+        .map(|schema| format_ident!("{schema}"))
+        .collect();
+
     // Most specific first: single codes, then ranges, then `default`.
     let mut ordered: Vec<&DocumentedError> = errors.iter().collect();
     ordered.sort_by_key(|e| e.statuses.1 - e.statuses.0);
@@ -179,6 +184,15 @@ pub fn error_table(
         #[non_exhaustive]
         pub enum ErrorBody {
             #(#variants)*
+        }
+
+        /// Serializes the body itself (no variant tag), as the server sent it.
+        impl ::serde::Serialize for ErrorBody {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(Self::#variant_idents(body) => body.serialize(serializer),)*
+                }
+            }
         }
 
         impl ErrorBody {

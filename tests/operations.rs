@@ -93,24 +93,10 @@ fn assert_seed_error(error: Error, status: u16) {
         (429 | 500 | 403, ErrorBody::ErrorMessage(b)) => assert_eq!(b.message, "string"),
         (status, body) => panic!("{status} decoded into the wrong type: {body:?}"),
     }
-    assert_eq!(serde_json::to_value(body_inner(body)).unwrap(), example);
+    assert_eq!(serde_json::to_value(body).unwrap(), example);
     if status == 429 {
         assert_eq!(api.retry_after(), Some(std::time::Duration::from_secs(42)));
     }
-}
-
-fn body_inner(body: &ErrorBody) -> Value {
-    match body {
-        ErrorBody::BadRequestError(b) => serde_json::to_value(b),
-        ErrorBody::NotFoundError(b) => serde_json::to_value(b),
-        ErrorBody::ConflictError(b) => serde_json::to_value(b),
-        ErrorBody::ErrorMessage(b) => serde_json::to_value(b),
-        ErrorBody::AuthenticationError(b) => serde_json::to_value(b),
-        ErrorBody::OAuthError(b) => serde_json::to_value(b),
-        ErrorBody::UndocumentedBody(b) => serde_json::to_value(b),
-        other => panic!("unexpected body {other:?}"),
-    }
-    .unwrap()
 }
 
 fn seed(status: u16) -> Value {
@@ -499,7 +485,7 @@ async fn token_endpoint_errors_decode_into_oauth_errors() {
             .unwrap();
         let api = api_error(fp.authenticate().await.unwrap_err(), status);
         assert_eq!(api.operation(), "request_token");
-        assert_eq!(body_inner(api.body().unwrap()), body);
+        assert_eq!(serde_json::to_value(api.body().unwrap()).unwrap(), body);
         match (status, api.body().unwrap()) {
             (400, ErrorBody::OAuthError(b)) => assert_eq!(b.error.as_str(), "invalid_scope"),
             (401, ErrorBody::OAuthError(b)) => assert_eq!(b.error.as_str(), "invalid_client"),

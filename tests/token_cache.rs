@@ -54,14 +54,8 @@ async fn a_thousand_concurrent_cold_calls_mint_once() {
     let api = api_for(&server, &token).await;
     let fp = builder(&server).build().unwrap();
 
-    let calls: Vec<_> = (0..1000)
-        .map(|_| {
-            let fp = fp.clone();
-            tokio::spawn(async move { fp.management().tokens().await })
-        })
-        .collect();
-    for call in calls {
-        call.await.unwrap().unwrap();
+    for result in list_tokens_concurrently(&fp, 1000).await {
+        result.unwrap();
     }
     mint.assert_calls_async(1).await;
     api.assert_calls_async(1000).await;
@@ -86,14 +80,8 @@ async fn dropping_the_caller_that_started_the_mint_does_not_cancel_it() {
     first.abort();
     assert!(first.await.unwrap_err().is_cancelled());
 
-    let others: Vec<_> = (0..10)
-        .map(|_| {
-            let fp = fp.clone();
-            tokio::spawn(async move { fp.management().tokens().await })
-        })
-        .collect();
-    for call in others {
-        call.await.unwrap().unwrap();
+    for result in list_tokens_concurrently(&fp, 10).await {
+        result.unwrap();
     }
     mint.assert_calls_async(1).await;
     api.assert_calls_async(10).await;

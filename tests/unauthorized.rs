@@ -88,14 +88,8 @@ async fn a_hundred_concurrent_401s_on_one_token_cause_one_remint() {
     let fp = builder(&server).build().unwrap();
     fp.authenticate().await.unwrap();
 
-    let calls: Vec<_> = (0..100)
-        .map(|_| {
-            let fp = fp.clone();
-            tokio::spawn(async move { fp.management().tokens().await })
-        })
-        .collect();
-    for call in calls {
-        call.await.unwrap().unwrap();
+    for result in list_tokens_concurrently(&fp, 100).await {
+        result.unwrap();
     }
     mint_stale.assert_calls_async(1).await;
     mint_fresh.assert_calls_async(1).await;

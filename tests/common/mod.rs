@@ -96,3 +96,21 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
     }
     panic!("timed out waiting for: {what}");
 }
+
+/// Runs `tokens()` from `n` tasks at once and returns every result.
+pub async fn list_tokens_concurrently(
+    client: &FlowPayroll,
+    n: usize,
+) -> Vec<Result<Vec<flowpayroll::types::TokenSummary>, flowpayroll::Error>> {
+    let calls: Vec<_> = (0..n)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.management().tokens().await })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(n);
+    for call in calls {
+        results.push(call.await.expect("the call task panicked"));
+    }
+    results
+}

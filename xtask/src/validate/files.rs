@@ -76,12 +76,7 @@ pub fn check(
             &format!("{media_pointer}/schema"),
             &value,
         )?;
-        counts.checked += 1;
-        if errors.is_empty() {
-            counts.passed += 1;
-        } else {
-            counts.failed += 1;
-        }
+        counts.record(errors.is_empty());
         for error in errors {
             findings.push(Finding {
                 file: file.clone(),

@@ -73,6 +73,18 @@ pub struct Counts {
     pub failed: usize,
 }
 
+impl Counts {
+    /// Counts one checked example.
+    fn record(&mut self, passed: bool) {
+        self.checked += 1;
+        if passed {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+        }
+    }
+}
+
 /// Why a document could not be checked at all (exit code 2).
 #[derive(Debug)]
 pub struct Unreadable(pub String);
@@ -204,12 +216,7 @@ pub fn check(
             &example.schema,
             &example.value,
         )?;
-        counts.checked += 1;
-        if errors.is_empty() {
-            counts.passed += 1;
-        } else {
-            counts.failed += 1;
-        }
+        counts.record(errors.is_empty());
         for mut finding in errors {
             finding.file = file.clone();
             let inside = format!(
