@@ -11,7 +11,7 @@ use reqwest::header::HeaderValue;
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 
-use crate::auth::cache::{CachedToken, TokenCache};
+use crate::auth::cache::TokenCache;
 use crate::auth::clock::{Clock, SystemClock};
 use crate::auth::token::TokenEndpoint;
 use crate::auth::TokenStatus;
@@ -97,15 +97,15 @@ impl FlowPayroll {
     /// Makes sure a valid token is cached, minting one if needed, and returns its
     /// status: a way to check credentials at start-up.
     pub async fn authenticate(&self) -> Result<TokenStatus, Error> {
-        self.shared.tokens.token().await?;
+        self.shared.tokens.lease().await?;
         Ok(self.shared.tokens.status())
     }
 
     /// The cached access token (minted if needed), for tools that must pass it on
     /// themselves. Prefer letting the client attach it.
     pub async fn access_token(&self) -> Result<SecretString, Error> {
-        let token = self.shared.tokens.token().await?;
-        let text = token
+        let lease = self.shared.tokens.lease().await?;
+        let text = lease
             .header
             .to_str()
             .map_err(|_| Error::TokenUnavailable("the token is not text".to_owned()))?;
@@ -116,14 +116,14 @@ impl FlowPayroll {
     /// access token (minted if needed) and this client's `User-Id`. With a valid cached
     /// token this takes no lock and allocates nothing beyond the context itself.
     pub async fn request_context(&self) -> Result<RequestContext, Error> {
-        let token = self.shared.tokens.token().await?;
+        let lease = self.shared.tokens.lease().await?;
         let user_id = match &self.user_id {
             Some(Err(message)) => return Err(Error::Config(message.clone())),
             Some(Ok(value)) => Some(value.clone()),
             None => None,
         };
         Ok(RequestContext::new()
-            .with_access_token_value(token.header.clone())
+            .with_access_token_value(lease.header)
             .with_user_id_value(user_id))
     }
 
@@ -140,12 +140,13 @@ impl FlowPayroll {
             .map(|(value, _)| value)
     }
 
-    /// Like [`Self::call`], also returning the token the successful attempt used.
+    /// Like [`Self::call`], also returning the generation of the token the successful
+    /// attempt used.
     pub(crate) async fn call_with_token<T, F, Fut>(
         &self,
         operation: &'static str,
         send: F,
-    ) -> Result<(T, Arc<CachedToken>), Error>
+    ) -> Result<(T, u64), Error>
     where
         T: DeserializeOwned,
         F: Fn(RawClient) -> Fut,
@@ -166,15 +167,16 @@ impl FlowPayroll {
         let mut retries = 0;
         let mut waited = Duration::ZERO;
         loop {
-            let token = shared.tokens.token().await?;
+            let lease = shared.tokens.lease().await?;
+            let generation = lease.generation;
             let context = RequestContext::new()
-                .with_access_token_value(token.header.clone())
+                .with_access_token_value(lease.header)
                 .with_user_id_value(user_id.clone());
             let api = RawClient::new_with_client(&shared.api_url, shared.http.clone(), context);
             let outcome = send(api).await;
             let error = match response::finish(operation, outcome, shared.clock.system_now()).await
             {
-                Ok(value) => return Ok((value.into_inner(), token)),
+                Ok(value) => return Ok((value.into_inner(), generation)),
                 Err(error) => error,
             };
             let Some(api_error) = error.as_api() else {
@@ -184,7 +186,7 @@ impl FlowPayroll {
                 // The token was refused: drop it (once, whoever sees it first) and replay
                 // the call with a fresh one. A second 401 goes back to the caller.
                 StatusCode::UNAUTHORIZED if !reminted => {
-                    shared.tokens.invalidate(&token);
+                    shared.tokens.invalidate(generation);
                     reminted = true;
                 }
                 StatusCode::TOO_MANY_REQUESTS => {
@@ -211,9 +213,9 @@ impl FlowPayroll {
         }
     }
 
-    /// Drops `token` from the cache if it is still the cached one.
-    pub(crate) fn forget_token(&self, token: &Arc<CachedToken>) {
-        self.shared.tokens.invalidate(token);
+    /// Drops the token of `generation` from the cache if it is still the cached one.
+    pub(crate) fn forget_token(&self, generation: u64) {
+        self.shared.tokens.invalidate(generation);
     }
 }
 

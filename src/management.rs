@@ -46,7 +46,7 @@ impl<'a> Management<'a> {
                 api.disconnect_token().await
             })
             .await?;
-        self.client.forget_token(&token);
+        self.client.forget_token(token);
         Ok(result)
     }
 

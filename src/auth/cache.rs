@@ -35,12 +35,32 @@ use crate::policy::{backoff, RefreshPolicy, TokenRequestPolicy};
 pub(crate) struct CachedToken {
     /// The `X-Auth-Token` value (sensitive).
     pub header: HeaderValue,
+    /// Which mint produced it (1 for the first), to invalidate exactly this token.
+    pub generation: u64,
     /// The token's `jti` or fingerprint.
     pub id: TokenId,
     /// When the refresh starts.
     pub refresh_at: Instant,
     /// When the token stops being used.
     pub expires_at: Instant,
+}
+
+impl CachedToken {
+    fn lease(&self) -> Lease {
+        Lease {
+            header: self.header.clone(),
+            generation: self.generation,
+        }
+    }
+}
+
+/// What one call gets from the cache: the header to send, and which token it is.
+#[derive(Debug, Clone)]
+pub(crate) struct Lease {
+    /// The `X-Auth-Token` value (sensitive).
+    pub header: HeaderValue,
+    /// The generation of the token, for [`TokenCache::invalidate`].
+    pub generation: u64,
 }
 
 type FlightResult = Option<Result<Arc<CachedToken>, Error>>;
@@ -79,6 +99,7 @@ struct CacheInner {
     requests: TokenRequestPolicy,
     current: ArcSwapOption<CachedToken>,
     control: Mutex<Control>,
+    generations: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -117,30 +138,40 @@ impl TokenCache {
                 requests,
                 current: ArcSwapOption::empty(),
                 control: Mutex::new(Control::default()),
+                generations: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
 
     /// A usable token: the cached one, or the result of the (single) mint in flight.
-    pub async fn token(&self) -> Result<Arc<CachedToken>, Error> {
+    ///
+    /// The fast path reads the cache without a lock and without touching the cached
+    /// token's reference count: the only shared write is the header value's own count.
+    pub async fn lease(&self) -> Result<Lease, Error> {
         let now = self.inner.clock.now();
-        if let Some(token) = &*self.inner.current.load() {
-            if now < token.refresh_at {
-                return Ok(Arc::clone(token));
+        let refresh_due = {
+            let current = self.inner.current.load();
+            match &*current {
+                Some(token) if now < token.refresh_at => return Ok(token.lease()),
+                Some(token) if now < token.expires_at => Some(token.lease()),
+                _ => None,
             }
-            if now < token.expires_at {
-                self.start_refresh_if_due(now);
-                return Ok(Arc::clone(token));
-            }
+        };
+        if let Some(lease) = refresh_due {
+            self.start_refresh_if_due(now);
+            return Ok(lease);
         }
-        self.wait_for_fresh_token().await
+        self.wait_for_fresh_token().await.map(|token| token.lease())
     }
 
-    /// Drops `token` from the cache if it is still the cached one (after a 401), so the
-    /// next call mints a new one. Returns whether it was.
-    pub fn invalidate(&self, token: &Arc<CachedToken>) -> bool {
-        let expected = Some(Arc::clone(token));
-        let previous = self.inner.current.compare_and_swap(&expected, None);
+    /// Drops the token of `generation` from the cache if it is still the cached one
+    /// (after a 401), so the next call mints a new one. Returns whether it was.
+    pub fn invalidate(&self, generation: u64) -> bool {
+        let current = self.inner.current.load();
+        let Some(token) = current.as_ref().filter(|t| t.generation == generation) else {
+            return false;
+        };
+        let previous = self.inner.current.compare_and_swap(&*current, None);
         let invalidated = previous.as_ref().is_some_and(|p| Arc::ptr_eq(p, token));
         if invalidated {
             tracing::info!(target: "flowpayroll::auth", jti = %token.id, "token invalidated after 401");
@@ -252,6 +283,10 @@ impl CacheInner {
                     let margin = self.refresh.margin(issued.lifetime, fastrand::f64());
                     let token = CachedToken {
                         header: issued.header,
+                        generation: self
+                            .generations
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                            + 1,
                         refresh_at: sent_at + (issued.lifetime - margin),
                         expires_at: sent_at + issued.lifetime,
                         id: issued.id,
