@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use flowpayroll::{TokenId, TokenRequestPolicy};
+use flowpayroll::TokenId;
 use httpmock::prelude::*;
 use httpmock::Mock;
 use serde_json::json;
@@ -31,19 +31,6 @@ async fn mint_once<'a>(
         .await
 }
 
-/// `GET /tokens` answered 200 for requests carrying `token`.
-async fn api_for<'a>(server: &'a MockServer, token: &str) -> Mock<'a> {
-    let token = token.to_owned();
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2023-03-01/management/tokens")
-                .header("x-auth-token", token);
-            then.status(200).json_body(json!([]));
-        })
-        .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_cold_calls_mint_once() {
     let server = MockServer::start_async().await;
@@ -51,7 +38,7 @@ async fn a_thousand_concurrent_cold_calls_mint_once() {
     // The slow answer keeps the mint in flight while all callers arrive; a second token
     // request would find no mock and fail the calls that made it.
     let mint = mint_once(&server, &token, 3600, Duration::from_millis(200)).await;
-    let api = api_for(&server, &token).await;
+    let api = tokens_answer_for(&server, &token, 200).await;
     let fp = builder(&server).build().unwrap();
 
     for result in list_tokens_concurrently(&fp, 1000).await {
@@ -66,7 +53,7 @@ async fn dropping_the_caller_that_started_the_mint_does_not_cancel_it() {
     let server = MockServer::start_async().await;
     let token = jwt("jti-survivor");
     let mint = mint_once(&server, &token, 3600, Duration::from_millis(300)).await;
-    let api = api_for(&server, &token).await;
+    let api = tokens_answer_for(&server, &token, 200).await;
     let fp = builder(&server).build().unwrap();
 
     let first = tokio::spawn({
@@ -99,7 +86,7 @@ async fn tokens_are_refreshed_at_ninety_percent_of_their_lifetime_without_waitin
     for token in &tokens {
         // The refresh answers slowly: callers in the window must not wait for it.
         mints.push(mint_once(&server, token, lifetime, Duration::from_millis(300)).await);
-        apis.push(api_for(&server, token).await);
+        apis.push(tokens_answer_for(&server, token, 200).await);
     }
     let (fp, clock) = client_with_clock(&server);
 
@@ -165,17 +152,9 @@ async fn a_failing_refresh_keeps_serving_the_valid_token() {
         })
         .await;
     let second = mint_once(&server, &new, 100, Duration::ZERO).await;
-    let api_old = api_for(&server, &old).await;
-    let api_new = api_for(&server, &new).await;
-    let clock = std::sync::Arc::new(flowpayroll::clock::ManualClock::new());
-    let fp = builder(&server)
-        .clock(clock.clone())
-        .token_request_policy(TokenRequestPolicy {
-            attempts: 1,
-            ..Default::default()
-        })
-        .build()
-        .unwrap();
+    let api_old = tokens_answer_for(&server, &old, 200).await;
+    let api_new = tokens_answer_for(&server, &new, 200).await;
+    let (fp, clock) = client_without_token_retries(&server);
 
     fp.management().tokens().await.unwrap();
     clock.advance(Duration::from_secs(91));
@@ -231,16 +210,8 @@ async fn an_expired_token_is_not_used_while_the_endpoint_fails() {
             then.status(500).json_body(json!({"message": "down"}));
         })
         .await;
-    let api = api_for(&server, &token).await;
-    let clock = std::sync::Arc::new(flowpayroll::clock::ManualClock::new());
-    let fp = builder(&server)
-        .clock(clock.clone())
-        .token_request_policy(TokenRequestPolicy {
-            attempts: 1,
-            ..Default::default()
-        })
-        .build()
-        .unwrap();
+    let api = tokens_answer_for(&server, &token, 200).await;
+    let (fp, clock) = client_without_token_retries(&server);
     fp.management().tokens().await.unwrap();
     clock.advance(Duration::from_secs(11));
     let error = fp.management().tokens().await.unwrap_err();

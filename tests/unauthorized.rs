@@ -18,30 +18,14 @@ async fn mint<'a>(server: &'a MockServer, token: &str) -> Mock<'a> {
         .await
 }
 
-async fn api<'a>(server: &'a MockServer, token: &str, status: u16) -> Mock<'a> {
-    let token = token.to_owned();
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2023-03-01/management/tokens")
-                .header("x-auth-token", token);
-            then.status(status).json_body(if status == 200 {
-                json!([])
-            } else {
-                json!({"message": "no"})
-            });
-        })
-        .await
-}
-
 #[tokio::test]
 async fn one_401_causes_one_remint_and_one_replay() {
     let server = MockServer::start_async().await;
     let (stale, fresh) = (jwt("jti-stale"), jwt("jti-fresh"));
     let (mint_stale, mint_fresh) = (mint(&server, &stale).await, mint(&server, &fresh).await);
     let (refused, accepted) = (
-        api(&server, &stale, 401).await,
-        api(&server, &fresh, 200).await,
+        tokens_answer_for(&server, &stale, 401).await,
+        tokens_answer_for(&server, &fresh, 200).await,
     );
     let fp = builder(&server).build().unwrap();
 
@@ -57,7 +41,7 @@ async fn a_second_401_is_returned_after_exactly_two_api_hits() {
     let server = MockServer::start_async().await;
     let token = jwt("jti-never-good");
     let minted = token_endpoint(&server, &token, 3600).await;
-    let refused = api(&server, &token, 401).await;
+    let refused = tokens_answer_for(&server, &token, 401).await;
     let fp = builder(&server).build().unwrap();
 
     let error = fp.management().tokens().await.unwrap_err();
@@ -84,7 +68,7 @@ async fn a_hundred_concurrent_401s_on_one_token_cause_one_remint() {
                 .delay(std::time::Duration::from_secs(1));
         })
         .await;
-    let accepted = api(&server, &fresh, 200).await;
+    let accepted = tokens_answer_for(&server, &fresh, 200).await;
     let fp = builder(&server).build().unwrap();
     fp.authenticate().await.unwrap();
 
@@ -102,7 +86,7 @@ async fn a_403_is_returned_without_a_new_token() {
     let server = MockServer::start_async().await;
     let token = jwt("jti-scoped");
     let minted = token_endpoint(&server, &token, 3600).await;
-    let forbidden = api(&server, &token, 403).await;
+    let forbidden = tokens_answer_for(&server, &token, 403).await;
     let fp = builder(&server).build().unwrap();
 
     let error = fp.management().tokens().await.unwrap_err();
@@ -123,7 +107,7 @@ async fn disconnect_drops_the_token_it_disconnected() {
             then.status(200).json_body(json!({"disconnected": true}));
         })
         .await;
-    let next = api(&server, &second, 200).await;
+    let next = tokens_answer_for(&server, &second, 200).await;
     let fp = builder(&server).build().unwrap();
 
     assert!(fp.management().disconnect().await.unwrap().disconnected);

@@ -114,3 +114,36 @@ pub async fn list_tokens_concurrently(
     }
     results
 }
+
+/// `GET /2023-03-01/management/tokens` answered with `status` for requests carrying
+/// `token` (an empty list for 200, a message otherwise).
+pub async fn tokens_answer_for<'a>(server: &'a MockServer, token: &str, status: u16) -> Mock<'a> {
+    let token = token.to_owned();
+    let body = if status == 200 {
+        serde_json::json!([])
+    } else {
+        serde_json::json!({"message": "no"})
+    };
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/2023-03-01/management/tokens")
+                .header("x-auth-token", token);
+            then.status(status).json_body(body);
+        })
+        .await
+}
+
+/// A client for `server` on a manual clock whose token requests are not retried.
+pub fn client_without_token_retries(server: &MockServer) -> (FlowPayroll, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new());
+    let client = builder(server)
+        .clock(clock.clone())
+        .token_request_policy(flowpayroll::TokenRequestPolicy {
+            attempts: 1,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    (client, clock)
+}
