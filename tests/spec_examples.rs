@@ -20,6 +20,16 @@ fn spec() -> Value {
     yaml_serde::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// Every operation object of the spec.
+fn operations(spec: &Value) -> impl Iterator<Item = &Value> {
+    spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter(|v| v.get("operationId").is_some())
+}
+
 fn spec_examples(spec: &Value) -> Examples {
     let mut found = Examples::new();
     let resolve = |value: &Value| -> Value {
@@ -44,18 +54,11 @@ fn spec_examples(spec: &Value) -> Examples {
             }
         }
     };
-    for item in spec["paths"].as_object().unwrap().values() {
-        for operation in item
-            .as_object()
-            .unwrap()
-            .values()
-            .filter(|v| v.get("operationId").is_some())
-        {
-            let id = operation["operationId"].as_str().unwrap();
-            collect(id, "request", &operation["requestBody"]["content"]);
-            for (status, response) in operation["responses"].as_object().unwrap() {
-                collect(id, status, &resolve(response)["content"]);
-            }
+    for operation in operations(spec) {
+        let id = operation["operationId"].as_str().unwrap();
+        collect(id, "request", &operation["requestBody"]["content"]);
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            collect(id, status, &resolve(response)["content"]);
         }
     }
     found
@@ -145,20 +148,13 @@ fn every_example_file_is_a_spec_example_verbatim() {
 fn the_error_table_covers_every_documented_error_status() {
     let spec = spec();
     let mut documented = Vec::new();
-    for item in spec["paths"].as_object().unwrap().values() {
-        for operation in item
-            .as_object()
-            .unwrap()
-            .values()
-            .filter(|v| v.get("operationId").is_some())
-        {
-            for status in operation["responses"].as_object().unwrap().keys() {
-                if status.starts_with('4') || status.starts_with('5') {
-                    documented.push((
-                        operation["operationId"].as_str().unwrap().to_owned(),
-                        status.parse::<u16>().unwrap(),
-                    ));
-                }
+    for operation in operations(&spec) {
+        for status in operation["responses"].as_object().unwrap().keys() {
+            if status.starts_with('4') || status.starts_with('5') {
+                documented.push((
+                    operation["operationId"].as_str().unwrap().to_owned(),
+                    status.parse::<u16>().unwrap(),
+                ));
             }
         }
     }

@@ -137,22 +137,10 @@ pub fn collect(document: &Value) -> Collected {
                         media: media.clone(),
                         name: String::new(),
                     };
-                    let inline = Label {
-                        name: "schema example".into(),
-                        ..label.clone()
-                    };
-                    in_schema(
-                        &content["schema"],
-                        &format!("{media_pointer}/schema"),
-                        &[Context::Request],
-                        &inline,
-                        &mut collected,
-                    );
-                    examples_of(
+                    media_examples(
                         document,
                         &media_pointer,
                         content,
-                        &format!("{media_pointer}/schema"),
                         Context::Request,
                         &label,
                         &mut collected,
@@ -189,28 +177,15 @@ pub fn collect(document: &Value) -> Collected {
                         media: media.clone(),
                         name: String::new(),
                     };
-                    let inline = Label {
-                        name: "schema example".into(),
-                        ..label.clone()
-                    };
-                    in_schema(
-                        &body["schema"],
-                        &format!("{media_pointer}/schema"),
-                        &[Context::Response],
-                        &inline,
-                        &mut collected,
-                    );
-                    let before = collected.examples.len();
-                    examples_of(
+                    let own = media_examples(
                         document,
                         &media_pointer,
                         body,
-                        &format!("{media_pointer}/schema"),
                         Context::Response,
                         &label,
                         &mut collected,
                     );
-                    if collected.examples.len() == before {
+                    if own == 0 {
                         collected.findings.push((
                             media_pointer.clone(),
                             finding(&id, status, media, "the documented status has no example"),
@@ -254,6 +229,36 @@ fn finding(operation: &str, status: &str, media: &str, message: &str) -> Finding
         message: message.into(),
         ..Finding::default()
     }
+}
+
+/// A media type's examples: those written inside its schema, then its own `example`
+/// and `examples`. Returns how many of the latter there are (only they count as the
+/// media type having an example).
+fn media_examples(
+    document: &Value,
+    media_pointer: &str,
+    media: &Value,
+    context: Context,
+    label: &Label,
+    collected: &mut Collected,
+) -> usize {
+    let schema = format!("{media_pointer}/schema");
+    let inline = Label {
+        name: "schema example".into(),
+        ..label.clone()
+    };
+    in_schema(&media["schema"], &schema, &[context], &inline, collected);
+    let before = collected.examples.len();
+    examples_of(
+        document,
+        media_pointer,
+        media,
+        &schema,
+        context,
+        label,
+        collected,
+    );
+    collected.examples.len() - before
 }
 
 /// The `example` and `examples` of a parameter, header or media type.
