@@ -45,7 +45,7 @@ async fn flowpayroll(sandbox: &Sandbox, secret: &str, args: &[&str]) -> Run {
 
 fn example(name: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("openapi/examples")
+        .join("../openapi/examples")
         .join(name);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

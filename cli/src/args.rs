@@ -1,0 +1,145 @@
+//! The command line the `flowpayroll` tool accepts: global flags, commands and their
+//! arguments, parsed by clap. Nothing here talks to the network.
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// The whole command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "flowpayroll",
+    version,
+    about = "Manage Flow Payroll API tokens and client settings"
+)]
+pub struct Cli {
+    /// Environment: sandbox or live [env: FLOWPAYROLL_ENVIRONMENT].
+    #[arg(long, global = true, value_enum)]
+    pub environment: Option<EnvironmentName>,
+    /// Token endpoint URL [env: FLOWPAYROLL_TOKEN_URL].
+    #[arg(long, global = true)]
+    pub token_url: Option<String>,
+    /// API base URL [env: FLOWPAYROLL_API_URL].
+    #[arg(long, global = true)]
+    pub api_url: Option<String>,
+    /// Send this User-Id (audit log) [env: FLOWPAYROLL_USER_ID].
+    #[arg(long, global = true)]
+    pub user_id: Option<String>,
+    /// How credentials reach the token endpoint [env: FLOWPAYROLL_TOKEN_AUTH].
+    #[arg(long, global = true, value_enum)]
+    pub token_auth: Option<TokenAuth>,
+    /// Output format (default: table on a terminal, JSON otherwise).
+    #[arg(long, global = true, value_enum)]
+    pub output: Option<Output>,
+    /// Log what the client does (token minted, retries...) to stderr; never secrets.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The client's tokens.
+    Tokens {
+        /// What to do with them.
+        #[command(subcommand)]
+        action: TokensAction,
+    },
+    /// Describe the token this client calls with.
+    Introspect,
+    /// Disconnect the token this client calls with.
+    Disconnect,
+    /// The client's settings.
+    Client {
+        /// What to do with them.
+        #[command(subcommand)]
+        action: ClientAction,
+    },
+    /// Access tokens.
+    Token {
+        /// What to do with one.
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Providers available in each mode.
+    Providers,
+    /// The embedded sandbox.
+    Sandbox {
+        /// What to do with it.
+        #[command(subcommand)]
+        action: SandboxAction,
+    },
+}
+
+/// `flowpayroll tokens ...`
+#[derive(Debug, Subcommand)]
+pub enum TokensAction {
+    /// List the tokens and whether each is valid.
+    List,
+}
+
+/// `flowpayroll client ...`
+#[derive(Debug, Subcommand)]
+pub enum ClientAction {
+    /// Show the client's settings (secrets are not printed).
+    Get,
+    /// Change the name or webhook URI; other settings are kept.
+    Update {
+        /// The new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The new webhook URI.
+        #[arg(long)]
+        webhook_uri: Option<String>,
+    },
+}
+
+/// `flowpayroll token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Mint a token and print its jti and lifetime.
+    Mint {
+        /// Also print the token itself.
+        #[arg(long)]
+        show_token: bool,
+    },
+}
+
+/// `flowpayroll sandbox ...`
+#[derive(Debug, Subcommand)]
+pub enum SandboxAction {
+    /// Run a sandbox on 127.0.0.1 until Ctrl-C.
+    Serve {
+        /// The port (default: a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+}
+
+/// `--environment`
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EnvironmentName {
+    /// The Flow Payroll sandbox.
+    Sandbox,
+    /// Production.
+    Live,
+}
+
+/// `--token-auth`
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TokenAuth {
+    /// `client_secret_post`: credentials in the form body.
+    Post,
+    /// `client_secret_basic`: credentials in an `Authorization: Basic` header.
+    Basic,
+}
+
+/// `--output`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// An aligned table.
+    Table,
+    /// Pretty-printed JSON.
+    Json,
+}

@@ -1,0 +1,231 @@
+//! What each command does: build the client from the environment and the flags, make
+//! the calls, and turn the answers into a [`View`] for the renderer. `sandbox serve`
+//! runs here too.
+
+use std::io::Write as _;
+
+use flowpayroll::sandbox::{Sandbox, SandboxConfig};
+use flowpayroll::types::{ClientSettings, ClientUpdate};
+use flowpayroll::{Environment, Error, FlowPayrollBuilder, TokenAuthMethod};
+use serde_json::json;
+
+use crate::args::{
+    Cli, ClientAction, Command, EnvironmentName, Output, SandboxAction, TokenAction, TokenAuth,
+    TokensAction,
+};
+use crate::render::{self, View};
+
+/// Why a command stopped.
+#[derive(Debug)]
+pub enum Failure {
+    /// The client (configuration, transport, the server's answer).
+    Client(Error),
+    /// Writing the output (for example a closed pipe).
+    Write(std::io::Error),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Self::Client(error)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(error: std::io::Error) -> Self {
+        Self::Write(error)
+    }
+}
+
+/// Runs the command and prints its result on stdout in `output`.
+pub async fn run(cli: Cli, output: Output) -> Result<(), Failure> {
+    if let Command::Sandbox {
+        action: SandboxAction::Serve { port },
+    } = cli.command
+    {
+        return serve(port).await;
+    }
+    let fp = configure(&cli)?.build()?;
+    let view = match cli.command {
+        Command::Tokens {
+            action: TokensAction::List,
+        } => {
+            let tokens = fp.management().tokens().await?;
+            let rows = tokens
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.token.clone(),
+                        t.provider.to_string(),
+                        t.mode.to_string(),
+                        t.valid.to_string(),
+                        t.created_at.map(|c| c.to_rfc3339()).unwrap_or_default(),
+                        t.scopes.len().to_string(),
+                    ]
+                })
+                .collect();
+            View::new(
+                json!(tokens),
+                &["TOKEN", "PROVIDER", "MODE", "VALID", "CREATED", "SCOPES"],
+                rows,
+            )
+        }
+        Command::Introspect => {
+            let me = fp.management().introspect().await?;
+            let scopes = me
+                .scopes
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let row = vec![
+                me.client_id.clone(),
+                me.provider.to_string(),
+                me.mode.to_string(),
+                scopes,
+            ];
+            View::new(
+                json!(me),
+                &["CLIENT", "PROVIDER", "MODE", "SCOPES"],
+                vec![row],
+            )
+        }
+        Command::Disconnect => {
+            let result = fp.management().disconnect().await?;
+            let row = vec![result.disconnected.to_string()];
+            View::new(json!(result), &["DISCONNECTED"], vec![row])
+        }
+        Command::Client {
+            action: ClientAction::Get,
+        } => client_view(&fp.management().client().await?),
+        Command::Client {
+            action: ClientAction::Update { name, webhook_uri },
+        } => {
+            let current = fp.management().client().await?;
+            let update = ClientUpdate {
+                name: name.unwrap_or(current.name),
+                webhook_uri: webhook_uri.or(current.webhook_uri),
+                client_secret: current.client_secret,
+                redirect_uris: current.redirect_uris,
+            };
+            client_view(&fp.management().update_client(&update).await?)
+        }
+        Command::Token {
+            action: TokenAction::Mint { show_token },
+        } => {
+            let status = fp.authenticate().await?;
+            let jti = status.token_id.map(|id| id.to_string()).unwrap_or_default();
+            let lifetime = status.valid_for.map(|d| d.as_secs()).unwrap_or_default();
+            let mut value = json!({"jti": jti, "expires_in": lifetime});
+            let mut row = vec![jti, format!("{lifetime} s")];
+            let mut headers = vec!["JTI", "EXPIRES IN"];
+            if show_token {
+                let token = fp.access_token().await?;
+                value["access_token"] = json!(token.expose_secret());
+                row.push(token.expose_secret().to_owned());
+                headers.push("ACCESS TOKEN");
+            }
+            View::new(value, &headers, vec![row])
+        }
+        Command::Providers => {
+            let groups = fp.providers().await?;
+            let rows = groups
+                .iter()
+                .map(|g| {
+                    let names: Vec<String> = g.providers.iter().map(ToString::to_string).collect();
+                    vec![g.mode.to_string(), names.join(", ")]
+                })
+                .collect();
+            View::new(json!(groups), &["MODE", "PROVIDERS"], rows)
+        }
+        Command::Sandbox { .. } => unreachable!("handled above"),
+    };
+    render::print(&mut std::io::stdout().lock(), output, &view)?;
+    Ok(())
+}
+
+/// The builder from the environment variables, then the flags.
+fn configure(cli: &Cli) -> Result<FlowPayrollBuilder, Error> {
+    let mut builder = FlowPayrollBuilder::from_env()?;
+    if let Some(environment) = cli.environment {
+        builder = builder.environment(match environment {
+            EnvironmentName::Sandbox => Environment::Sandbox,
+            EnvironmentName::Live => Environment::Live,
+        });
+    }
+    if let Some(url) = &cli.token_url {
+        builder = builder.token_url(url);
+    }
+    if let Some(url) = &cli.api_url {
+        builder = builder.api_url(url);
+    }
+    if let Some(user) = &cli.user_id {
+        builder = builder.user_id(user);
+    }
+    if let Some(method) = cli.token_auth {
+        builder = builder.token_auth(match method {
+            TokenAuth::Post => TokenAuthMethod::ClientSecretPost,
+            TokenAuth::Basic => TokenAuthMethod::ClientSecretBasic,
+        });
+    }
+    Ok(builder)
+}
+
+/// Client settings without the secrets' values.
+fn client_view(settings: &ClientSettings) -> View {
+    let value = json!({
+        "client_id": settings.client_id,
+        "name": settings.name,
+        "webhook_uri": settings.webhook_uri,
+        "redirect_uris": settings.redirect_uris,
+        "client_secrets": settings.client_secret.len(),
+    });
+    let row = vec![
+        settings.client_id.clone(),
+        settings.name.clone(),
+        settings.webhook_uri.clone().unwrap_or_default(),
+        settings.redirect_uris.join(" "),
+        format!("{} (hidden)", settings.client_secret.len()),
+    ];
+    View::new(
+        value,
+        &["CLIENT", "NAME", "WEBHOOK", "REDIRECT URIS", "SECRETS"],
+        vec![row],
+    )
+}
+
+/// `sandbox serve`: a sandbox on 127.0.0.1 and the exports that point a shell at it.
+async fn serve(port: u16) -> Result<(), Failure> {
+    let sandbox = Sandbox::start_with(SandboxConfig {
+        port,
+        ..SandboxConfig::default()
+    })
+    .await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Flow Payroll sandbox on {}", sandbox.url())?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "  export FLOWPAYROLL_TOKEN_URL={}",
+        sandbox.token_url()
+    )?;
+    writeln!(out, "  export FLOWPAYROLL_API_URL={}", sandbox.url())?;
+    writeln!(
+        out,
+        "  export FLOWPAYROLL_CLIENT_ID={}",
+        sandbox.client_id()
+    )?;
+    writeln!(
+        out,
+        "  export FLOWPAYROLL_CLIENT_SECRET={}",
+        sandbox.client_secret().expose_secret()
+    )?;
+    writeln!(out)?;
+    writeln!(out, "Ctrl-C stops it.")?;
+    out.flush()?;
+    drop(out);
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| Error::Config(format!("cannot wait for Ctrl-C: {e}")))?;
+    sandbox.shutdown();
+    Ok(())
+}
