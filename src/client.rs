@@ -8,17 +8,19 @@ use std::time::Duration;
 
 use progenitor_client::ResponseValue;
 use reqwest::header::HeaderValue;
-use reqwest::{StatusCode, Url};
+use reqwest::Url;
 use serde::de::DeserializeOwned;
 
 use crate::auth::cache::TokenCache;
 use crate::auth::clock::{Clock, SystemClock};
+use crate::auth::mint::Minter;
 use crate::auth::token::TokenEndpoint;
 use crate::auth::TokenStatus;
 use crate::config::{self, Environment, TokenAuthMethod};
 use crate::generated::Client as RawClient;
 use crate::management::Management;
-use crate::policy::{backoff, RefreshPolicy, RetryPolicy, TokenRequestPolicy};
+use crate::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
+use crate::retry::{decide, within, AttemptState, Decision, Rules};
 use crate::{response, Error, RequestContext, SecretString};
 
 /// The Flow Payroll client: typed operations with tokens minted, cached, refreshed and
@@ -163,54 +165,47 @@ impl FlowPayroll {
             }
         };
         let shared = &*self.shared;
-        let mut reminted = false;
-        let mut retries = 0;
-        let mut waited = Duration::ZERO;
-        loop {
-            let lease = shared.tokens.lease().await?;
-            let generation = lease.generation;
-            let context = RequestContext::new()
-                .with_access_token_value(lease.header)
-                .with_user_id_value(user_id.clone());
-            let api = RawClient::new_with_client(&shared.api_url, shared.http.clone(), context);
-            let outcome = send(api).await;
-            let error = match response::finish(operation, outcome, shared.clock.system_now()).await
-            {
-                Ok(value) => return Ok((value.into_inner(), generation)),
-                Err(error) => error,
-            };
-            let Some(api_error) = error.as_api() else {
-                return Err(error);
-            };
-            match api_error.status() {
-                // The token was refused: drop it (once, whoever sees it first) and replay
-                // the call with a fresh one. A second 401 goes back to the caller.
-                StatusCode::UNAUTHORIZED if !reminted => {
-                    shared.tokens.invalidate(generation);
-                    reminted = true;
-                }
-                StatusCode::TOO_MANY_REQUESTS => {
-                    let policy = &shared.retry;
-                    let wait = api_error.retry_after().unwrap_or_else(|| {
-                        backoff(policy.base_backoff, policy.max_backoff, retries)
-                    });
-                    if retries >= policy.max_retries || waited + wait > policy.max_total_wait {
-                        return Err(error);
+        let clock = &*shared.clock;
+        let rules = Rules::api(&shared.retry);
+        let started = clock.now();
+        let attempts = async {
+            let mut state = AttemptState::default();
+            loop {
+                let lease = shared.tokens.lease().await?;
+                let generation = lease.generation;
+                let context = RequestContext::new()
+                    .with_access_token_value(lease.header)
+                    .with_user_id_value(user_id.clone());
+                let api = RawClient::new_with_client(&shared.api_url, shared.http.clone(), context);
+                let outcome = send(api).await;
+                let error = match response::finish(operation, outcome, clock.system_now()).await {
+                    Ok(value) => return Ok((value.into_inner(), generation)),
+                    Err(error) => error,
+                };
+                state.elapsed = clock.now().saturating_duration_since(started);
+                match decide(&error, &state, &rules, fastrand::f64()) {
+                    // The token was refused: drop it (once, whoever sees it first) and
+                    // replay the call with a fresh one. A second 401 goes to the caller.
+                    Decision::Remint => {
+                        shared.tokens.invalidate(generation);
+                        state.reminted = true;
                     }
-                    retries += 1;
-                    waited += wait;
-                    tracing::info!(
-                        target: "flowpayroll::api",
-                        operation,
-                        retry = retries,
-                        wait_ms = wait.as_millis() as u64,
-                        "rate limited; retrying after the wait"
-                    );
-                    shared.clock.sleep(wait).await;
+                    Decision::RetryAfter(wait) => {
+                        state.retries += 1;
+                        tracing::info!(
+                            target: "flowpayroll::api",
+                            operation,
+                            retry = state.retries,
+                            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                            "rate limited; retrying after the wait"
+                        );
+                        clock.sleep(wait).await;
+                    }
+                    Decision::GiveUp => return Err(error),
                 }
-                _ => return Err(error),
             }
-        }
+        };
+        within(clock, shared.retry.total_budget, operation, attempts).await
     }
 
     /// Drops the token of `generation` from the cache if it is still the cached one.
@@ -340,7 +335,7 @@ impl FlowPayrollBuilder {
         self
     }
 
-    /// How API calls answered with 429 are retried.
+    /// How API calls answered with 429 are retried, and the time budget of a call.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -402,8 +397,9 @@ impl FlowPayrollBuilder {
             scope: self.scope,
             timeout: self.token_timeout.unwrap_or(Duration::from_secs(10)),
         };
+        let minter = Minter::new(endpoint, Arc::clone(&clock), self.token_requests.clone());
         let tokens = TokenCache::new(
-            endpoint,
+            Arc::new(minter),
             Arc::clone(&clock),
             self.refresh,
             self.token_requests,

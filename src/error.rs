@@ -49,6 +49,17 @@ pub enum Error {
         source: Arc<reqwest::Error>,
     },
 
+    /// The call (all its attempts and waits, see [`crate::RetryPolicy::total_budget`]),
+    /// a single request (the client's `timeout`), or a token mint (see
+    /// [`crate::TokenRequestPolicy::deadline`]) ran out of time.
+    #[error("`{operation}` timed out after {}", seconds(*after))]
+    Timeout {
+        /// The operation id.
+        operation: &'static str,
+        /// The limit that was reached.
+        after: Duration,
+    },
+
     /// No access token could be obtained for a reason other than an answer from the token
     /// endpoint (the task minting it was dropped, as when the runtime shuts down). Token
     /// endpoint answers are [`Error::Api`] with operation `request_token`.
@@ -64,6 +75,17 @@ pub enum Error {
         /// body: success bodies may carry secrets.
         reason: String,
     },
+}
+
+/// `1.5 s`, `30 s`, `250 ms`: a limit as a person reads it.
+pub(crate) fn seconds(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else if duration.subsec_millis() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{:.1} s", duration.as_secs_f64())
+    }
 }
 
 impl Error {

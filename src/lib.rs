@@ -18,6 +18,7 @@ mod error;
 mod management;
 mod policy;
 mod response;
+mod retry;
 mod secret;
 
 #[cfg(feature = "sandbox")]

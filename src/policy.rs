@@ -36,9 +36,20 @@ impl RefreshPolicy {
     /// How long before expiry a token with `lifetime` is refreshed, given a random
     /// `draw` in `[0, 1)`.
     pub(crate) fn margin(&self, lifetime: Duration, draw: f64) -> Duration {
-        let fraction = self.fraction.clamp(0.0, 0.5);
-        let base = lifetime.mul_f64(fraction).max(self.min_margin);
-        let jittered = base.mul_f64(1.0 + self.jitter.clamp(0.0, 1.0) * draw.clamp(0.0, 1.0));
+        // `mul_f64` panics on NaN: odd settings count as their nearest sane value.
+        let part = |x: f64, max: f64| {
+            if x.is_finite() {
+                x.clamp(0.0, max)
+            } else {
+                0.0
+            }
+        };
+        let base = lifetime
+            .mul_f64(part(self.fraction, 0.5))
+            .max(self.min_margin)
+            .min(lifetime);
+        let factor = 1.0 + part(self.jitter, 1.0) * part(draw, 1.0);
+        let jittered = Duration::try_from_secs_f64(base.as_secs_f64() * factor).unwrap_or(base);
         jittered.min(lifetime / 2)
     }
 }
@@ -54,9 +65,10 @@ pub struct TokenRequestPolicy {
     pub base_backoff: Duration,
     /// The longest single wait between attempts (also caps `Retry-After`). Default 5 s.
     pub max_backoff: Duration,
-    /// No retry starts after this long from the start of a mint (each attempt is
-    /// bounded by the token request timeout). The mint runs in its own task, so this
-    /// deadline does not depend on any caller. Default 30 s.
+    /// The longest one mint may take, all its attempts and waits counted (each attempt
+    /// is also bounded by the token request timeout). Past it the mint ends with
+    /// [`crate::Error::Timeout`]. The mint runs in its own task, so this deadline does
+    /// not depend on any caller. Default 15 s.
     pub deadline: Duration,
     /// How long a permanent failure (`invalid_client`, `unauthorized_client`,
     /// `invalid_scope`, 401) is returned at once without asking the endpoint again.
@@ -73,25 +85,27 @@ impl Default for TokenRequestPolicy {
             attempts: 3,
             base_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
-            deadline: Duration::from_secs(30),
+            deadline: Duration::from_secs(15),
             permanent_failure_ttl: Duration::from_secs(30),
             max_failure_cooldown: Duration::from_secs(30),
         }
     }
 }
 
-/// How API calls answered with 429 are retried.
+/// How API calls answered with 429 are retried, and how long a call may take in all.
 ///
 /// The wait is the response's `Retry-After` (delta-seconds or HTTP-date) or, without
 /// one, an exponential backoff with full jitter. A call gives up, returning the last 429
 /// with its `Retry-After`, once it has retried `max_retries` times or when the next wait
-/// would take its total waiting past `max_total_wait`.
+/// would end past `total_budget`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
     /// Retries after 429 per call. Default 3.
     pub max_retries: u32,
-    /// The most a call waits in all. Default 60 s.
-    pub max_total_wait: Duration,
+    /// The longest one call may take, everything counted: waiting for a token, every
+    /// request and every wait between them. Past it the call ends with
+    /// [`crate::Error::Timeout`]. Default 60 s.
+    pub total_budget: Duration,
     /// First backoff without `Retry-After`; doubles each time. Default 500 ms.
     pub base_backoff: Duration,
     /// The longest single backoff without `Retry-After`. Default 30 s.
@@ -102,17 +116,11 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_retries: 3,
-            max_total_wait: Duration::from_secs(60),
+            total_budget: Duration::from_secs(60),
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
         }
     }
-}
-
-/// Exponential backoff with full jitter: a random wait in `[0, min(cap, base × 2^n)]`.
-pub(crate) fn backoff(base: Duration, cap: Duration, retry: u32) -> Duration {
-    let ceiling = base.saturating_mul(1u32 << retry.min(20)).min(cap);
-    ceiling.mul_f64(fastrand::f64())
 }
 
 #[cfg(test)]
@@ -138,10 +146,14 @@ mod tests {
     }
 
     #[test]
-    fn backoff_stays_under_its_ceiling() {
-        for retry in 0..40 {
-            let wait = backoff(Duration::from_millis(100), Duration::from_secs(2), retry);
-            assert!(wait <= Duration::from_secs(2));
-        }
+    fn margin_survives_odd_settings() {
+        let odd = RefreshPolicy {
+            fraction: f64::NAN,
+            min_margin: Duration::MAX,
+            jitter: f64::INFINITY,
+        };
+        let hour = Duration::from_secs(3600);
+        assert_eq!(odd.margin(hour, f64::NAN), hour / 2);
+        assert_eq!(odd.margin(Duration::ZERO, 0.5), Duration::ZERO);
     }
 }

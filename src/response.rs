@@ -126,9 +126,16 @@ fn without_quoted_values(message: &str) -> String {
 /// The `Retry-After` of `headers` as a wait from `now`: delta-seconds or an HTTP-date
 /// (RFC 9110 §10.2.3). A date in the past means no wait.
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    parse_retry_after(headers.get(RETRY_AFTER)?.as_bytes(), now)
+}
+
+/// A `Retry-After` value as a wait from `now`. Delta-seconds too large for a `u64`
+/// mean "a very long time" ([`Duration::MAX`]): the retry rule then gives up rather
+/// than overflow. Anything else unreadable is `None`.
+pub(crate) fn parse_retry_after(value: &[u8], now: SystemTime) -> Option<Duration> {
+    let value = std::str::from_utf8(value).ok()?.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(value.parse().map_or(Duration::MAX, Duration::from_secs));
     }
     let date = httpdate::parse_http_date(value).ok()?;
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
@@ -161,6 +168,17 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(retry_after(&headers("soon"), now), None);
+        assert_eq!(
+            retry_after(&headers("18446744073709551615"), now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(
+            retry_after(&headers("99999999999999999999999"), now),
+            Some(Duration::MAX)
+        );
+        for odd in ["-1", "1.5", "", "+5", "Wed, 21 Oct 99999 07:28:00 GMT"] {
+            assert_eq!(parse_retry_after(odd.as_bytes(), now), None, "{odd}");
+        }
         assert_eq!(retry_after(&HeaderMap::new(), now), None);
     }
 

@@ -14,21 +14,47 @@
 //!   once instead of asking the token endpoint again, for `permanent_failure_ttl` after a
 //!   permanent failure and for a doubling backoff (or `Retry-After`) after others. While a
 //!   refresh is failing, the still-valid token keeps being served.
+//! * **Never wedged.** A flight always settles: when its task ends in an error, panics,
+//!   or is dropped with its runtime, a guard ([`Flight`]) records the outcome and wakes
+//!   the waiters, so the next call can mint again.
+//!
+//! Where tokens come from is a seam: the cache asks a [`TokenSource`] (in production
+//! [`super::mint::Minter`], which retries token requests under the shared retry rule).
+//! A source that shares tokens across processes plugs in there; the cache's states
+//! (fast path, flight, cooldown) stay the same whatever the source.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
 use reqwest::header::HeaderValue;
-use reqwest::StatusCode;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::clock::Clock;
-use super::token::{TokenEndpoint, TokenId, OPERATION};
+use super::clock::{later, Clock};
+use super::token::{IssuedToken, TokenId};
 use crate::error::Error;
-use crate::generated::ErrorBody;
-use crate::policy::{backoff, RefreshPolicy, TokenRequestPolicy};
+use crate::policy::{RefreshPolicy, TokenRequestPolicy};
+use crate::retry::{classify, Failure};
+
+/// Where the cache gets a new token. One call is one whole mint (retries included); the
+/// cache runs it in its own task, at most one at a time.
+pub(crate) trait TokenSource: std::fmt::Debug + Send + Sync + 'static {
+    /// Gets a new token.
+    fn mint(&self) -> Pin<Box<dyn Future<Output = Result<Minted, Error>> + Send + '_>>;
+}
+
+/// A token from a [`TokenSource`], with when its successful request was sent (its
+/// lifetime counts from then).
+#[derive(Debug)]
+pub(crate) struct Minted {
+    /// The validated token.
+    pub issued: IssuedToken,
+    /// When the request that got it was sent, on the cache's clock.
+    pub sent_at: Instant,
+}
 
 /// A token in the cache.
 #[derive(Debug)]
@@ -93,7 +119,7 @@ pub(crate) struct TokenCache {
 
 #[derive(Debug)]
 struct CacheInner {
-    endpoint: TokenEndpoint,
+    source: Arc<dyn TokenSource>,
     clock: Arc<dyn Clock>,
     refresh: RefreshPolicy,
     requests: TokenRequestPolicy,
@@ -125,14 +151,14 @@ enum Trigger {
 
 impl TokenCache {
     pub fn new(
-        endpoint: TokenEndpoint,
+        source: Arc<dyn TokenSource>,
         clock: Arc<dyn Clock>,
         refresh: RefreshPolicy,
         requests: TokenRequestPolicy,
     ) -> Self {
         Self {
             inner: Arc::new(CacheInner {
-                endpoint,
+                source,
                 clock,
                 refresh,
                 requests,
@@ -189,7 +215,9 @@ impl TokenCache {
         let control = self.inner.lock();
         TokenStatus {
             token_id: current.as_ref().map(|t| t.id.clone()),
-            valid_for: current.as_ref().map(|t| t.expires_at - now),
+            valid_for: current
+                .as_ref()
+                .map(|t| t.expires_at.saturating_duration_since(now)),
             refresh_in: current
                 .as_ref()
                 .map(|t| t.refresh_at.saturating_duration_since(now)),
@@ -205,37 +233,48 @@ impl TokenCache {
         let cooling = control.cooldown.as_ref().is_some_and(|c| now < c.until);
         if control.flight.is_none() && !cooling {
             tracing::debug!(target: "flowpayroll::auth", "token refresh started");
-            self.spawn_flight(&mut control, Trigger::Refresh);
+            // Without a runtime there is no refresh; the current token is still valid
+            // and the next call that must wait reports the missing runtime.
+            let _ = self.spawn_flight(&mut control, Trigger::Refresh);
         }
     }
 
     async fn wait_for_fresh_token(&self) -> Result<Arc<CachedToken>, Error> {
-        let mut flight = {
-            let mut control = self.inner.lock();
-            let now = self.inner.clock.now();
-            // A flight may have finished between the fast path and taking the lock.
-            if let Some(token) = self
-                .inner
-                .current
-                .load_full()
-                .filter(|t| now < t.expires_at)
-            {
-                return Ok(token);
-            }
-            match (&control.flight, &control.cooldown) {
-                (Some(flight), _) => flight.clone(),
-                (None, Some(cooldown)) if now < cooldown.until => {
-                    return Err(cooldown.error.clone())
+        // A flight abandoned by its runtime (another runtime's, for a client kept in a
+        // `static`) is joined once more with a flight of this caller's runtime.
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let mut flight = {
+                let mut control = self.inner.lock();
+                let now = self.inner.clock.now();
+                // A flight may have finished between the fast path and taking the lock.
+                if let Some(token) = self
+                    .inner
+                    .current
+                    .load_full()
+                    .filter(|t| now < t.expires_at)
+                {
+                    return Ok(token);
                 }
-                (None, _) => self.spawn_flight(&mut control, Trigger::Cold),
+                match (&control.flight, &control.cooldown) {
+                    (Some(flight), _) => flight.clone(),
+                    (None, Some(cooldown)) if now < cooldown.until => {
+                        return Err(cooldown.error.clone())
+                    }
+                    (None, _) => self.spawn_flight(&mut control, Trigger::Cold)?,
+                }
+            };
+            let outcome = flight.wait_for(Option::is_some).await;
+            let result = match outcome.as_deref() {
+                Ok(Some(result)) => result.clone(),
+                // The guard always sends before the sender goes; this is only defence.
+                _ => Err(abandoned()),
+            };
+            match result {
+                Err(Error::TokenUnavailable(_)) if tries < 2 => continue,
+                result => return result,
             }
-        };
-        let outcome = flight.wait_for(Option::is_some).await;
-        match outcome.as_deref() {
-            Ok(Some(result)) => result.clone(),
-            _ => Err(Error::TokenUnavailable(
-                "the token request was abandoned (is the Tokio runtime shutting down?)".to_owned(),
-            )),
         }
     }
 
@@ -244,17 +283,67 @@ impl TokenCache {
         &self,
         control: &mut Control,
         trigger: Trigger,
-    ) -> watch::Receiver<FlightResult> {
+    ) -> Result<watch::Receiver<FlightResult>, Error> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::TokenUnavailable(
+                "no Tokio runtime: FlowPayroll calls must run inside one".to_owned(),
+            )
+        })?;
         let (sender, receiver) = watch::channel(None);
         control.flight = Some(receiver.clone());
-        let inner = Arc::clone(&self.inner);
-        tokio::spawn(async move {
-            let result = inner.mint(trigger).await;
-            inner.settle(&result);
+        let flight = Flight {
+            inner: Arc::clone(&self.inner),
+            sender: Some(sender),
+            trigger,
+        };
+        runtime.spawn(async move {
+            let result = flight.inner.source.mint().await;
+            flight.finish(result);
+        });
+        Ok(receiver)
+    }
+}
+
+fn abandoned() -> Error {
+    Error::TokenUnavailable(
+        "the token request was abandoned (its task panicked or its Tokio runtime shut down)"
+            .to_owned(),
+    )
+}
+
+/// The one running mint. Whatever ends it (a result, a panic, its runtime dropping the
+/// task), the flight is settled and its waiters are woken: the cache cannot stay
+/// "refreshing" forever.
+struct Flight {
+    inner: Arc<CacheInner>,
+    sender: Option<watch::Sender<FlightResult>>,
+    trigger: Trigger,
+}
+
+impl Flight {
+    fn finish(mut self, result: Result<Minted, Error>) {
+        let result = result.map(|minted| self.inner.store(minted, self.trigger));
+        self.inner.settle(&result);
+        if let Some(sender) = self.sender.take() {
             // Nobody listening is fine: the token is in the cache for the next caller.
             let _ = sender.send(Some(result));
-        });
-        receiver
+        }
+    }
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        let Some(sender) = self.sender.take() else {
+            return;
+        };
+        let error = abandoned();
+        tracing::warn!(
+            target: "flowpayroll::auth",
+            panicked = std::thread::panicking(),
+            "token request abandoned; the next call mints again"
+        );
+        self.inner.settle_abandoned(&error);
+        let _ = sender.send(Some(Err(error)));
     }
 }
 
@@ -267,69 +356,41 @@ impl CacheInner {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// One mint, retrying transient failures with backoff, within its own deadline.
-    async fn mint(&self, trigger: Trigger) -> Result<Arc<CachedToken>, Error> {
-        let clock = &*self.clock;
-        let deadline = clock.now() + self.requests.deadline;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let sent_at = clock.now();
-            // Each attempt is bounded by the token request timeout; the deadline is
-            // checked before every wait, so a mint never outlives it by more than one
-            // attempt.
-            let error = match self.endpoint.request(clock.system_now()).await {
-                Ok(issued) => {
-                    let margin = self.refresh.margin(issued.lifetime, fastrand::f64());
-                    let token = CachedToken {
-                        header: issued.header,
-                        generation: self
-                            .generations
-                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-                            + 1,
-                        refresh_at: sent_at + (issued.lifetime - margin),
-                        expires_at: sent_at + issued.lifetime,
-                        id: issued.id,
-                    };
-                    tracing::info!(
-                        target: "flowpayroll::auth",
-                        jti = %token.id,
-                        expires_in_s = issued.lifetime.as_secs(),
-                        refresh_in_s = (issued.lifetime - margin).as_secs(),
-                        latency_ms = (clock.now() - sent_at).as_millis() as u64,
-                        refresh = trigger == Trigger::Refresh,
-                        "token minted"
-                    );
-                    return Ok(Arc::new(token));
-                }
-                Err(error) => error,
-            };
-            let wait = match classify(&error) {
-                Failure::Transient { retry_after } if attempt < self.requests.attempts => {
-                    retry_after
-                        .map(|w| w.min(self.requests.max_backoff))
-                        .unwrap_or_else(|| {
-                            backoff(
-                                self.requests.base_backoff,
-                                self.requests.max_backoff,
-                                attempt - 1,
-                            )
-                        })
-                }
-                _ => return Err(error),
-            };
-            if clock.now() + wait >= deadline {
-                return Err(error);
-            }
-            tracing::warn!(
-                target: "flowpayroll::auth",
-                attempt,
-                wait_ms = wait.as_millis() as u64,
-                error = %error,
-                "token request failed; retrying"
-            );
-            clock.sleep(wait).await;
-        }
+    /// Turns a minted token into the cached one (refresh time, generation) and logs it.
+    fn store(&self, minted: Minted, trigger: Trigger) -> Arc<CachedToken> {
+        let Minted { issued, sent_at } = minted;
+        let lifetime = issued.lifetime;
+        let refresh_in = lifetime.saturating_sub(self.refresh.margin(lifetime, fastrand::f64()));
+        let token = CachedToken {
+            header: issued.header,
+            generation: self
+                .generations
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                .wrapping_add(1),
+            refresh_at: later(sent_at, refresh_in),
+            expires_at: later(sent_at, lifetime),
+            id: issued.id,
+        };
+        let latency = self.clock.now().saturating_duration_since(sent_at);
+        tracing::info!(
+            target: "flowpayroll::auth",
+            jti = %token.id,
+            expires_in_s = lifetime.as_secs(),
+            refresh_in_s = refresh_in.as_secs(),
+            latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+            refresh = trigger == Trigger::Refresh,
+            "token minted"
+        );
+        Arc::new(token)
+    }
+
+    /// Settles a flight that ended without a result: no cooldown, so the next call
+    /// mints again at once.
+    fn settle_abandoned(&self, error: &Error) {
+        let mut control = self.lock();
+        control.flight = None;
+        control.consecutive_failures = control.consecutive_failures.saturating_add(1);
+        control.last_error = Some(error.clone());
     }
 
     /// Publishes the result of a flight: the new token, or the cooldown of a failure.
@@ -342,15 +403,15 @@ impl CacheInner {
                 control.cooldown = None;
                 control.consecutive_failures = 0;
                 control.last_error = None;
-                control.minted += 1;
+                control.minted = control.minted.saturating_add(1);
             }
             Err(error) => {
-                control.consecutive_failures += 1;
+                control.consecutive_failures = control.consecutive_failures.saturating_add(1);
                 let ttl = match classify(error) {
-                    Failure::Permanent => self.requests.permanent_failure_ttl,
-                    Failure::Transient {
-                        retry_after: Some(wait),
-                    } => wait.min(self.requests.max_failure_cooldown),
+                    Failure::Refused => self.requests.permanent_failure_ttl,
+                    Failure::Throttled(Some(wait)) | Failure::Unavailable(Some(wait)) => {
+                        wait.min(self.requests.max_failure_cooldown)
+                    }
                     _ => Duration::from_secs(1)
                         .saturating_mul(1 << (control.consecutive_failures - 1).min(16))
                         .min(self.requests.max_failure_cooldown),
@@ -359,11 +420,11 @@ impl CacheInner {
                     target: "flowpayroll::auth",
                     error = %error,
                     failures = control.consecutive_failures,
-                    cooldown_ms = ttl.as_millis() as u64,
+                    cooldown_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
                     "token refresh failed"
                 );
                 control.cooldown = Some(Cooldown {
-                    until: self.clock.now() + ttl,
+                    until: later(self.clock.now(), ttl),
                     error: error.clone(),
                 });
                 control.last_error = Some(error.clone());
@@ -372,44 +433,6 @@ impl CacheInner {
     }
 }
 
-enum Failure {
-    /// Retrying with the same credentials cannot succeed.
-    Permanent,
-    /// May succeed later.
-    Transient { retry_after: Option<Duration> },
-    /// Not retried, but not known to be permanent (a malformed response...).
-    Other,
-}
-
-fn classify(error: &Error) -> Failure {
-    match error {
-        Error::Transport { .. } | Error::TokenUnavailable(_) => {
-            Failure::Transient { retry_after: None }
-        }
-        Error::Api(api) if api.operation() == OPERATION => {
-            let code = match api.body() {
-                Some(ErrorBody::OAuthError(body)) => Some(body.error.as_str()),
-                _ => None,
-            };
-            let status = api.status();
-            if status == StatusCode::UNAUTHORIZED
-                || matches!(
-                    code,
-                    Some("invalid_client" | "unauthorized_client" | "invalid_scope")
-                )
-            {
-                Failure::Permanent
-            } else if status == StatusCode::REQUEST_TIMEOUT
-                || status == StatusCode::TOO_MANY_REQUESTS
-                || status.is_server_error()
-            {
-                Failure::Transient {
-                    retry_after: api.retry_after(),
-                }
-            } else {
-                Failure::Other
-            }
-        }
-        _ => Failure::Other,
-    }
-}
+#[cfg(test)]
+#[path = "cache_tests.rs"]
+mod tests;

@@ -23,6 +23,22 @@ pub trait Clock: Debug + Send + Sync + 'static {
     fn system_now(&self) -> SystemTime;
     /// Waits for `duration` of this clock's time.
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+    /// Like [`Clock::sleep`], for a time limit raced against work (the budget of a call,
+    /// the deadline of a mint) rather than a wait. A clock may count them apart:
+    /// [`ManualClock::sleepers`] counts only sleeps.
+    fn deadline(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        self.sleep(duration)
+    }
+}
+
+/// `instant + duration`, or the latest of `instant + duration` and `instant + 1 year`
+/// that the platform can represent: wire-derived durations never panic here.
+pub(crate) fn later(instant: Instant, duration: Duration) -> Instant {
+    const YEAR: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+    instant
+        .checked_add(duration)
+        .or_else(|| instant.checked_add(YEAR))
+        .unwrap_or(instant)
 }
 
 /// The real clock (Tokio's, which honours `tokio::time::pause`).
@@ -49,6 +65,9 @@ impl Clock for SystemClock {
 pub struct ManualClock {
     start: (Instant, SystemTime),
     elapsed: watch::Sender<Duration>,
+    /// The same time, watched by deadlines only, so that [`ManualClock::sleepers`]
+    /// counts sleeps.
+    timers: watch::Sender<Duration>,
 }
 
 impl Default for ManualClock {
@@ -63,12 +82,15 @@ impl ManualClock {
         Self {
             start: (Instant::now(), SystemTime::now()),
             elapsed: watch::Sender::new(Duration::ZERO),
+            timers: watch::Sender::new(Duration::ZERO),
         }
     }
 
     /// Moves the clock forward, waking every sleeper whose deadline is passed.
     pub fn advance(&self, by: Duration) {
-        self.elapsed.send_modify(|elapsed| *elapsed += by);
+        let moved = self.elapsed().saturating_add(by);
+        self.elapsed.send_replace(moved);
+        self.timers.send_replace(moved);
     }
 
     /// How far the clock has moved since it was created.
@@ -77,7 +99,8 @@ impl ManualClock {
     }
 
     /// How many sleeps are waiting on this clock: a test advances the clock once the
-    /// code under test is known to be asleep.
+    /// code under test is known to be asleep. Deadlines ([`Clock::deadline`]) are not
+    /// counted.
     pub fn sleepers(&self) -> usize {
         self.elapsed.receiver_count()
     }
@@ -85,21 +108,35 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
-        self.start.0 + self.elapsed()
+        later(self.start.0, self.elapsed())
     }
 
     fn system_now(&self) -> SystemTime {
-        self.start.1 + self.elapsed()
+        self.start
+            .1
+            .checked_add(self.elapsed())
+            .unwrap_or(self.start.1)
     }
 
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        let wake_at = self.elapsed() + duration;
-        let mut elapsed = self.elapsed.subscribe();
-        Box::pin(async move {
-            // The sender lives as long as the clock; if the clock is gone, stop waiting.
-            let _ = elapsed.wait_for(|now| *now >= wake_at).await;
-        })
+        wait_until(&self.elapsed, duration)
     }
+
+    fn deadline(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        wait_until(&self.timers, duration)
+    }
+}
+
+fn wait_until(
+    time: &watch::Sender<Duration>,
+    duration: Duration,
+) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    let wake_at = time.borrow().saturating_add(duration);
+    let mut time = time.subscribe();
+    Box::pin(async move {
+        // The sender lives as long as the clock; if the clock is gone, stop waiting.
+        let _ = time.wait_for(|now| *now >= wake_at).await;
+    })
 }
 
 #[cfg(test)]

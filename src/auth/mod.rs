@@ -1,8 +1,9 @@
-//! Access tokens: requesting them ([`token`]), caching and refreshing them ([`cache`]),
-//! and the clock both run on ([`clock`]).
+//! Access tokens: requesting one ([`token`]), minting with retries ([`mint`]), caching
+//! and refreshing them ([`cache`]), and the clock all of it runs on ([`clock`]).
 
 pub(crate) mod cache;
 pub mod clock;
+pub(crate) mod mint;
 pub(crate) mod token;
 
 pub use cache::TokenStatus;

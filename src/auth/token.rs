@@ -164,13 +164,7 @@ pub(crate) fn parse_issued(body: &[u8], now: SystemTime) -> Result<IssuedToken, 
         Some(seconds) => Duration::from_secs(seconds.unsigned_abs()),
         None => claims
             .as_ref()
-            .and_then(|c| c.get("exp")?.as_u64())
-            .map(|exp| {
-                (SystemTime::UNIX_EPOCH + Duration::from_secs(exp))
-                    .duration_since(now)
-                    .unwrap_or_default()
-            })
-            .filter(|lifetime| !lifetime.is_zero())
+            .and_then(|c| lifetime_from_exp(c.get("exp")?, now))
             .unwrap_or(DEFAULT_LIFETIME),
     };
     let id = match claims
@@ -185,6 +179,27 @@ pub(crate) fn parse_issued(body: &[u8], now: SystemTime) -> Result<IssuedToken, 
         id,
         lifetime: lifetime.min(MAX_LIFETIME),
     })
+}
+
+/// The time from `now` to a JWT `exp` claim (seconds since the epoch, integer or not):
+/// `None` when the claim is not a positive number or is already past. A date beyond
+/// what the platform's clock can hold counts as "far away" (the lifetime is capped
+/// later), never as an overflow.
+fn lifetime_from_exp(exp: &serde_json::Value, now: SystemTime) -> Option<Duration> {
+    let seconds = match exp.as_u64() {
+        Some(seconds) => Duration::from_secs(seconds),
+        None => match exp.as_f64()? {
+            seconds if seconds > 0.0 => {
+                Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX)
+            }
+            _ => return None,
+        },
+    };
+    let lifetime = match SystemTime::UNIX_EPOCH.checked_add(seconds) {
+        Some(expires) => expires.duration_since(now).ok()?,
+        None => MAX_LIFETIME,
+    };
+    (!lifetime.is_zero()).then_some(lifetime)
 }
 
 /// The claims of a JWT, decoded without verification; `None` for anything else.
@@ -259,6 +274,26 @@ mod tests {
             parse_issued(&body("opaque", ""), now).unwrap().lifetime,
             DEFAULT_LIFETIME
         );
+    }
+
+    #[test]
+    fn a_huge_exp_is_capped_instead_of_overflowing() {
+        // Issue 9, case 1: `UNIX_EPOCH + exp` overflowed and panicked the mint task.
+        for exp in [
+            "18446744073709551615",
+            "9223372036854775807",
+            "1e300",
+            "253402300800",
+        ] {
+            let token = jwt(&format!(r#"{{"exp":{exp}}}"#));
+            let issued = parse_issued(&body(&token, ""), now()).unwrap();
+            assert_eq!(issued.lifetime, MAX_LIFETIME, "{exp}");
+        }
+        for odd in ["-1", "0", "1.5", "\"soon\"", "null", "1e-300", "NaN"] {
+            let token = jwt(&format!(r#"{{"exp":{odd}}}"#));
+            let issued = parse_issued(&body(&token, ""), now()).unwrap();
+            assert_eq!(issued.lifetime, DEFAULT_LIFETIME, "{odd}");
+        }
     }
 
     #[test]

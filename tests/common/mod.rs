@@ -2,6 +2,9 @@
 //! it, a client pointed at it, and the spec's example files.
 #![allow(dead_code)]
 
+pub mod logs;
+pub mod raw;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;

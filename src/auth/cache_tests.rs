@@ -1,0 +1,141 @@
+//! The cache's state machine against scripted token sources: whatever a mint does
+//! (fail, panic, hang until its runtime is dropped), the flight settles and a later
+//! call mints again.
+
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+
+use super::*;
+use crate::auth::clock::SystemClock;
+
+const OK: u8 = 0;
+const PANIC: u8 = 1;
+const FAIL: u8 = 2;
+const HANG: u8 = 3;
+
+/// A token source whose behaviour the test switches, counting its mints.
+#[derive(Debug, Default)]
+struct Scripted {
+    mode: AtomicU8,
+    mints: AtomicU32,
+}
+
+impl TokenSource for Scripted {
+    fn mint(&self) -> Pin<Box<dyn Future<Output = Result<Minted, Error>> + Send + '_>> {
+        Box::pin(async move {
+            let n = self.mints.fetch_add(1, Ordering::SeqCst) + 1;
+            match self.mode.load(Ordering::SeqCst) {
+                PANIC => panic!("token endpoint stub panicked"),
+                FAIL => Err(Error::Config("stub failure".to_owned())),
+                HANG => std::future::pending().await,
+                _ => {
+                    let mut header = HeaderValue::from_static("stub-token");
+                    header.set_sensitive(true);
+                    Ok(Minted {
+                        issued: IssuedToken {
+                            header,
+                            id: TokenId::Jti(format!("stub-{n}")),
+                            lifetime: Duration::from_secs(3600),
+                        },
+                        sent_at: SystemClock.now(),
+                    })
+                }
+            }
+        })
+    }
+}
+
+fn cache(mode: u8) -> (TokenCache, Arc<Scripted>) {
+    let source = Arc::new(Scripted::default());
+    source.mode.store(mode, Ordering::SeqCst);
+    let cache = TokenCache::new(
+        source.clone(),
+        Arc::new(SystemClock),
+        RefreshPolicy::default(),
+        TokenRequestPolicy::default(),
+    );
+    (cache, source)
+}
+
+#[tokio::test]
+async fn a_panicking_mint_settles_the_flight_and_the_next_call_mints_again() {
+    let (cache, source) = cache(PANIC);
+    let error = cache.lease().await.unwrap_err();
+    assert!(matches!(error, Error::TokenUnavailable(_)), "{error}");
+    assert!(error.to_string().contains("abandoned"), "{error}");
+    // Tried once more with a new flight, then gave up; nothing left "refreshing".
+    assert_eq!(source.mints.load(Ordering::SeqCst), 2);
+    let status = cache.status();
+    assert!(!status.refreshing);
+    assert!(status.last_error.is_some());
+
+    source.mode.store(OK, Ordering::SeqCst);
+    let lease = cache.lease().await.unwrap();
+    assert_eq!(lease.generation, 1);
+    assert_eq!(source.mints.load(Ordering::SeqCst), 3);
+    assert_eq!(cache.status().tokens_minted, 1);
+    assert!(cache.status().last_error.is_none());
+}
+
+#[tokio::test]
+async fn a_failed_mint_is_remembered_then_retried() {
+    let (cache, source) = cache(FAIL);
+    for _ in 0..3 {
+        assert!(matches!(cache.lease().await.unwrap_err(), Error::Config(_)));
+    }
+    // One mint: the failure is in its cooldown for the other two calls.
+    assert_eq!(source.mints.load(Ordering::SeqCst), 1);
+    assert!(!cache.status().refreshing);
+    assert_eq!(cache.status().consecutive_failures, 1);
+}
+
+#[test]
+fn a_mint_abandoned_by_its_runtime_does_not_wedge_the_cache() {
+    let (cache, source) = cache(HANG);
+    let first = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    first.block_on(async {
+        let waiting = tokio::spawn({
+            let cache = cache.clone();
+            async move { cache.lease().await }
+        });
+        while !cache.status().refreshing {
+            tokio::task::yield_now().await;
+        }
+        waiting.abort();
+    });
+    assert!(cache.status().refreshing);
+    // The runtime ends with the mint still running: its task is dropped.
+    drop(first);
+    assert!(!cache.status().refreshing);
+    assert!(cache.status().last_error.is_some());
+
+    source.mode.store(OK, Ordering::SeqCst);
+    let second = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let lease = second.block_on(cache.lease()).unwrap();
+    assert_eq!(lease.generation, 1);
+    assert_eq!(source.mints.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn without_a_runtime_a_call_is_an_error_not_a_panic() {
+    let (cache, source) = cache(OK);
+    let error = futures_lite_block_on(cache.lease()).unwrap_err();
+    assert!(error.to_string().contains("no Tokio runtime"), "{error}");
+    assert_eq!(source.mints.load(Ordering::SeqCst), 0);
+    assert!(!cache.status().refreshing);
+}
+
+/// Polls a future that must be ready at once, outside any runtime.
+fn futures_lite_block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => panic!("the future was expected to be ready"),
+    }
+}

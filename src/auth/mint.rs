@@ -1,0 +1,71 @@
+//! One mint: token requests to the token endpoint ([`super::token`]), retried by the
+//! shared rule ([`crate::retry::decide`]) and bounded as a whole by the mint deadline
+//! ([`TokenRequestPolicy::deadline`]). [`Minter`] is the [`TokenSource`] the cache uses
+//! in production.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use super::cache::{Minted, TokenSource};
+use super::clock::Clock;
+use super::token::{TokenEndpoint, OPERATION};
+use crate::error::Error;
+use crate::policy::TokenRequestPolicy;
+use crate::retry::{decide, within, AttemptState, Decision, Rules};
+
+/// Mints tokens from a token endpoint.
+#[derive(Debug)]
+pub(crate) struct Minter {
+    endpoint: TokenEndpoint,
+    clock: Arc<dyn Clock>,
+    policy: TokenRequestPolicy,
+}
+
+impl Minter {
+    pub fn new(endpoint: TokenEndpoint, clock: Arc<dyn Clock>, policy: TokenRequestPolicy) -> Self {
+        Self {
+            endpoint,
+            clock,
+            policy,
+        }
+    }
+
+    /// Requests a token, retrying transient failures, within the mint deadline.
+    async fn run(&self) -> Result<Minted, Error> {
+        let clock = &*self.clock;
+        let rules = Rules::mint(&self.policy);
+        let started = clock.now();
+        let attempts = async {
+            let mut state = AttemptState::default();
+            loop {
+                let sent_at = clock.now();
+                let error = match self.endpoint.request(clock.system_now()).await {
+                    Ok(issued) => return Ok(Minted { issued, sent_at }),
+                    Err(error) => error,
+                };
+                state.elapsed = clock.now().saturating_duration_since(started);
+                let Decision::RetryAfter(wait) = decide(&error, &state, &rules, fastrand::f64())
+                else {
+                    return Err(error);
+                };
+                state.retries += 1;
+                tracing::warn!(
+                    target: "flowpayroll::auth",
+                    attempt = state.retries,
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    error = %error,
+                    "token request failed; retrying"
+                );
+                clock.sleep(wait).await;
+            }
+        };
+        within(clock, self.policy.deadline, OPERATION, attempts).await
+    }
+}
+
+impl TokenSource for Minter {
+    fn mint(&self) -> Pin<Box<dyn Future<Output = Result<Minted, Error>> + Send + '_>> {
+        Box::pin(self.run())
+    }
+}

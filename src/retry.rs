@@ -1,0 +1,206 @@
+//! The one rule that decides what happens after a failed attempt, for API calls and for
+//! token mints alike: [`decide`] maps `(error, attempt state)` to [`Decision`] (retry
+//! after a wait, re-mint the token and replay, or give up). It is pure: no HTTP, no
+//! clock, no randomness of its own (the jitter draw is an argument), so every branch is
+//! unit-tested and property-tested here.
+//!
+//! The loops that apply it are [`crate::client`] (API calls: 401 once, 429) and
+//! [`crate::auth::mint`] (token requests: network, 408, 429, 5xx). Both also bound the
+//! whole loop in time with [`within`], so a call or a mint never outlives its budget
+//! however the server answers or stalls.
+
+use std::future::Future;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::auth::clock::Clock;
+use crate::auth::token::OPERATION as TOKEN_OPERATION;
+use crate::error::Error;
+use crate::generated::ErrorBody;
+use crate::policy::{RetryPolicy, TokenRequestPolicy};
+
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Wait this long, then send the same request again.
+    RetryAfter(Duration),
+    /// Drop the token the attempt used, mint a new one and replay the request.
+    Remint,
+    /// Return the error to the caller.
+    GiveUp,
+}
+
+/// What a loop has done so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct AttemptState {
+    /// Retries already made (re-mints not included).
+    pub retries: u32,
+    /// Whether the token was already re-minted once in this call.
+    pub reminted: bool,
+    /// Time since the loop started.
+    pub elapsed: Duration,
+}
+
+/// Which loop is asking: the two retry different failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Loop {
+    /// An API call: a 401 re-mints once, a 429 waits; nothing else is retried (the
+    /// request may not be idempotent).
+    Api,
+    /// A token request: network failures, timeouts, 408, 429 and 5xx are retried.
+    Mint,
+}
+
+/// The limits of one loop, taken from [`RetryPolicy`] or [`TokenRequestPolicy`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rules {
+    /// Which loop.
+    pub kind: Loop,
+    /// Retries allowed after the first attempt.
+    pub max_retries: u32,
+    /// The whole loop ends by then: a wait that would end at or past it is not started.
+    pub budget: Duration,
+    /// First backoff without `Retry-After`; doubles with each retry (full jitter).
+    pub base_backoff: Duration,
+    /// The longest backoff without `Retry-After`.
+    pub max_backoff: Duration,
+    /// The longest `Retry-After` followed as sent; longer ones are cut to this. `None`
+    /// follows any `Retry-After` (and gives up if it does not fit the budget).
+    pub retry_after_cap: Option<Duration>,
+}
+
+impl Rules {
+    /// The rules of API calls.
+    pub fn api(policy: &RetryPolicy) -> Self {
+        Self {
+            kind: Loop::Api,
+            max_retries: policy.max_retries,
+            budget: policy.total_budget,
+            base_backoff: policy.base_backoff,
+            max_backoff: policy.max_backoff,
+            retry_after_cap: None,
+        }
+    }
+
+    /// The rules of token mints.
+    pub fn mint(policy: &TokenRequestPolicy) -> Self {
+        Self {
+            kind: Loop::Mint,
+            max_retries: policy.attempts.saturating_sub(1),
+            budget: policy.deadline,
+            base_backoff: policy.base_backoff,
+            max_backoff: policy.max_backoff,
+            retry_after_cap: Some(policy.max_backoff),
+        }
+    }
+}
+
+/// What kind of failure an error is, as far as retrying goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The credentials or the token were refused: a 401, or a token endpoint answer
+    /// `invalid_client`, `unauthorized_client` or `invalid_scope`.
+    Refused,
+    /// A 429, with its `Retry-After`.
+    Throttled(Option<Duration>),
+    /// The server or the network may recover: no response, a timeout, 408 or 5xx.
+    Unavailable(Option<Duration>),
+    /// Anything else: retrying the same request cannot help.
+    Other,
+}
+
+/// Classifies `error` (see [`Failure`]).
+pub(crate) fn classify(error: &Error) -> Failure {
+    match error {
+        Error::Transport { .. } | Error::Timeout { .. } | Error::TokenUnavailable(_) => {
+            Failure::Unavailable(None)
+        }
+        Error::Api(api) => {
+            let status = api.status();
+            let oauth_code = match api.body() {
+                Some(ErrorBody::OAuthError(body)) if api.operation() == TOKEN_OPERATION => {
+                    Some(body.error.as_str())
+                }
+                _ => None,
+            };
+            if status == StatusCode::UNAUTHORIZED
+                || matches!(
+                    oauth_code,
+                    Some("invalid_client" | "unauthorized_client" | "invalid_scope")
+                )
+            {
+                Failure::Refused
+            } else if status == StatusCode::TOO_MANY_REQUESTS {
+                Failure::Throttled(api.retry_after())
+            } else if status == StatusCode::REQUEST_TIMEOUT || status.is_server_error() {
+                Failure::Unavailable(api.retry_after())
+            } else {
+                Failure::Other
+            }
+        }
+        _ => Failure::Other,
+    }
+}
+
+/// The decision after `error`, given what the loop has done (`state`) and its `rules`.
+/// `draw` is a random number in `[0, 1)` for the backoff jitter.
+pub(crate) fn decide(error: &Error, state: &AttemptState, rules: &Rules, draw: f64) -> Decision {
+    let server_wait = match (rules.kind, classify(error)) {
+        (Loop::Api, Failure::Refused) if !state.reminted && is_api_answer(error) => {
+            return Decision::Remint
+        }
+        (Loop::Api, Failure::Throttled(wait)) => wait,
+        (Loop::Mint, Failure::Throttled(wait) | Failure::Unavailable(wait)) => wait,
+        _ => return Decision::GiveUp,
+    };
+    if state.retries >= rules.max_retries {
+        return Decision::GiveUp;
+    }
+    let wait = match server_wait {
+        Some(wait) => rules.retry_after_cap.map_or(wait, |cap| wait.min(cap)),
+        None => backoff(rules.base_backoff, rules.max_backoff, state.retries, draw),
+    };
+    match state.elapsed.checked_add(wait) {
+        Some(end) if end < rules.budget => Decision::RetryAfter(wait),
+        _ => Decision::GiveUp,
+    }
+}
+
+/// A 401 of the token endpoint is a refusal of the credentials, not of a token.
+fn is_api_answer(error: &Error) -> bool {
+    error
+        .as_api()
+        .is_some_and(|api| api.operation() != TOKEN_OPERATION)
+}
+
+/// Exponential backoff with full jitter: `draw` × `min(cap, base × 2^retry)`.
+pub(crate) fn backoff(base: Duration, cap: Duration, retry: u32, draw: f64) -> Duration {
+    let ceiling = base.saturating_mul(1u32 << retry.min(20)).min(cap);
+    let draw = if draw.is_finite() {
+        draw.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    // `mul_f64` panics when float rounding pushes the product past `Duration::MAX`.
+    Duration::try_from_secs_f64(ceiling.as_secs_f64() * draw).unwrap_or(ceiling)
+}
+
+/// Runs `work`, or ends it with [`Error::Timeout`] once `limit` has passed on `clock`.
+pub(crate) async fn within<T>(
+    clock: &dyn Clock,
+    limit: Duration,
+    operation: &'static str,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let timer = clock.deadline(limit);
+    tokio::select! {
+        biased;
+        result = work => result,
+        () = timer => Err(Error::Timeout { operation, after: limit }),
+    }
+}
+
+#[cfg(test)]
+#[path = "retry_tests.rs"]
+mod tests;

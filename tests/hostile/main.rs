@@ -1,0 +1,50 @@
+//! Hostile and broken servers (issue 9): a raw-TCP server under each test's control
+//! sends what broken gateways, proxies and attackers send. Every test asserts the error
+//! kind, the hits or bytes read, and that no secret reaches the error's `Display`, its
+//! `Debug` or the captured logs.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod no_panic;
+
+use common::raw::{json, RawServer, Reply};
+use common::{CLIENT_ID, CLIENT_SECRET};
+use flowpayroll::{Environment, Error, FlowPayroll, FlowPayrollBuilder};
+
+const TOKEN_PATH: &str = "/oauth2/token";
+const TOKENS_PATH: &str = "/2023-03-01/management/tokens";
+
+/// A builder whose token endpoint and API are both on `server`.
+fn builder_for(server: &RawServer) -> FlowPayrollBuilder {
+    FlowPayroll::builder()
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .environment(Environment::Custom {
+            token_url: server.url(TOKEN_PATH).parse().unwrap(),
+            api_url: server.url("").parse().unwrap(),
+        })
+}
+
+/// A 200 token response issuing `token`, with `extra` JSON members (`,"expires_in":60`).
+fn token_reply(token: &str, extra: &str) -> Reply {
+    json(
+        200,
+        &format!(r#"{{"access_token":"{token}","token_type":"Bearer"{extra}}}"#),
+    )
+}
+
+/// Fails the test if the client secret or any of `secrets` appears in `error`'s
+/// `Display` or `Debug`, or anywhere in the captured logs.
+fn assert_no_secret(error: &Error, secrets: &[&str]) {
+    let logs = common::logs::captured_logs().text();
+    let shown = [
+        ("Display", error.to_string()),
+        ("Debug", format!("{error:?}")),
+        ("logs", logs),
+    ];
+    for secret in secrets.iter().copied().chain([CLIENT_SECRET]) {
+        for (where_, text) in &shown {
+            assert!(!text.contains(secret), "{where_} leaks `{secret}`: {text}");
+        }
+    }
+}
