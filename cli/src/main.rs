@@ -3,11 +3,14 @@
 //! Configuration comes from the same `FLOWPAYROLL_*` variables as
 //! `FlowPayroll::from_env()`, overridden by flags. Output is a table on a terminal and
 //! JSON when piped (`--output` chooses). Errors are one sentence on stderr, exit code 1;
-//! usage errors exit 2. A closed stdout (`flowpayroll tokens list | head -1`) ends the
+//! usage errors exit 2. Text from the server is escaped before it reaches the terminal
+//! ([`escape`]). A closed stdout (`flowpayroll tokens list | head -1`) ends the
 //! program quietly with exit code 0, as the command itself succeeded.
 
 mod args;
 mod commands;
+mod escape;
+mod logs;
 mod render;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -21,11 +24,7 @@ use crate::commands::Failure;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.verbose {
-        tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
-            .with_max_level(tracing::Level::DEBUG)
-            .with_target(true)
-            .init();
+        logs::init();
     }
     let output = cli.output.unwrap_or(if std::io::stdout().is_terminal() {
         Output::Table

@@ -1,12 +1,17 @@
 //! How results and errors look: a command's [`View`] printed as an aligned table or as
-//! JSON, and an [`Error`] as one sentence for stderr.
+//! JSON, and an [`Error`] as one sentence for stderr. Server text is made terminal-safe
+//! on the way out (see [`crate::escape`]): escaped in table cells and error sentences,
+//! and written as JSON `\uXXXX` escapes in JSON, which parses back to the exact value.
 
 use std::io::{self, Write};
 
 use flowpayroll::Error;
+use serde::Serialize as _;
+use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::Value;
 
 use crate::args::Output;
+use crate::escape::{escape, is_unsafe};
 
 /// A command's result: the JSON document and the same data as table rows.
 #[derive(Debug)]
@@ -31,7 +36,9 @@ impl View {
 pub fn print(out: &mut impl Write, output: Output, view: &View) -> io::Result<()> {
     match output {
         Output::Json => {
-            serde_json::to_writer_pretty(&mut *out, &view.json)?;
+            let mut serializer =
+                serde_json::Serializer::with_formatter(&mut *out, TerminalSafeJson::default());
+            view.json.serialize(&mut serializer)?;
             writeln!(out)?;
         }
         Output::Table => out.write_all(table(&view.headers, &view.rows).as_bytes())?,
@@ -39,10 +46,14 @@ pub fn print(out: &mut impl Write, output: Output, view: &View) -> io::Result<()
     out.flush()
 }
 
-/// A plain aligned table.
+/// A plain aligned table, its cells escaped.
 fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| escape(cell).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
-    for row in rows {
+    for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
@@ -56,14 +67,18 @@ fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         format!("{}\n", padded.join("  ").trim_end())
     };
     let mut out = line(headers.to_vec());
-    for row in rows {
+    for row in &rows {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     out
 }
 
-/// The error as one sentence, with the HTTP status and the server's message.
+/// The error as one line, with the HTTP status and the server's message, escaped.
 pub fn sentence(error: &Error) -> String {
+    escape(&unescaped_sentence(error)).into_owned()
+}
+
+fn unescaped_sentence(error: &Error) -> String {
     match error.as_api() {
         Some(api) => {
             let mut text = format!("`{}` failed with HTTP {}", api.operation(), api.status());
@@ -77,5 +92,116 @@ pub fn sentence(error: &Error) -> String {
             text
         }
         None => error.to_string(),
+    }
+}
+
+/// Pretty JSON whose strings carry no raw terminal controls: serde_json already writes
+/// C0 controls as escapes; this also writes DEL, C1 and the bidi and line-separator
+/// characters as `\uXXXX`.
+#[derive(Debug, Default)]
+struct TerminalSafeJson(PrettyFormatter<'static>);
+
+impl Formatter for TerminalSafeJson {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|&(_, c)| is_unsafe(c)) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            // Every unsafe character is in the Basic Multilingual Plane: one escape.
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_array(writer)
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array(writer)
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array_value(writer)
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object(writer)
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object(writer)
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(writer)
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object_value(writer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn json_text(value: &Value) -> String {
+        let view = View::new(value.clone(), &[], Vec::new());
+        let mut out = Vec::new();
+        print(&mut out, Output::Json, &view).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_is_pretty_and_escapes_terminal_controls() {
+        let value = json!({"a": ["x\u{1b}[2J\u{9b}\u{202e}\u{7f}y"], "b": {}});
+        let text = json_text(&value);
+        assert_eq!(
+            text,
+            "{\n  \"a\": [\n    \"x\\u001b[2J\\u009b\\u202e\\u007fy\"\n  ],\n  \"b\": {}\n}\n"
+        );
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
+    }
+
+    #[test]
+    fn table_cells_are_escaped_and_aligned() {
+        let rows = vec![vec!["a\u{1b}[2J".to_owned(), "b".to_owned()]];
+        assert_eq!(
+            table(&["ONE", "TWO"], &rows),
+            "ONE         TWO\na\\u{1b}[2J  b\n"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn json_round_trips_exactly_and_is_terminal_safe(key in any::<String>(), text in any::<String>()) {
+            let value = json!({ key: [text, 1.5, null, true] });
+            let out = json_text(&value);
+            prop_assert!(!out.chars().any(|c| c != '\n' && is_unsafe(c)), "{out:?}");
+            prop_assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), value);
+        }
     }
 }

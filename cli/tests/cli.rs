@@ -2,40 +2,29 @@
 //! formats, errors as one sentence with exit code 1, usage errors with 2, and no secret
 //! on any stream.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Command, Stdio};
+mod common;
 
-use assert_cmd::cargo::CommandCargoExt as _;
+use std::io::{BufRead as _, BufReader};
+use std::process::Stdio;
+
+use common::*;
 use flowpayroll::sandbox::Sandbox;
 use serde_json::Value;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
 
 /// Runs the binary with the sandbox's settings in its environment (and nothing else of
 /// `FLOWPAYROLL_*`).
 async fn flowpayroll(sandbox: &Sandbox, secret: &str, args: &[&str]) -> Run {
-    let mut command = Command::cargo_bin("flowpayroll").unwrap();
-    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("FLOWPAYROLL_")) {
-        command.env_remove(name);
-    }
+    let mut command = command();
     command
         .env("FLOWPAYROLL_CLIENT_ID", sandbox.client_id())
         .env("FLOWPAYROLL_CLIENT_SECRET", secret)
         .env("FLOWPAYROLL_TOKEN_URL", sandbox.token_url())
         .env("FLOWPAYROLL_API_URL", sandbox.url())
         .args(args);
-    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+    let run: Run = tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
-        .unwrap();
-    let run = Run {
-        code: output.status.code().unwrap(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
+        .unwrap()
+        .into();
     assert!(
         !run.stdout.contains(secret) && !run.stderr.contains(secret),
         "the secret was printed"
@@ -202,8 +191,7 @@ async fn verbose_logs_the_jti_but_never_the_token() {
 
 #[test]
 fn sandbox_serve_prints_working_credentials() {
-    let mut server = Command::cargo_bin("flowpayroll")
-        .unwrap()
+    let mut server = command()
         .args(["sandbox", "serve", "--port", "0"])
         .stdout(Stdio::piped())
         .spawn()
@@ -220,8 +208,7 @@ fn sandbox_serve_prints_working_credentials() {
         }
     }
     assert_eq!(exports.len(), 4);
-    let output = Command::cargo_bin("flowpayroll")
-        .unwrap()
+    let output = command()
         .envs(exports)
         .args(["tokens", "list"])
         .output()

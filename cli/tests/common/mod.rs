@@ -1,0 +1,131 @@
+//! Helpers shared by the CLI's tests: the `flowpayroll` binary with a clean
+//! environment, what a run printed, a check that output is terminal-safe, and a raw
+//! HTTP server on 127.0.0.1 that answers whatever bytes a test gives it.
+#![allow(dead_code)]
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use assert_cmd::cargo::CommandCargoExt as _;
+
+/// The binary, with no `FLOWPAYROLL_*` variable inherited from the test's environment.
+pub fn command() -> Command {
+    let mut command = Command::cargo_bin("flowpayroll").unwrap();
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("FLOWPAYROLL_")) {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// What a finished run printed, and its exit code.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Self {
+            code: output
+                .status
+                .code()
+                .expect("exited, not killed by a signal"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+}
+
+/// Panics if `text` holds a character that acts on a terminal: a C0 control other than
+/// the newline, DEL, a C1 control, a bidi control or a line/paragraph separator.
+pub fn assert_terminal_safe(what: &str, text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(
+                    c,
+                    '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}'
+                )
+                || matches!(c, '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+        })
+        .collect();
+    assert!(bad.is_empty(), "raw {bad:?} in {what}: {text:?}");
+}
+
+/// One HTTP answer: status line (`"200 OK"`), content type and body.
+pub fn http(status: &str, content_type: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// A loopback HTTP server that reads each request and writes the bytes `answer` returns
+/// for its request line (`"GET /path HTTP/1.1"`), then closes the connection.
+#[derive(Debug)]
+pub struct RawServer {
+    addr: SocketAddr,
+    requests: Arc<AtomicUsize>,
+}
+
+impl RawServer {
+    pub fn start(answer: impl Fn(&str) -> Vec<u8> + Send + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counter = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                if let Some(line) = read_request(&stream) {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    let _ = (&stream).write_all(&answer(&line));
+                }
+            }
+        });
+        Self { addr, requests }
+    }
+
+    /// `http://127.0.0.1:PORT` followed by `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Requests answered so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// Reads the request head and its `content-length` body; returns the request line.
+fn read_request(stream: &TcpStream) -> Option<String> {
+    let mut reader = BufReader::new(stream);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).ok()? == 0 {
+            return None;
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().ok()?;
+            }
+        }
+    }
+    let mut body = vec![0; length.min(1 << 20)];
+    reader.read_exact(&mut body).ok()?;
+    Some(request_line.trim_end().to_owned())
+}
