@@ -1,17 +1,24 @@
 //! Maintainer commands for the flowpayroll workspace: `cargo xtask <command>`.
 //! This file only parses arguments and dispatches; each command is its own module.
 
+mod generate;
 mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "\
-usage: cargo xtask validate [--format text|json] [--strict] [PATH...]
+usage: cargo xtask validate [--format text|json|sarif|github] [--strict] [--deny-warnings] [PATH...]
+       cargo xtask generate-spec EXAMPLES
 
-Checks every example of an OpenAPI 3.0.x document against its schema. PATH is a spec
-file or a folder of them (default: openapi/), optionally followed by a folder of
-example files. Exit codes: 0 all valid, 1 findings, 2 the spec could not be read.";
+validate: checks every example of an OpenAPI 3.0.x document against its schema, plus
+structural and YAML portability checks. PATH is a spec file or a folder of them
+(default: openapi/), optionally followed by a folder of example files.
+Exit codes: 0 no errors (warnings allowed unless --deny-warnings), 1 errors,
+2 a file is not YAML/JSON or not an OpenAPI 3.0.x document.
+
+generate-spec: prints a valid OpenAPI 3.0.3 document with EXAMPLES examples (for
+benchmarks).";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -19,6 +26,13 @@ fn main() -> ExitCode {
         Some("validate") => match parse_validate(args) {
             Ok(options) => ExitCode::from(validate::run(&options)),
             Err(message) => usage_error(&message),
+        },
+        Some("generate-spec") => match args.next().and_then(|n| n.parse::<usize>().ok()) {
+            Some(examples) => {
+                print!("{}", generate::spec(examples));
+                ExitCode::SUCCESS
+            }
+            None => usage_error("generate-spec takes a number of examples"),
         },
         Some("-h" | "--help") => {
             println!("{USAGE}");
@@ -34,6 +48,7 @@ fn parse_validate(args: impl Iterator<Item = String>) -> Result<validate::Option
         paths: Vec::new(),
         format: validate::Format::Text,
         strict: false,
+        deny_warnings: false,
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -42,10 +57,17 @@ fn parse_validate(args: impl Iterator<Item = String>) -> Result<validate::Option
                 options.format = match args.next().as_deref() {
                     Some("text") => validate::Format::Text,
                     Some("json") => validate::Format::Json,
-                    other => return Err(format!("--format takes `text` or `json`, not {other:?}")),
+                    Some("sarif") => validate::Format::Sarif,
+                    Some("github") => validate::Format::Github,
+                    other => {
+                        return Err(format!(
+                            "--format takes `text`, `json`, `sarif` or `github`, not {other:?}"
+                        ))
+                    }
                 }
             }
             "--strict" => options.strict = true,
+            "--deny-warnings" => options.deny_warnings = true,
             flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
             path => options.paths.push(PathBuf::from(path)),
         }

@@ -7,20 +7,21 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::collect::{resolve, Label};
-use super::positions::escape;
+use super::engine::Engine;
+use super::findings::{cap, Finding, Rule};
+use super::pointer::{escape, local_target};
 use super::schema::Context;
-use super::{display_path, Counts, Engine, Finding, Unreadable};
+use super::walk::METHODS;
+use super::{display_path, read, Outcome};
 
+/// Checks every `*.json` file in `dir` into `outcome`.
 pub fn check(
     dir: &Path,
     document: &Value,
-    engine: &mut Engine,
-    findings: &mut Vec<Finding>,
-    counts: &mut Counts,
-) -> Result<(), Unreadable> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| Unreadable(format!("{}: {e}", dir.display())))?;
+    engine: &mut Engine<'_>,
+    outcome: &mut Outcome,
+) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| e.to_string())?;
     let mut paths: Vec<_> = entries
         .flatten()
         .map(|e| e.path())
@@ -29,10 +30,11 @@ pub fn check(
     paths.sort();
     for path in paths {
         let file = display_path(&path);
-        let orphan = |message: String| Finding {
+        let finding = |rule: Rule, message: String| Finding {
             file: file.clone(),
             line: 1,
-            message,
+            rule: Some(rule),
+            message: cap(message),
             ..Finding::default()
         };
         let name = path
@@ -41,60 +43,73 @@ pub fn check(
             .unwrap_or_default();
         let parts: Vec<&str> = name.split('.').collect();
         let [operation, status, example, media] = parts[..] else {
-            findings.push(orphan(
+            outcome.findings.push(finding(
+                Rule::Structure,
                 "the name is not <operationId>.<status|request>.<example>.<media type>.json".into(),
             ));
             continue;
         };
         let media = media.replacen('_', "/", 1);
         let Some((media_pointer, context)) = locate(document, operation, status, &media) else {
-            findings.push(orphan(format!(
-                "maps to no documented {operation} {status} {media}"
-            )));
+            outcome.findings.push(finding(
+                Rule::Structure,
+                format!("maps to no documented {operation} {status} {media}"),
+            ));
             continue;
         };
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| Unreadable(format!("{file}: {e}")))?;
+        let text = read(&path).map_err(|e| format!("{file}: {e}"))?;
         let value: Value = match serde_json::from_str(&text) {
             Ok(value) => value,
             Err(e) => {
-                findings.push(Finding {
+                outcome.findings.push(Finding {
                     line: e.line(),
-                    ..orphan(format!("not JSON: {e}"))
+                    ..finding(Rule::Structure, format!("not JSON: {e}"))
                 });
                 continue;
             }
         };
-        let label = Label {
-            operation: operation.into(),
-            status: status.into(),
-            media: media.clone(),
-            name: example.into(),
+        let what = format!("{status} {media}");
+        let labelled = |finding: Finding| Finding {
+            what: what.clone(),
+            example: example.to_owned(),
+            operations: vec![operation.to_owned()],
+            ..finding
         };
-        let errors = engine.validate(
-            [context].into_iter(),
-            &format!("{media_pointer}/schema"),
-            &value,
-        )?;
-        counts.record(errors.is_empty());
-        for error in errors {
-            findings.push(Finding {
-                file: file.clone(),
-                line: 1,
-                label: Some(label.clone()),
-                ..error
-            });
+        match engine.check(context, &format!("{media_pointer}/schema"), &value) {
+            Ok(violations) => {
+                outcome.visited += 1;
+                outcome.checked += 1;
+                outcome.failed += usize::from(!violations.is_empty());
+                for violation in violations {
+                    outcome.findings.push(labelled(Finding {
+                        instance_path: Some(violation.instance_path),
+                        schema_rule: Some(violation.rule),
+                        ..finding(Rule::InvalidExample, violation.message)
+                    }));
+                }
+            }
+            Err(why) => {
+                outcome.visited += 1;
+                outcome
+                    .findings
+                    .push(labelled(finding(Rule::NotChecked, why)));
+            }
         }
         let named = format!("{media_pointer}/examples/{}", escape(example));
-        if let Some(documented) = document.pointer(&named) {
-            let (_, documented) = resolve(document, &named, documented);
+        let documented = document.pointer(&named).map(|example| {
+            example
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(local_target)
+                .and_then(|target| document.pointer(&target))
+                .unwrap_or(example)
+        });
+        if let Some(documented) = documented {
             if documented.get("value") != Some(&value) {
-                findings.push(Finding {
-                    label: Some(label),
-                    ..orphan(format!(
-                        "differs from the spec's example `{example}` ({named})"
-                    ))
-                });
+                outcome.findings.push(labelled(finding(
+                    Rule::Structure,
+                    format!("differs from the spec's example `{example}` ({named})"),
+                )));
             }
         }
     }
@@ -108,8 +123,11 @@ fn locate(
     status: &str,
     media: &str,
 ) -> Option<(String, Context)> {
-    for (path, item) in document["paths"].as_object()? {
-        for (method, candidate) in item.as_object()? {
+    for (path, item) in document.get("paths")?.as_object()? {
+        for method in METHODS {
+            let Some(candidate) = item.get(method) else {
+                continue;
+            };
             if candidate.get("operationId").and_then(Value::as_str) != Some(operation) {
                 continue;
             }
@@ -122,7 +140,16 @@ fn locate(
                     Context::Response,
                 )
             };
-            let (owner, resolved) = resolve(document, &owner, document.pointer(&owner)?);
+            let mut owner = owner;
+            let mut resolved = document.pointer(&owner)?;
+            if let Some(target) = resolved
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(local_target)
+            {
+                resolved = document.pointer(&target)?;
+                owner = target;
+            }
             resolved.get("content")?.get(media)?;
             return Some((format!("{owner}/content/{}", escape(media)), context));
         }

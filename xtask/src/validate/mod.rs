@@ -1,40 +1,47 @@
 //! `cargo xtask validate`: every example of an OpenAPI 3.0.x document (and every example
 //! file beside it) checked against its schema, with OpenAPI semantics, plus structural
-//! and YAML hygiene checks. See `README.md` ("Validating the spec") for what it checks.
+//! and YAML portability checks. See `README.md` ("Validating the spec").
 //!
-//! The document is read with the same loader as `build.rs` (`build/spec.rs`), rewritten
-//! once per context (request, response) into JSON Schema draft 4 (`schema.rs`) and
-//! registered with the `jsonschema` crate; each example is validated against a `$ref`
-//! to its schema's pointer in that document, so errors name the spec location of the
-//! rule they broke. A validator is compiled once per (context, schema), not per example.
+//! A run reads the document once (`load.rs`), walks it once (`walk.rs`, `schemas.rs`)
+//! for examples and structural findings, checks each distinct example once
+//! (`engine.rs`), and prints the findings (`report.rs`, `sarif.rs`). Only a file that
+//! is not YAML/JSON, or not an OpenAPI 3.0.x document, stops a run (exit 2).
 
-mod collect;
+mod engine;
 mod files;
-mod positions;
+mod findings;
+mod load;
+mod messages;
+mod pointer;
 mod report;
+mod sarif;
 mod schema;
+mod schemas;
+mod walk;
+mod yaml11;
 
-use std::collections::HashMap;
+use std::collections::BTreeSet;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use jsonschema::{Draft, Registry, Validator};
-use serde_json::{json, Value};
+use serde_json::Value;
 
-pub use collect::Label;
+use engine::Engine;
+use findings::{Finding, Rule, Severity};
 use schema::Context;
-
-#[path = "../../../build/spec.rs"]
-#[allow(dead_code)]
-mod spec;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// One line per finding and a summary.
     Text,
-    /// One JSON document.
+    /// One JSON document (also when a file cannot be read).
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::…`).
+    Github,
 }
 
 /// Options of one run.
@@ -46,83 +53,79 @@ pub struct Options {
     pub format: Format,
     /// Reject properties a schema does not declare.
     pub strict: bool,
+    /// Exit 1 on warnings too.
+    pub deny_warnings: bool,
 }
 
-/// One problem found.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Finding {
-    /// The file it is in.
-    pub file: String,
-    /// Its line in that file.
-    pub line: usize,
-    /// What the example (or response) is of.
-    pub label: Option<Label>,
-    /// Where in the example value (JSON pointer), when it is about a value.
-    pub instance_path: Option<String>,
-    /// Where the broken rule is in the spec (JSON pointer), when there is one.
-    pub rule: Option<String>,
-    /// What is wrong.
-    pub message: String,
-}
-
-/// Counts for the summary.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Counts {
+/// What a run found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Every finding, by file and line.
+    pub findings: Vec<Finding>,
+    /// Distinct examples found (each example location once), checked or not.
+    pub visited: usize,
+    /// Distinct examples checked.
     pub checked: usize,
-    pub passed: usize,
+    /// Of those, how many break their schema.
     pub failed: usize,
+    /// Files that could not be read at all: (file, why).
+    pub unreadable: Vec<(String, String)>,
 }
 
-impl Counts {
-    /// Counts one checked example.
-    fn record(&mut self, passed: bool) {
-        self.checked += 1;
-        if passed {
-            self.passed += 1;
-        } else {
-            self.failed += 1;
-        }
+impl Outcome {
+    /// How many findings have `severity`.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity() == severity)
+            .count()
     }
 }
 
-/// Why a document could not be checked at all (exit code 2).
-#[derive(Debug)]
-pub struct Unreadable(pub String);
+/// The largest document read.
+const MAX_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Runs the command; returns the process exit code (0 clean, 1 findings, 2 unreadable).
 pub fn run(options: &Options) -> u8 {
     // The clock ban (clippy.toml) is for the client's token cache; this only times the run.
     #[allow(clippy::disallowed_methods)]
     let started = Instant::now();
-    let targets = match targets(&options.paths) {
-        Ok(targets) => targets,
-        Err(Unreadable(message)) => {
-            eprintln!("error: {message}");
-            return 2;
-        }
-    };
-    let mut findings = Vec::new();
-    let mut counts = Counts::default();
-    for (spec_path, examples_dir) in &targets {
-        match check(spec_path, examples_dir.as_deref(), options.strict) {
-            Ok((found, c)) => {
-                findings.extend(found);
-                counts.checked += c.checked;
-                counts.passed += c.passed;
-                counts.failed += c.failed;
-            }
-            Err(Unreadable(message)) => {
-                eprintln!("error: {message}");
-                return 2;
+    let mut outcome = Outcome::default();
+    match targets(&options.paths) {
+        Ok(targets) => {
+            for (spec_path, examples_dir) in &targets {
+                check(
+                    spec_path,
+                    examples_dir.as_deref(),
+                    options.strict,
+                    &mut outcome,
+                );
             }
         }
+        Err(message) => outcome.unreadable.push((String::new(), message)),
     }
-    report::print(options.format, &findings, counts, started.elapsed());
-    u8::from(!findings.is_empty())
+    outcome
+        .findings
+        .sort_by(|a, b| (&a.file, a.line, &a.pointer).cmp(&(&b.file, b.line, &b.pointer)));
+    report::print(
+        options.format,
+        &outcome,
+        started.elapsed(),
+        options.deny_warnings,
+    );
+    if !outcome.unreadable.is_empty() {
+        2
+    } else if outcome.count(Severity::Error) > 0
+        || (options.deny_warnings && outcome.count(Severity::Warning) > 0)
+    {
+        1
+    } else {
+        0
+    }
 }
 
 /// The spec files to check, each with its examples folder.
-fn targets(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Option<PathBuf>)>, Unreadable> {
+fn targets(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Option<PathBuf>)>, String> {
     let default = [Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi")];
     let paths = if paths.is_empty() {
         &default[..]
@@ -139,23 +142,22 @@ fn targets(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Option<PathBuf>)>, Unreada
             targets.push((path.clone(), beside));
             continue;
         }
-        let entries =
-            std::fs::read_dir(path).map_err(|e| Unreadable(format!("{}: {e}", path.display())))?;
+        let entries = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut specs: Vec<PathBuf> = entries
             .flatten()
             .map(|entry| entry.path())
-            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+            .filter(|p| {
+                matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("yaml" | "yml" | "json")
+                )
+            })
             .collect();
         specs.sort();
         match (specs.is_empty(), targets.last_mut()) {
             // A folder of example files given after its spec.
             (true, Some((_, examples))) => *examples = Some(path.clone()),
-            (true, None) => {
-                return Err(Unreadable(format!(
-                    "{}: no OpenAPI document here",
-                    path.display()
-                )))
-            }
+            (true, None) => return Err(format!("{}: no OpenAPI document here", path.display())),
             (false, _) => {
                 let examples = Some(path.join("examples")).filter(|dir| dir.is_dir());
                 targets.extend(specs.into_iter().map(|spec| (spec, examples.clone())));
@@ -165,205 +167,115 @@ fn targets(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Option<PathBuf>)>, Unreada
     Ok(targets)
 }
 
-/// Checks one document and its example files.
-pub fn check(
-    spec_path: &Path,
-    examples_dir: Option<&Path>,
-    strict: bool,
-) -> Result<(Vec<Finding>, Counts), Unreadable> {
-    let text = std::fs::read_to_string(spec_path)
-        .map_err(|e| Unreadable(format!("{}: {e}", spec_path.display())))?;
+/// Reads `path` (bounded), as text.
+fn read(path: &Path) -> Result<String, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    file.take(MAX_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read it as UTF-8 text: {e}"))?;
+    if text.len() as u64 > MAX_BYTES {
+        return Err(format!("larger than {MAX_BYTES} bytes"));
+    }
+    Ok(text)
+}
+
+/// Checks one document and its example files into `outcome`.
+pub fn check(spec_path: &Path, examples_dir: Option<&Path>, strict: bool, outcome: &mut Outcome) {
     let file = display_path(spec_path);
-    let positions = positions::index(&text).map_err(|(line, column, message)| {
-        Unreadable(format!("{file}:{line}:{column}: {message}"))
-    })?;
-    let mut findings: Vec<Finding> = positions
-        .hygiene
-        .iter()
-        .map(|(line, _, message)| Finding {
-            file: file.clone(),
-            line: *line,
-            message: message.clone(),
-            ..Finding::default()
+    let loaded = match read(spec_path).and_then(|text| {
+        load::load(&text).map_err(|(line, column, message)| {
+            format!("line {line}, column {column}: not YAML or JSON: {message}")
         })
-        .collect();
-    let document = match spec::parse_document(spec_path, &text) {
-        Ok((_, document)) => document,
-        // A duplicate key can break the typed parse; it is already a finding.
-        Err(_) if !findings.is_empty() => return Ok((findings, Counts::default())),
-        Err(error) => return Err(Unreadable(error.to_string())),
+    }) {
+        Ok(loaded) => loaded,
+        Err(message) => return outcome.unreadable.push((file, message)),
     };
-    let collected = collect::collect(&document);
-    if let Some(bad) = collected.unresolved.first() {
-        return Err(Unreadable(format!(
-            "{file}:{}: `$ref: {}` does not resolve (at {})",
-            positions.line(&bad.pointer),
-            bad.reference,
-            bad.pointer
-        )));
+    let document = &loaded.value;
+    if let Err(message) = is_openapi_3_0(document) {
+        return outcome.unreadable.push((file, message));
     }
-    for (pointer, mut finding) in collected.findings {
-        finding.file = file.clone();
-        finding.line = positions.line(&pointer);
-        findings.push(finding);
+    let mut walk = walk::walk(document);
+    for (pointer, message) in &loaded.portability {
+        walk.findings
+            .at(pointer, Rule::YamlPortability, "", message.clone());
     }
-
-    let mut engine = Engine::new(&document, strict)?;
-    let mut counts = Counts::default();
-    for example in &collected.examples {
-        let errors = engine.validate(
-            example.contexts.iter().copied(),
-            &example.schema,
-            &example.value,
-        )?;
-        counts.record(errors.is_empty());
-        for mut finding in errors {
-            finding.file = file.clone();
-            let inside = format!(
-                "{}{}",
-                example.pointer,
-                finding.instance_path.as_deref().unwrap_or_default()
-            );
-            finding.line = positions.line(&inside);
-            finding.label = Some(example.label.clone());
-            findings.push(finding);
-        }
-    }
-    if let Some(dir) = examples_dir {
-        files::check(dir, &document, &mut engine, &mut findings, &mut counts)?;
-    }
-    Ok((findings, counts))
-}
-
-/// Compiled validators over the rewritten document, one per (context, schema).
-pub struct Engine {
-    registry: Registry<'static>,
-    rewritten: HashMap<Context, Value>,
-    validators: HashMap<(Context, String), Validator>,
-}
-
-impl Engine {
-    fn new(document: &Value, strict: bool) -> Result<Self, Unreadable> {
-        let mut rewritten = HashMap::new();
-        let mut builder = Registry::new();
-        for context in [Context::Request, Context::Response] {
-            let doc = schema::rewrite_document(document, context, strict);
-            builder = builder
-                .add(context.uri(), doc.clone())
-                .map_err(|e| Unreadable(format!("the rewritten schemas are not usable: {e}")))?;
-            rewritten.insert(context, doc);
-        }
-        let registry = builder
-            .prepare()
-            .map_err(|e| Unreadable(format!("the rewritten schemas are not usable: {e}")))?;
-        Ok(Self {
-            registry,
-            rewritten,
-            validators: HashMap::new(),
-        })
-    }
-
-    /// Validates `value` against the schema at `schema` in each context; every error of
-    /// every context is a finding (without file, line or label).
-    pub fn validate(
-        &mut self,
-        contexts: impl Iterator<Item = Context>,
-        schema: &str,
-        value: &Value,
-    ) -> Result<Vec<Finding>, Unreadable> {
-        let mut findings = Vec::new();
-        for context in contexts {
-            let key = (context, schema.to_owned());
-            if !self.validators.contains_key(&key) {
-                let root = json!({"$ref": format!("{}#{}", context.uri(), schema)});
-                let validator = jsonschema::options()
-                    .with_draft(Draft::Draft4)
-                    .should_validate_formats(true)
-                    .with_format("uuid", is_uuid)
-                    .with_format("date", is_date)
-                    .with_registry(&self.registry)
-                    .build(&root)
-                    .map_err(|e| {
-                        Unreadable(format!("the schema at {schema} cannot be compiled: {e}"))
-                    })?;
-                self.validators.insert(key.clone(), validator);
-            }
-            for error in self.validators[&key].iter_errors(value) {
-                let rule = error
-                    .absolute_keyword_location()
-                    .and_then(|uri| {
-                        uri.as_str()
-                            .split_once('#')
-                            .map(|(_, fragment)| fragment.to_owned())
-                    })
-                    .unwrap_or_else(|| error.evaluation_path().to_string());
-                let message = match error.kind() {
-                    // The whole list: the library abbreviates long ones.
-                    jsonschema::error::ValidationErrorKind::Enum { options } => {
-                        format!("{} is not one of {}", error.instance(), options)
-                    }
-                    _ => self
-                        .explain(context, &rule)
-                        .unwrap_or_else(|| error.to_string()),
-                };
-                let finding = Finding {
-                    instance_path: Some(error.instance_path().to_string()),
-                    rule: Some(rule),
-                    message,
-                    ..Finding::default()
-                };
-                if !findings.contains(&finding) {
-                    findings.push(finding);
+    let mut findings = walk.findings;
+    let mut contexts: BTreeSet<Context> = walk.sites.values().map(|s| s.context).collect();
+    // Example files are requests or responses.
+    contexts.extend([Context::Request, Context::Response]);
+    let contexts: Vec<Context> = contexts.into_iter().collect();
+    let mut engine = match Engine::new(document, &contexts, strict) {
+        Ok(engine) => engine,
+        Err(message) => return outcome.unreadable.push((file, message)),
+    };
+    let mut checked = BTreeSet::new();
+    let mut failed = BTreeSet::new();
+    for site in walk.sites.values() {
+        let (Some(schema), Some(value)) = (&site.schema, document.pointer(&site.value)) else {
+            continue;
+        };
+        match engine.check(site.context, schema, value) {
+            Ok(violations) => {
+                checked.insert(site.value.as_str());
+                if !violations.is_empty() {
+                    failed.insert(site.value.as_str());
+                }
+                for violation in violations {
+                    let finding = Finding {
+                        pointer: format!("{}{}", site.value, violation.instance_path),
+                        rule: Some(Rule::InvalidExample),
+                        what: site.what.clone(),
+                        example: site.example.clone(),
+                        instance_path: Some(violation.instance_path),
+                        schema_rule: Some(violation.rule),
+                        message: findings::cap(violation.message),
+                        ..Finding::default()
+                    };
+                    findings.add(finding, &site.operations);
                 }
             }
+            Err(why) => findings.at(schema, Rule::NotChecked, &site.what, why),
         }
-        Ok(findings)
     }
-
-    /// A clearer message for the rules the rewrite added.
-    fn explain(&self, context: Context, rule: &str) -> Option<String> {
-        let property = rule.strip_suffix("/not")?;
-        let flag = self.rewritten[&context]
-            .pointer(property)?
-            .get("x-forbidden-because")?
-            .as_str()?;
-        let name = property.rsplit('/').next().unwrap_or("?");
-        Some(match flag {
-            "readOnly" => format!(
-                "`{name}` is readOnly: it is sent by the server and must not appear in a request"
-            ),
-            _ => format!(
-                "`{name}` is writeOnly: it is sent by the client and must not appear in a response"
-            ),
-        })
+    let mut findings = findings.into_vec();
+    for finding in &mut findings {
+        finding.file = file.clone();
+        finding.line = loaded.lines.line(&finding.pointer);
+    }
+    outcome.findings.extend(findings);
+    outcome.visited += walk
+        .sites
+        .keys()
+        .map(|(value, ..)| value)
+        .collect::<BTreeSet<_>>()
+        .len();
+    outcome.checked += checked.len();
+    outcome.failed += failed.len();
+    if let Some(dir) = examples_dir {
+        if let Err(message) = files::check(dir, document, &mut engine, outcome) {
+            outcome.unreadable.push((display_path(dir), message));
+        }
     }
 }
 
-fn is_uuid(value: &str) -> bool {
-    let groups: Vec<&str> = value.split('-').collect();
-    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
-        && groups
-            .iter()
-            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-fn is_date(value: &str) -> bool {
-    let b = value.as_bytes();
-    let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
-    if b.len() != 10
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !digits(0..4)
-        || !digits(5..7)
-        || !digits(8..10)
-    {
-        return false;
+/// Whether `document` is an OpenAPI 3.0.x document.
+fn is_openapi_3_0(document: &Value) -> Result<(), String> {
+    if !document.is_object() {
+        return Err("not an OpenAPI document: the top level is not a mapping".into());
     }
-    let (month, day) = (
-        value[5..7].parse::<u32>().unwrap_or(0),
-        value[8..10].parse::<u32>().unwrap_or(0),
-    );
-    (1..=12).contains(&month) && (1..=31).contains(&day)
+    if let Some(version) = document.get("swagger") {
+        return Err(format!(
+            "`swagger: {version}` is Swagger 2; this command reads OpenAPI 3.0.x"
+        ));
+    }
+    match document.get("openapi") {
+        Some(Value::String(version)) if version.starts_with("3.0.") => Ok(()),
+        Some(version) => Err(format!(
+            "`openapi: {version}` is not supported; this command reads OpenAPI 3.0.x"
+        )),
+        None => Err("not an OpenAPI document: there is no `openapi` field".into()),
+    }
 }
 
 /// A path as the user would type it: relative to the current directory when inside it.
@@ -375,4 +287,23 @@ fn display_path(path: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_openapi_3_0_is_read() {
+        assert!(is_openapi_3_0(&json!({"openapi": "3.0.3"})).is_ok());
+        assert!(is_openapi_3_0(&json!({"openapi": "3.1.0"}))
+            .unwrap_err()
+            .contains("3.1.0"));
+        assert!(is_openapi_3_0(&json!({"swagger": "2.0"}))
+            .unwrap_err()
+            .contains("Swagger 2"));
+        assert!(is_openapi_3_0(&json!({"openapi": 3.0})).is_err());
+        assert!(is_openapi_3_0(&json!(["openapi"])).is_err());
+    }
 }

@@ -1,0 +1,79 @@
+//! Running the `xtask` binary on fixtures and corpus documents, and reading its JSON.
+#![allow(dead_code)] // Each test file uses its own part of these helpers.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// A fixture folder under `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A corpus document under `tests/corpus/`.
+pub fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus")
+        .join(name)
+}
+
+/// Runs `validate` with `args`; returns the exit code and standard output.
+pub fn run(args: &[&str], paths: &[&Path]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("validate")
+        .args(args)
+        .args(paths)
+        .output()
+        .unwrap();
+    let code = output.status.code().unwrap();
+    (code, String::from_utf8(output.stdout).unwrap())
+}
+
+/// Runs `validate --format json` on `paths`; returns the exit code and the output.
+pub fn validate(paths: &[&Path]) -> (i32, Value) {
+    let (code, stdout) = run(&["--format", "json"], paths);
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    (code, json)
+}
+
+/// (line, severity, instance path or `-`, message) of each finding.
+pub fn findings(output: &Value) -> Vec<(u64, String, String, String)> {
+    output["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["severity"].as_str().unwrap().to_owned(),
+                f["instance_path"].as_str().unwrap_or("-").to_owned(),
+                f["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Runs a fixture and compares its findings and exit code with `expected`
+/// (line, severity, instance path, message).
+pub fn expect(name: &str, expected: &[(u64, &str, &str, &str)]) -> Value {
+    let (code, output) = validate(&[&fixture(name)]);
+    let found = findings(&output);
+    let wanted: Vec<(u64, String, String, String)> = expected
+        .iter()
+        .map(|(l, s, p, m)| (*l, s.to_string(), p.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(found, wanted, "{name}: {output:#}");
+    let errors = expected.iter().any(|(_, s, ..)| *s == "error");
+    assert_eq!(code, i32::from(errors), "{name}");
+    output
+}
+
+/// A scratch folder in the target directory.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
