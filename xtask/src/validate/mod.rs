@@ -12,6 +12,7 @@ mod files;
 mod findings;
 mod load;
 mod messages;
+mod places;
 mod pointer;
 mod report;
 mod sarif;

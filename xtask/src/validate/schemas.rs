@@ -13,6 +13,9 @@ use super::pointer::{escape, local_target};
 use super::schema::Context;
 use super::walk::Walker;
 
+/// Siblings of `$ref` that are usual and harmless to ignore.
+const HARMLESS: [&str; 3] = ["$ref", "description", "summary"];
+
 /// Keywords holding one subschema.
 const ONE: [&str; 3] = ["items", "additionalProperties", "not"];
 /// Keywords holding a list of subschemas.
@@ -51,14 +54,7 @@ impl<'d> Walker<'d> {
             return;
         };
         if let Some(reference) = object.get("$ref") {
-            if object.get("nullable") == Some(&Value::Bool(true)) {
-                self.out.findings.at(
-                    &format!("{pointer}/nullable"),
-                    Rule::NotChecked,
-                    "",
-                    "`nullable: true` beside `$ref` is ignored in OpenAPI 3.0 (siblings of `$ref` are); to allow null, write `nullable: true` with `allOf: [{$ref: …}]`".into(),
-                );
-            }
+            self.ref_siblings(pointer, object, users);
             let resolved = reference
                 .as_str()
                 .and_then(local_target)
@@ -169,6 +165,53 @@ impl<'d> Walker<'d> {
                 ),
                 None => {}
             }
+        }
+    }
+
+    /// Siblings of `$ref` are ignored in OpenAPI 3.0: say so (`nullable` on its own, as
+    /// it changes what validates); an `example` beside it is still checked against the
+    /// referenced schema, as its author meant.
+    fn ref_siblings(
+        &mut self,
+        pointer: &str,
+        object: &serde_json::Map<String, Value>,
+        users: &BTreeSet<String>,
+    ) {
+        if object.get("nullable") == Some(&Value::Bool(true)) {
+            self.out.findings.at(
+                &format!("{pointer}/nullable"),
+                Rule::NotChecked,
+                "",
+                "`nullable: true` beside `$ref` is ignored in OpenAPI 3.0 (siblings of `$ref` are); to allow null, write `nullable: true` with `allOf: [{$ref: …}]`".into(),
+            );
+        }
+        let ignored: Vec<String> = object
+            .keys()
+            .filter(|key| {
+                !HARMLESS.contains(&key.as_str())
+                    && *key != "nullable"
+                    && *key != "example"
+                    && !key.starts_with("x-")
+            })
+            .map(|key| format!("`{key}`"))
+            .collect();
+        if !ignored.is_empty() {
+            self.out.findings.at(
+                pointer,
+                Rule::NotChecked,
+                "",
+                format!("siblings of `$ref` are ignored in OpenAPI 3.0, so examples are not checked against {}; to apply them, put the `$ref` in `allOf`", ignored.join(", ")),
+            );
+        }
+        if object.contains_key("example") {
+            self.site(
+                format!("{pointer}/example"),
+                Some(pointer),
+                Context::Schema,
+                "schema ($ref)",
+                "",
+                users,
+            );
         }
     }
 }

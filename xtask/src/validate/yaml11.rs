@@ -8,7 +8,6 @@ pub fn differs(text: &str) -> Option<String> {
         "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
         "OFF",
     ];
-    let bytes = text.as_bytes();
     if BOOLEANS.contains(&text) {
         return Some("is a string in YAML 1.2 but a boolean to YAML 1.1 parsers; quote it".into());
     }
@@ -32,12 +31,7 @@ pub fn differs(text: &str) -> Option<String> {
             "is the integer {decimal} in YAML 1.2 but the string \"{unsigned}\" to YAML 1.1 parsers (8 and 9 are not octal digits); write {decimal}, or quote it if it is a string"
         ));
     }
-    let is_date = bytes.len() >= 10
-        && bytes[..4].iter().all(u8::is_ascii_digit)
-        && bytes[4] == b'-'
-        && bytes[5..7].iter().all(u8::is_ascii_digit)
-        && bytes[7] == b'-'
-        && bytes[8..10].iter().all(u8::is_ascii_digit);
+    let is_date = is_timestamp(text);
     if is_date {
         return Some(
             "is a string in YAML 1.2 but a timestamp to YAML 1.1 parsers; quote it".into(),
@@ -53,6 +47,78 @@ pub fn differs(text: &str) -> Option<String> {
         );
     }
     None
+}
+
+/// YAML 1.1's timestamp: `YYYY-MM-DD`, or `YYYY-M-D` with a time
+/// (`[Tt]` or spaces, `H:MM:SS`, optional fraction and zone).
+fn is_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |from: usize, to: usize| {
+        b.get(from..to)
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+    };
+    if b.len() == 10
+        && digits(0, 4)
+        && b[4] == b'-'
+        && digits(5, 7)
+        && b[7] == b'-'
+        && digits(8, 10)
+    {
+        return true;
+    }
+    // YYYY-M?M-D?D
+    let Some(rest) = text.get(4..).filter(|_| digits(0, 4)) else {
+        return false;
+    };
+    let number = |s: &str| -> Option<usize> {
+        let n = s.bytes().take_while(u8::is_ascii_digit).count();
+        (1..=2).contains(&n).then_some(n)
+    };
+    let Some(rest) = rest.strip_prefix('-') else {
+        return false;
+    };
+    let Some(rest) = number(rest)
+        .map(|n| &rest[n..])
+        .and_then(|r| r.strip_prefix('-'))
+    else {
+        return false;
+    };
+    let Some(rest) = number(rest).map(|n| &rest[n..]) else {
+        return false;
+    };
+    let rest = match rest.strip_prefix(['T', 't']) {
+        Some(rest) => rest,
+        None if rest.starts_with([' ', '\t']) => rest.trim_start_matches([' ', '\t']),
+        None => return false,
+    };
+    let Some(hour) = number(rest) else {
+        return false;
+    };
+    let rest = &rest[hour..];
+    let clock = rest.as_bytes();
+    if clock.len() < 6 || clock[0] != b':' || clock[3] != b':' {
+        return false;
+    }
+    let two = |s: &[u8]| s.len() == 2 && s.iter().all(u8::is_ascii_digit);
+    if !two(&clock[1..3]) || !two(&clock[4..6]) {
+        return false;
+    }
+    let mut rest = &rest[6..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        rest = fraction.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    let zone = rest.trim_start_matches([' ', '\t']);
+    if zone.is_empty() || zone == "Z" {
+        return true;
+    }
+    let Some(offset) = zone.strip_prefix(['+', '-']) else {
+        return false;
+    };
+    let Some(n) = number(offset) else {
+        return false;
+    };
+    let minutes = &offset[n..];
+    minutes.is_empty() || minutes.strip_prefix(':').is_some_and(|m| two(m.as_bytes()))
 }
 
 #[cfg(test)]
@@ -76,7 +142,27 @@ mod tests {
     #[test]
     fn booleans_dates_and_base_60() {
         assert!(differs("on").unwrap().contains("boolean"));
-        assert!(differs("2023-03-01").unwrap().contains("timestamp"));
+        for timestamp in [
+            "2023-03-01",
+            "2020-08-24T20:16:14.6198711",
+            "2001-12-14t21:59:43.10-05:00",
+            "2001-12-14 21:59:43.10 -5",
+            "2001-1-4T1:59:43Z",
+        ] {
+            assert!(
+                differs(timestamp).unwrap().contains("timestamp"),
+                "{timestamp}"
+            );
+        }
+        for not in [
+            "2023-03-01 hello",
+            "2023-03-01T",
+            "2023-03-01T10:00",
+            "20230301",
+            "2023-03-01T10:00:00+0100x",
+        ] {
+            assert!(differs(not).is_none(), "{not}");
+        }
         assert!(differs("1:30").unwrap().contains("base-60"));
         assert!(differs("true").is_none());
         assert!(differs("hello").is_none());
