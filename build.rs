@@ -2,13 +2,16 @@
 //!
 //! Steps: load the spec (YAML hygiene included), derive what progenitor is given
 //! (`build/prepare.rs` says what changes and why), generate the client, generate what
-//! progenitor cannot (open enums, the error-body table: `build/emit.rs`), format, write.
+//! progenitor cannot (open enums, the error-body table: `build/emit.rs`; the `Operation`
+//! enum: `build/operations.rs`), format, write.
 //! A broken spec stops the build with one line naming the file and the problem.
 
 #[path = "build/emit.rs"]
 mod emit;
 #[path = "build/generate.rs"]
 mod generate;
+#[path = "build/operations.rs"]
+mod operations;
 #[path = "build/prepare.rs"]
 mod prepare;
 #[path = "build/spec.rs"]

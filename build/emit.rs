@@ -112,7 +112,7 @@ pub fn open_enum(open: &OpenEnum) -> Result<TokenStream, String> {
 
 /// A Rust variant name for a wire value: its alphanumeric words in UpperCamelCase, with
 /// words made only of digits (the `2023-03-01` of a scope path) left out.
-fn variant_name(value: &str) -> Option<String> {
+pub fn variant_name(value: &str) -> Option<String> {
     let mut name = String::new();
     for word in value.split(|c: char| !c.is_ascii_alphanumeric()) {
         if word.is_empty() || word.bytes().all(|b| b.is_ascii_digit()) {
@@ -154,7 +154,7 @@ pub fn error_table(
     let mut ordered: Vec<&DocumentedError> = errors.iter().collect();
     ordered.sort_by_key(|e| e.statuses.1 - e.statuses.0);
     let arms = ordered.iter().map(|e| {
-        let operation = &e.operation_id;
+        let operation = operation_path(&e.operation_id);
         let (low, high) = e.statuses;
         let decode = match &e.schema {
             Some(schema) => {
@@ -166,7 +166,7 @@ pub fn error_table(
         quote! { (#operation, #low..=#high) => #decode, }
     });
     let rows = errors.iter().map(|e| {
-        let operation = &e.operation_id;
+        let operation = operation_path(&e.operation_id);
         let (low, high) = e.statuses;
         let schema = match &e.schema {
             Some(schema) => quote! { ::std::option::Option::Some(#schema) },
@@ -196,24 +196,24 @@ pub fn error_table(
         }
 
         impl ErrorBody {
-            /// Decodes the body of an error response of `operation_id` with `status` into
+            /// Decodes the body of an error response of `operation` with `status` into
             /// the type the spec documents for it. `None` when the spec documents no JSON
             /// body for that status.
             pub fn decode(
-                operation_id: &str,
+                operation: crate::operation::Operation,
                 status: u16,
                 body: &[u8],
             ) -> ::std::option::Option<::std::result::Result<Self, ::serde_json::Error>> {
-                match (operation_id, status) {
+                match (operation, status) {
                     #(#arms)*
                     _ => ::std::option::Option::None,
                 }
             }
         }
 
-        /// Every documented error response: operation id, lowest and highest status it
+        /// Every documented error response: operation, lowest and highest status it
         /// covers, and the component schema of its JSON body.
-        pub const DOCUMENTED_ERRORS: &[(&str, u16, u16, ::std::option::Option<&str>)] = &[
+        pub const DOCUMENTED_ERRORS: &[(crate::operation::Operation, u16, u16, ::std::option::Option<&str>)] = &[
             #(#rows)*
         ];
     }
@@ -222,12 +222,23 @@ pub fn error_table(
 /// `RESPONSE_EXAMPLES`: the spec's response examples as (operation, status, name, JSON).
 pub fn example_table(examples: &[crate::prepare::ResponseExample]) -> TokenStream {
     let rows = examples.iter().map(|e| {
-        let (operation, status, name, json) = (&e.operation_id, &e.status, &e.name, &e.json);
+        let operation = operation_path(&e.operation_id);
+        let (status, name, json) = (&e.status, &e.name, &e.json);
         quote! { (#operation, #status, #name, #json), }
     });
     quote! {
-        /// Every `application/json` response example of the spec: operation id, status,
+        /// Every `application/json` response example of the spec: operation, status,
         /// example name and the example as JSON text.
-        pub const RESPONSE_EXAMPLES: &[(&str, &str, &str, &str)] = &[#(#rows)*];
+        pub const RESPONSE_EXAMPLES: &[(crate::operation::Operation, &str, &str, &str)] = &[#(#rows)*];
     }
+}
+
+/// `crate::operation::Operation::<Variant>` for an operation id (checked by
+/// `operations::collect` to give a name).
+fn operation_path(operation_id: &str) -> TokenStream {
+    let variant = format_ident!(
+        "{}",
+        variant_name(operation_id).expect("operation ids are checked before emitting")
+    );
+    quote! { crate::operation::Operation::#variant }
 }

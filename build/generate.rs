@@ -11,13 +11,14 @@ use proc_macro2::TokenStream;
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TypeImpl};
 use quote::quote;
 
-use crate::{emit, prepare, spec};
+use crate::{emit, operations, prepare, spec};
 
-/// Generates `client.rs` (progenitor's output), `open_enums.rs` and `error_table.rs`
-/// into `out`.
+/// Generates `client.rs` (progenitor's output), `operation.rs`, `open_enums.rs` and
+/// `error_table.rs` into `out`.
 pub fn run(spec_path: &Path, out: &Path) -> Result<(), String> {
     let spec = spec::load(spec_path).map_err(|e| e.to_string())?;
     let in_file = |what: String| format!("{}: {what}", spec_path.display());
+    let operation_list = operations::collect(&spec).map_err(in_file)?;
     let prepared = prepare::prepare(&spec).map_err(in_file)?;
 
     let client = generate_client(&prepared).map_err(in_file)?;
@@ -31,6 +32,7 @@ pub fn run(spec_path: &Path, out: &Path) -> Result<(), String> {
     let examples = emit::example_table(&prepare::response_examples(&spec));
 
     write(&out.join("client.rs"), client)?;
+    write(&out.join("operation.rs"), operations::emit(&operation_list))?;
     write(&out.join("open_enums.rs"), quote! { #(#open_enums)* })?;
     write(
         &out.join("error_table.rs"),

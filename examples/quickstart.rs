@@ -1,9 +1,10 @@
 //! The whole product in one command: `cargo run --example quickstart`.
 //!
 //! Without credentials it starts the embedded sandbox on 127.0.0.1 and walks the token
-//! flow, saying what happens: a token minted, tokens listed, a call served from the
-//! cache, introspect, a 401 recovered with one re-mint, a 429 waited out, a refresh at
-//! ~90% of a short lifetime, disconnect. With `FLOWPAYROLL_CLIENT_ID` and
+//! flow, saying what happens: a token minted for two scopes, the sandbox listing that
+//! very token, a call served from the cache, introspect agreeing with the list, a 401
+//! recovered with one re-mint, a refresh at ~90% of a short lifetime, a 429 waited out,
+//! and a disconnect that the next list shows. With `FLOWPAYROLL_CLIENT_ID` and
 //! `FLOWPAYROLL_CLIENT_SECRET` set, it runs the read-only part against the configured
 //! environment instead.
 
@@ -12,11 +13,15 @@
 
 use std::time::{Duration, Instant};
 
+use flowpayroll::operation::Operation;
 use flowpayroll::sandbox::{Fault, Sandbox, SandboxConfig};
+use flowpayroll::types::TokenSummary;
 use flowpayroll::{Error, FlowPayroll, RefreshPolicy};
 
-/// The sandbox's token lifetime: short, to show a refresh.
+/// The sandbox's token lifetime: short, to show a refresh and an expiry.
 const LIFETIME: Duration = Duration::from_secs(3);
+/// The scopes the demo asks for.
+const SCOPES: &str = "/2023-03-01/xhr/employees /2023-03-01/xhr/payruns";
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -41,13 +46,24 @@ async fn main() -> Result<(), Error> {
         min_margin: Duration::from_millis(100),
         jitter: 0.0,
     };
-    let fp = sandbox.client_builder().refresh_policy(refresh).build()?;
+    let fp = sandbox
+        .client_builder()
+        .scope(SCOPES)
+        .refresh_policy(refresh)
+        .build()?;
     let started = Instant::now();
+    let jti = |fp: &FlowPayroll| {
+        fp.token_status()
+            .token_id
+            .map(|id| id.to_string())
+            .unwrap_or_default()
+    };
 
     let status = fp.authenticate().await?;
+    let first = jti(&fp);
     println!(
-        "1. Token minted: jti {}, valid for {} s (token requests: {}).",
-        status.token_id.map(|id| id.to_string()).unwrap_or_default(),
+        "1. Token minted for the scopes {}: jti {first}, valid for {} s (token requests: {}).",
+        SCOPES.replace(' ', ", "),
         status
             .valid_for
             .map(|d| d.as_secs_f32().round())
@@ -56,8 +72,8 @@ async fn main() -> Result<(), Error> {
     );
 
     let tokens = fp.management().tokens().await?;
-    println!("2. Tokens of this client:");
-    print_tokens(&tokens);
+    println!("2. The tokens the sandbox issued to this client: the one just minted.");
+    print_tokens(&tokens, |_| String::new());
 
     fp.management().tokens().await?;
     println!(
@@ -66,32 +82,28 @@ async fn main() -> Result<(), Error> {
     );
 
     let me = fp.management().introspect().await?;
+    let scopes: Vec<String> = me.scopes.iter().map(ToString::to_string).collect();
     println!(
-        "4. Introspect: client {}, provider {}, mode {}.",
-        me.client_id, me.provider, me.mode
+        "4. Introspect describes the same token: client {}, provider {}, mode {}, scopes {}.",
+        me.client_id,
+        me.provider,
+        me.mode,
+        scopes.join(", ")
     );
 
-    sandbox.fail_next("list_tokens", 1, Fault::Status(401));
+    sandbox.fail_next(Operation::ListTokens, 1, Fault::Status(401));
     fp.management().tokens().await?;
+    let after_401 = jti(&fp);
     println!(
-        "5. The API answered 401 once: the client minted a new token and replayed the call (token requests: {}, list calls: {}).",
+        "5. The API answered 401 once (an injected fault): the client minted a new token, jti {after_401}, and replayed the call (token requests: {}, list calls: {}).",
         sandbox.token_requests(),
-        sandbox.api_requests("list_tokens")
-    );
-
-    sandbox.fail_next("list_tokens", 1, Fault::TooManyRequests { retry_after: 1 });
-    let before = Instant::now();
-    fp.management().tokens().await?;
-    println!(
-        "6. The API answered 429 with Retry-After: 1: the client waited {:.1} s and retried.",
-        before.elapsed().as_secs_f32()
+        sandbox.api_requests(Operation::ListTokens)
     );
 
     let minted_before = sandbox.token_requests();
-    let status = fp.token_status();
-    let refresh_in = status.refresh_in.unwrap_or_default();
+    let refresh_in = fp.token_status().refresh_in.unwrap_or_default();
     println!(
-        "7. Waiting {:.1} s until 90% of the token's lifetime has passed...",
+        "6. Waiting {:.1} s until 90% of that token's lifetime has passed...",
         refresh_in.as_secs_f32()
     );
     tokio::time::sleep(refresh_in + Duration::from_millis(50)).await;
@@ -101,20 +113,53 @@ async fn main() -> Result<(), Error> {
     while fp.token_status().refreshing {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    let refreshed = jti(&fp);
     println!(
-        "   The next call used the still-valid token ({} ms) while a refresh ran beside it: token requests {} -> {}, new jti {}.",
+        "   The next call used the still-valid token ({} ms) while a refresh ran beside it: token requests {} -> {}, new jti {refreshed}.",
         waited.as_millis(),
         minted_before,
         sandbox.token_requests(),
-        fp.token_status().token_id.map(|id| id.to_string()).unwrap_or_default()
+    );
+
+    sandbox.fail_next(
+        Operation::ListTokens,
+        1,
+        Fault::TooManyRequests { retry_after: 1 },
+    );
+    let before = Instant::now();
+    fp.management().tokens().await?;
+    println!(
+        "7. The API answered 429 with Retry-After: 1 (injected): the client waited {:.1} s and retried.",
+        before.elapsed().as_secs_f32()
     );
 
     let result = fp.management().disconnect().await?;
     println!(
-        "8. Disconnected the token: {}. The next call mints a fresh one:",
-        result.disconnected
+        "8. Disconnected the token {refreshed}: {}. The next call mints a fresh one; the list shows each token ({} s lifetime):",
+        result.disconnected,
+        LIFETIME.as_secs()
     );
-    fp.management().introspect().await?;
+    let tokens = fp.management().tokens().await?;
+    let latest = jti(&fp);
+    print_tokens(&tokens, |token| {
+        let origin = if token.token == first {
+            "minted in step 1"
+        } else if token.token == after_401 {
+            "minted after the 401 in step 5"
+        } else if token.token == refreshed {
+            "minted by the refresh in step 6"
+        } else if token.token == latest {
+            "minted for this list"
+        } else {
+            "minted by another client"
+        };
+        let state = match (token.valid, token.token == refreshed) {
+            (true, _) => "",
+            (false, true) => "; disconnected in step 8",
+            (false, false) => "; expired",
+        };
+        format!("{origin}{state}")
+    });
     println!("   token requests: {}.", sandbox.token_requests());
 
     println!("\nDone in {:.1} s.", started.elapsed().as_secs_f32());
@@ -129,7 +174,7 @@ async fn read_only(fp: &FlowPayroll) -> Result<(), Error> {
         status.token_id.map(|id| id.to_string()).unwrap_or_default(),
         status.valid_for.map(|d| d.as_secs()).unwrap_or_default()
     );
-    print_tokens(&fp.management().tokens().await?);
+    print_tokens(&fp.management().tokens().await?, |_| String::new());
     let me = fp.management().introspect().await?;
     println!(
         "Introspect: client {}, provider {}, mode {}.",
@@ -141,20 +186,22 @@ async fn read_only(fp: &FlowPayroll) -> Result<(), Error> {
     Ok(())
 }
 
-fn print_tokens(tokens: &[flowpayroll::types::TokenSummary]) {
+fn print_tokens(tokens: &[TokenSummary], note: impl Fn(&TokenSummary) -> String) {
     println!(
-        "   {:<38} {:<10} {:<8} {:<6} SCOPES",
-        "TOKEN", "PROVIDER", "MODE", "VALID"
+        "   {:<36} {:<8} {:<6} {:<6} {:<50}  NOTE",
+        "TOKEN", "PROVIDER", "MODE", "VALID", "SCOPES"
     );
     for token in tokens {
         let scopes: Vec<String> = token.scopes.iter().map(ToString::to_string).collect();
-        println!(
-            "   {:<38} {:<10} {:<8} {:<6} {}",
+        let line = format!(
+            "   {:<36} {:<8} {:<6} {:<6} {:<50}  {}",
             token.token,
             token.provider.to_string(),
             token.mode.to_string(),
             token.valid,
-            scopes.join(", ")
+            scopes.join(", "),
+            note(token)
         );
+        println!("{}", line.trim_end());
     }
 }

@@ -84,7 +84,7 @@ impl FlowPayroll {
     /// Lists the API modes and the providers of each (`GET /providers`).
     pub async fn providers(&self) -> Result<Vec<crate::types::ProviderGroup>, Error> {
         self.call(
-            "list_providers",
+            crate::operation::Operation::ListProviders.id(),
             |api| async move { api.list_providers().await },
         )
         .await

@@ -1,6 +1,7 @@
 //! [`Management`]: the management endpoints as typed methods, each one generated
 //! operation run through [`FlowPayroll`]'s token and retry handling.
 
+use crate::operation::Operation;
 use crate::types::{
     AuthorizationCodeExchange, ClientSettings, ClientUpdate, ConnectionToken, Disconnection,
     Introspection, TokenSummary,
@@ -23,7 +24,9 @@ impl<'a> Management<'a> {
     /// (`GET /2023-03-01/management/tokens`).
     pub async fn tokens(&self) -> Result<Vec<TokenSummary>, Error> {
         self.client
-            .call("list_tokens", |api| async move { api.list_tokens().await })
+            .call(Operation::ListTokens.id(), |api| async move {
+                api.list_tokens().await
+            })
             .await
     }
 
@@ -31,7 +34,7 @@ impl<'a> Management<'a> {
     /// (`GET /2023-03-01/management/introspect`).
     pub async fn introspect(&self) -> Result<Introspection, Error> {
         self.client
-            .call("introspect_token", |api| async move {
+            .call(Operation::IntrospectToken.id(), |api| async move {
                 api.introspect_token().await
             })
             .await
@@ -42,7 +45,7 @@ impl<'a> Management<'a> {
     pub async fn disconnect(&self) -> Result<Disconnection, Error> {
         let (result, token) = self
             .client
-            .call_with_token("disconnect_token", |api| async move {
+            .call_with_token(Operation::DisconnectToken.id(), |api| async move {
                 api.disconnect_token().await
             })
             .await?;
@@ -53,14 +56,16 @@ impl<'a> Management<'a> {
     /// Reads the client's settings (`GET /2023-03-01/management/client`).
     pub async fn client(&self) -> Result<ClientSettings, Error> {
         self.client
-            .call("get_client", |api| async move { api.get_client().await })
+            .call(Operation::GetClient.id(), |api| async move {
+                api.get_client().await
+            })
             .await
     }
 
     /// Replaces the client's settings (`POST /2023-03-01/management/client`).
     pub async fn update_client(&self, update: &ClientUpdate) -> Result<ClientSettings, Error> {
         self.client
-            .call("update_client", |api| async move {
+            .call(Operation::UpdateClient.id(), |api| async move {
                 api.update_client(update).await
             })
             .await
@@ -73,9 +78,10 @@ impl<'a> Management<'a> {
         exchange: &AuthorizationCodeExchange,
     ) -> Result<ConnectionToken, Error> {
         self.client
-            .call("exchange_authorization_code", |api| async move {
-                api.exchange_authorization_code(exchange).await
-            })
+            .call(
+                Operation::ExchangeAuthorizationCode.id(),
+                |api| async move { api.exchange_authorization_code(exchange).await },
+            )
             .await
     }
 }

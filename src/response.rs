@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, BodyPrefix, Error};
 use crate::generated::ErrorBody;
+use crate::operation::Operation;
 
 /// Maps the outcome of a generated method for `operation` into the crate's result.
 /// `now` is the wall-clock time, to turn a `Retry-After` date into a wait.
@@ -65,7 +66,9 @@ pub(crate) fn api_error(
     body: &[u8],
     now: SystemTime,
 ) -> Error {
-    let (body_value, undecoded) = match ErrorBody::decode(operation, status.as_u16(), body) {
+    let documented = Operation::from_id(operation)
+        .and_then(|operation| ErrorBody::decode(operation, status.as_u16(), body));
+    let (body_value, undecoded) = match documented {
         Some(Ok(decoded)) => (Some(decoded), None),
         Some(Err(problem)) => (None, Some(problem.to_string())),
         None => (None, None),

@@ -12,7 +12,9 @@ fn api_error(operation: &'static str, status: u16, retry_after: Option<u64>, bod
     Error::Api(Box::new(ApiError {
         operation,
         status,
-        body: ErrorBody::decode(operation, status.as_u16(), body).and_then(Result::ok),
+        body: crate::operation::Operation::from_id(operation)
+            .and_then(|operation| ErrorBody::decode(operation, status.as_u16(), body))
+            .and_then(Result::ok),
         undecoded: None,
         retry_after: retry_after.map(Duration::from_secs),
         raw: BodyPrefix::new(body),

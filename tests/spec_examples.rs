@@ -71,6 +71,8 @@ fn round_trip<T: DeserializeOwned + Serialize>(value: &Value) -> Value {
 
 fn error_round_trip(operation: &str, status: u16, value: &Value) -> Value {
     let bytes = serde_json::to_vec(value).unwrap();
+    let operation = flowpayroll::operation::Operation::from_id(operation)
+        .unwrap_or_else(|| panic!("`{operation}` is not an Operation"));
     let body = ErrorBody::decode(operation, status, &bytes)
         .unwrap_or_else(|| panic!("{operation} {status} is not in the error table"))
         .unwrap_or_else(|e| panic!("{operation} {status}: {e}"));

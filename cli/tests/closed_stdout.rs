@@ -45,8 +45,14 @@ async fn a_closed_stdout_ends_quietly_with_exit_code_0() {
         assert!(!run.stderr.contains("error"), "{args:?}: {}", run.stderr);
     }
     // The commands that reach the API did (the help did not).
-    assert_eq!(sandbox.api_requests("list_providers"), 1);
-    assert_eq!(sandbox.api_requests("list_tokens"), 1);
+    assert_eq!(
+        sandbox.api_requests(flowpayroll::operation::Operation::ListProviders),
+        1
+    );
+    assert_eq!(
+        sandbox.api_requests(flowpayroll::operation::Operation::ListTokens),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -32,7 +32,7 @@ use crate::response;
 use crate::SecretString;
 
 /// The operation id of the token endpoint in the spec.
-pub(crate) const OPERATION: &str = "request_token";
+pub(crate) const OPERATION: &str = crate::operation::Operation::RequestToken.id();
 /// The lifetime assumed when the response gives neither `expires_in` nor a JWT `exp`.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
 /// The longest lifetime the client believes.

@@ -1,41 +1,62 @@
 //! An in-process fake Flow Payroll (feature `sandbox`): a real HTTP server on 127.0.0.1
-//! that issues tokens, checks them, and answers every operation with the spec's own
-//! examples, plus fault injection and counters for tests.
+//! that keeps the state the API describes, so that tests can check their own logic
+//! against it, plus fault injection, counters and a control API for tests in any
+//! language.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), flowpayroll::Error> {
+//! use flowpayroll::operation::Operation;
 //! use flowpayroll::sandbox::{Fault, Sandbox};
 //!
 //! let sandbox = Sandbox::start().await?;
 //! let fp = sandbox.client_builder().build()?;
 //!
 //! // The next `list_tokens` answers 401: the client re-mints once and replays.
-//! sandbox.fail_next("list_tokens", 1, Fault::Status(401));
+//! sandbox.fail_next(Operation::ListTokens, 1, Fault::Status(401));
 //! let tokens = fp.management().tokens().await?;
-//! assert!(!tokens.is_empty());
+//! // Both tokens this client was issued are listed, still valid.
+//! assert_eq!(tokens.len(), 2);
+//! assert!(tokens.iter().all(|t| t.valid));
 //! assert_eq!(sandbox.token_requests(), 2);
-//! assert_eq!(sandbox.api_requests("list_tokens"), 2);
+//! assert_eq!(sandbox.api_requests(Operation::ListTokens), 2);
 //! # Ok(())
 //! # }
 //! ```
 //!
+//! What it keeps and answers:
+//!
 //! * `POST /oauth2/token`: the client-credentials grant, credentials in the body or as
-//!   HTTP Basic. Issues JWT-shaped tokens (`header.payload.signature`, the payload
-//!   carrying `jti`, `iat`, `exp`, `scope`; the signature is random, not verifiable)
-//!   living [`SandboxConfig::token_lifetime`]. Bad credentials get `invalid_client`, a
-//!   wrong grant type `unsupported_grant_type` (RFC 6749 §5.2 bodies).
-//! * The management endpoints and `/providers` accept only tokens the sandbox issued, not
-//!   expired (401 otherwise) and not disconnected (403), in `X-Auth-Token`, and answer
-//!   with the documented examples of `openapi/` (built into the crate at compile time).
-//!   `disconnect` really disconnects the calling token; `introspect` describes it;
-//!   `update_client` returns what it was sent.
+//!   HTTP Basic, checked against the client's current secrets. The `scope` asked for is
+//!   granted if every scope in it is allowed ([`SandboxConfig::scopes`]); otherwise the
+//!   answer is `invalid_scope`. Tokens are JWT-shaped (claims `jti`, `iat`, `exp`,
+//!   `scope`, `sub`; the signature is random) and live [`SandboxConfig::token_lifetime`].
+//! * `list_tokens` lists every token the sandbox issued (by the token endpoint or a code
+//!   exchange) with its `jti` as `token`, its scopes, `created_at`, mode, provider, and
+//!   `valid`, which turns false on disconnect or expiry. `introspect_token` describes the
+//!   calling token the same way; `disconnect_token` disconnects it (then 403).
+//! * `update_client` replaces the settings `get_client` returns, secrets included: the
+//!   token endpoint accepts the new secrets from then on.
+//! * `exchange_authorization_code` accepts a code once (409 the second time) and issues
+//!   a token that is then listed and accepted.
+//! * `list_providers` answers with the spec's example; so do forced faults.
+//! * Memory is bounded: expired and disconnected tokens are forgotten after
+//!   [`SandboxConfig::eviction_grace`], and at most [`SandboxConfig::max_tokens`] are kept.
+//! * Under `/__sandbox/` (the same port): `GET /__sandbox/stats`, `POST /__sandbox/faults`
+//!   and `POST /__sandbox/reset` (see the `control` section of the README).
 
+mod account;
+mod control;
+mod faults;
 mod routes;
+mod stats;
+mod token_endpoint;
+mod tokens;
 
-use std::collections::HashMap;
+pub use faults::Fault;
+pub use stats::{Stats, RECENT_USER_IDS};
+
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -43,33 +64,42 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::clock::{Clock, SystemClock};
+use crate::operation::Operation;
+use crate::types::{Mode, Provider, Scope};
 use crate::{Environment, Error, FlowPayrollBuilder, SecretString};
 
-/// A forced answer for the next calls of an operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Fault {
-    /// Answer with this status and the spec's example body for it.
-    Status(u16),
-    /// Answer 429 with `Retry-After: retry_after` (seconds).
-    TooManyRequests {
-        /// The `Retry-After` to send, in seconds.
-        retry_after: u64,
-    },
-}
+use account::Account;
+use faults::Faults;
+use stats::Counters;
+use tokens::TokenStore;
 
 /// How a sandbox is set up.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
     /// The client id it accepts. Default `sandbox-client`.
     pub client_id: String,
-    /// The client secret it accepts. Default: random.
+    /// The client secret it accepts at the start (`update_client` can change the list).
+    /// Default: random.
     pub client_secret: SecretString,
     /// How long issued tokens live. Default one hour.
     pub token_lifetime: Duration,
+    /// The scopes the client may ask for; a token request without `scope` gets all of
+    /// them. Default: every scope the spec lists.
+    pub scopes: Vec<Scope>,
+    /// The mode of a token whose scopes do not all name one mode. Default `official`.
+    pub mode: Mode,
+    /// The provider of the sandbox's connection. Default `sandbox`.
+    pub provider: Provider,
+    /// How long an expired or disconnected token is still listed (as not valid) before it
+    /// is forgotten. Default five minutes.
+    pub eviction_grace: Duration,
+    /// The most tokens kept at once; past it, the token closest to eviction is forgotten
+    /// first. Default 10,000.
+    pub max_tokens: usize,
     /// The port on 127.0.0.1; 0 (the default) picks a free one.
     pub port: u16,
-    /// The clock deciding when tokens expire. Default: Tokio's.
+    /// The clock deciding when tokens expire and how long slow answers wait. Default:
+    /// Tokio's.
     pub clock: Arc<dyn Clock>,
 }
 
@@ -80,6 +110,11 @@ impl Default for SandboxConfig {
             client_id: "sandbox-client".to_owned(),
             client_secret: SecretString::new(secret),
             token_lifetime: Duration::from_secs(3600),
+            scopes: Scope::KNOWN.iter().map(|s| Scope::from(*s)).collect(),
+            mode: Mode::Official,
+            provider: Provider::Sandbox,
+            eviction_grace: Duration::from_secs(300),
+            max_tokens: 10_000,
             port: 0,
             clock: Arc::new(SystemClock),
         }
@@ -96,21 +131,15 @@ pub struct Sandbox {
 /// What the server shares between requests. Not `Debug`: it holds issued tokens.
 struct State {
     config: SandboxConfig,
-    tokens: Mutex<HashMap<String, Issued>>,
-    faults: Mutex<HashMap<String, Vec<Fault>>>,
+    /// `config.scopes`, shared by every token granted all of them.
+    allowed_scopes: Arc<[Scope]>,
+    /// The mode of a token granted all of them.
+    allowed_mode: Mode,
+    tokens: Mutex<TokenStore>,
+    account: Mutex<Account>,
+    faults: Mutex<Faults>,
     latency: Mutex<Duration>,
-    token_requests: AtomicUsize,
-    api_requests: Mutex<HashMap<String, usize>>,
-    user_ids: Mutex<Vec<String>>,
-}
-
-/// A token the sandbox issued.
-#[derive(Debug, Clone)]
-struct Issued {
-    jti: String,
-    scope: Option<String>,
-    expires_at: Instant,
-    disconnected: bool,
+    counters: Counters,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -142,14 +171,17 @@ impl Sandbox {
         let address = listener
             .local_addr()
             .map_err(|e| Error::Config(format!("the sandbox has no address: {e}")))?;
+        let allowed_scopes: Arc<[Scope]> = config.scopes.clone().into();
         let state = Arc::new(State {
-            config,
-            tokens: Mutex::default(),
+            allowed_mode: token_endpoint::mode_of(&allowed_scopes)
+                .unwrap_or_else(|| config.mode.clone()),
+            allowed_scopes,
+            tokens: Mutex::new(TokenStore::new(config.eviction_grace, config.max_tokens)),
+            account: Mutex::new(Account::new(&config)),
             faults: Mutex::default(),
             latency: Mutex::default(),
-            token_requests: AtomicUsize::new(0),
-            api_requests: Mutex::default(),
-            user_ids: Mutex::default(),
+            counters: Counters::default(),
+            config,
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let app = routes::router(Arc::clone(&state));
@@ -175,7 +207,7 @@ impl Sandbox {
 
     /// The token endpoint URL.
     pub fn token_url(&self) -> String {
-        format!("{}/oauth2/token", self.url())
+        format!("{}{}", self.url(), Operation::RequestToken.path())
     }
 
     /// The client id the sandbox accepts.
@@ -183,7 +215,7 @@ impl Sandbox {
         &self.state.config.client_id
     }
 
-    /// The client secret the sandbox accepts.
+    /// The client secret the sandbox accepted at the start.
     pub fn client_secret(&self) -> &SecretString {
         &self.state.config.client_secret
     }
@@ -203,37 +235,46 @@ impl Sandbox {
             .environment(self.environment())
     }
 
-    /// Makes the next `times` calls of `operation` (an operation id of the spec, such as
-    /// `list_tokens` or `request_token`) answer with `fault`.
-    pub fn fail_next(&self, operation: &str, times: usize, fault: Fault) {
-        let mut faults = lock(&self.state.faults);
-        faults
-            .entry(operation.to_owned())
-            .or_default()
-            .extend(std::iter::repeat_n(fault, times));
+    /// Makes the next `times` calls of `operation` answer with `fault`, after the faults
+    /// already queued for it.
+    pub fn fail_next(&self, operation: Operation, times: usize, fault: Fault) {
+        let times = u64::try_from(times).unwrap_or(u64::MAX);
+        lock(&self.state.faults).push(operation, times, fault);
     }
 
-    /// Delays every answer by `latency`.
+    /// Delays every answer by `latency` (on the sandbox's clock).
     pub fn set_latency(&self, latency: Duration) {
         *lock(&self.state.latency) = latency;
     }
 
-    /// Token requests received so far.
+    /// Token requests received so far, faulted and refused ones included.
     pub fn token_requests(&self) -> usize {
-        self.state.token_requests.load(Ordering::SeqCst)
+        self.api_requests(Operation::RequestToken)
     }
 
-    /// Requests received so far for `operation` (an operation id).
-    pub fn api_requests(&self, operation: &str) -> usize {
-        lock(&self.state.api_requests)
-            .get(operation)
-            .copied()
-            .unwrap_or(0)
+    /// Requests received so far for `operation`, faulted and refused ones included.
+    pub fn api_requests(&self, operation: Operation) -> usize {
+        usize::try_from(self.state.counters.requests(operation)).unwrap_or(usize::MAX)
     }
 
-    /// Every `User-Id` received, in order.
+    /// Tokens issued so far (token endpoint and code exchanges).
+    pub fn tokens_issued(&self) -> u64 {
+        self.stats().tokens_issued
+    }
+
+    /// The last `User-Id`s received (at most [`RECENT_USER_IDS`]), oldest first.
     pub fn user_ids_seen(&self) -> Vec<String> {
-        lock(&self.state.user_ids).clone()
+        self.state.counters.recent_user_ids()
+    }
+
+    /// Every counter at once; the same figures `GET /__sandbox/stats` serves.
+    pub fn stats(&self) -> Stats {
+        self.state.stats()
+    }
+
+    /// Forgets every token, fault, count and setting change, as if just started.
+    pub fn reset(&self) {
+        self.state.reset();
     }
 
     /// Stops the server.
@@ -259,6 +300,31 @@ impl State {
 
     fn system_now(&self) -> SystemTime {
         self.config.clock.system_now()
+    }
+
+    fn stats(&self) -> Stats {
+        let mut stats = self.counters.snapshot();
+        {
+            let mut tokens = lock(&self.tokens);
+            tokens.sweep(self.now());
+            stats.tokens_kept = tokens.len();
+            stats.tokens_evicted = tokens.evicted();
+        }
+        let faults = lock(&self.faults);
+        stats.faults_pending = Operation::ALL
+            .iter()
+            .map(|op| (op.id().to_owned(), faults.pending(*op)))
+            .filter(|(_, pending)| *pending > 0)
+            .collect();
+        stats
+    }
+
+    fn reset(&self) {
+        lock(&self.tokens).clear();
+        *lock(&self.account) = Account::new(&self.config);
+        lock(&self.faults).clear();
+        *lock(&self.latency) = Duration::ZERO;
+        self.counters.reset();
     }
 }
 

@@ -1,52 +1,250 @@
-//! The sandbox's HTTP routes: the token endpoint, token checks, fault injection, and the
-//! spec's examples as answers.
+//! The sandbox's HTTP routes: one per [`Operation`] (method and path from the spec),
+//! counting, latency and forced faults before any work, the token check, and the
+//! management operations over the sandbox's state.
 
 // An early answer is returned as `Err(Response)`, the usual axum shape; boxing it would
 // buy nothing on a test server.
 #![allow(clippy::result_large_err)]
 
-use std::sync::atomic::Ordering;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State as Shared;
+use axum::extract::{DefaultBodyLimit, State as Shared};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter};
 use axum::{Json, Router};
-use base64::Engine as _;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{lock, Fault, Issued, State};
+use super::faults::{Fault, MALFORMED_BODY};
+use super::tokens::{Issued, Refusal};
+use super::{control, lock, token_endpoint, State};
 use crate::generated::RESPONSE_EXAMPLES;
+use crate::operation::Operation;
+use crate::types::{AuthorizationCodeExchange, ClientUpdate, ConnectionToken, Introspection};
+use crate::SecretString;
 
+/// An answer, or an early answer (refusal, bad request).
 type Outcome = Result<Response, Response>;
 
+/// The largest request body the sandbox reads.
+const BODY_LIMIT: usize = 64 * 1024;
+
 pub(super) fn router(state: Arc<State>) -> Router {
-    Router::new()
-        .route("/oauth2/token", post(request_token))
-        .route("/2023-03-01/management/tokens", get(list_tokens))
-        .route("/2023-03-01/management/introspect", get(introspect_token))
-        .route("/2023-03-01/management/disconnect", post(disconnect_token))
-        .route(
-            "/2023-03-01/management/client",
-            get(get_client).post(update_client),
-        )
-        .route(
-            "/2023-03-01/management/token",
-            post(exchange_authorization_code),
-        )
-        .route("/providers", get(list_providers))
+    let mut by_path: BTreeMap<&'static str, MethodRouter<Arc<State>>> = BTreeMap::new();
+    for &operation in Operation::ALL {
+        let filter = match operation.method() {
+            "GET" => MethodFilter::GET,
+            "POST" => MethodFilter::POST,
+            "PUT" => MethodFilter::PUT,
+            "PATCH" => MethodFilter::PATCH,
+            "DELETE" => MethodFilter::DELETE,
+            "HEAD" => MethodFilter::HEAD,
+            "OPTIONS" => MethodFilter::OPTIONS,
+            _ => MethodFilter::TRACE,
+        };
+        let handler = move |Shared(state): Shared<Arc<State>>, headers: HeaderMap, body: Bytes| async move {
+            handle(&state, operation, &headers, &body).await
+        };
+        let route = by_path.remove(operation.path()).unwrap_or_default();
+        by_path.insert(operation.path(), route.on(filter, handler));
+    }
+    let mut router = Router::new();
+    for (path, route) in by_path {
+        router = router.route(path, route);
+    }
+    router
+        .merge(control::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
 
-/// The spec's example for (operation, status), else any example with that status.
-fn example(operation: &str, status: u16) -> Value {
+/// One request of `operation`: counted, delayed, maybe faulted, then answered.
+async fn handle(state: &State, operation: Operation, headers: &HeaderMap, body: &[u8]) -> Response {
+    let user_id = headers.get("user-id").and_then(|v| v.to_str().ok());
+    state.counters.record(operation, user_id);
+    let latency = *lock(&state.latency);
+    if !latency.is_zero() {
+        state.config.clock.sleep(latency).await;
+    }
+    let fault = lock(&state.faults).take(operation);
+    match fault {
+        None => {}
+        Some(Fault::Slow(delay)) => state.config.clock.sleep(delay).await,
+        Some(fault) => return faulted(operation, &fault),
+    }
+    let outcome = match operation {
+        Operation::RequestToken => Ok(token_endpoint::request_token(state, headers, body)),
+        Operation::ListTokens => authorized(state, operation, headers, |_| {
+            Ok(ok(200, lock(&state.tokens).list(state.now())))
+        }),
+        Operation::IntrospectToken => authorized(state, operation, headers, |(_, issued)| {
+            Ok(ok(200, introspect(state, &issued)))
+        }),
+        Operation::DisconnectToken => authorized(state, operation, headers, |(token, _)| {
+            disconnect(state, &token)
+        }),
+        Operation::GetClient => authorized(state, operation, headers, |_| {
+            Ok(ok(200, lock(&state.account).settings()))
+        }),
+        Operation::UpdateClient => {
+            authorized(state, operation, headers, |_| update_client(state, body))
+        }
+        Operation::ExchangeAuthorizationCode => {
+            authorized(state, operation, headers, |_| exchange(state, body))
+        }
+        Operation::ListProviders => authorized(state, operation, headers, |_| {
+            Ok(answer(200, example(operation, 200)))
+        }),
+    };
+    match outcome {
+        Ok(response) | Err(response) => response,
+    }
+}
+
+/// Runs `work` for the calling token, or answers why the token is refused.
+fn authorized(
+    state: &State,
+    operation: Operation,
+    headers: &HeaderMap,
+    work: impl FnOnce((String, Issued)) -> Outcome,
+) -> Outcome {
+    work(authorize(state, operation, headers)?)
+}
+
+/// The answer a fault forces.
+fn faulted(operation: Operation, fault: &Fault) -> Response {
+    match fault {
+        Fault::Status(status) => answer(*status, example(operation, *status)),
+        Fault::TooManyRequests { retry_after } => {
+            let mut response = answer(429, example(operation, 429));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            response
+        }
+        Fault::MalformedBody | Fault::Slow(_) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            MALFORMED_BODY,
+        )
+            .into_response(),
+    }
+}
+
+/// The calling token (`X-Auth-Token`) and what the sandbox knows of it: 401 if missing,
+/// unknown or expired, 403 if disconnected.
+fn authorize(
+    state: &State,
+    operation: Operation,
+    headers: &HeaderMap,
+) -> Result<(String, Issued), Response> {
+    let token = headers
+        .get("x-auth-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    match lock(&state.tokens).check(token, state.now()) {
+        Ok(issued) => Ok((token.to_owned(), issued)),
+        Err(Refusal::Disconnected) => Err(answer(403, example(operation, 403))),
+        Err(Refusal::Unauthenticated) => Err(answer(401, example(operation, 401))),
+    }
+}
+
+fn introspect(state: &State, issued: &Issued) -> Introspection {
+    Introspection {
+        client_id: state.config.client_id.clone(),
+        mode: issued.mode.clone(),
+        provider: issued.provider.clone(),
+        scopes: issued.scopes.to_vec(),
+    }
+}
+
+fn disconnect(state: &State, token: &str) -> Outcome {
+    if let Some(jti) = lock(&state.tokens).disconnect(token, state.now()) {
+        tracing::debug!(target: "flowpayroll::sandbox", %jti, "token disconnected");
+    }
+    Ok(ok(200, crate::types::Disconnection { disconnected: true }))
+}
+
+fn update_client(state: &State, body: &[u8]) -> Outcome {
+    let update: ClientUpdate = decode(Operation::UpdateClient, body)?;
+    let mut account = lock(&state.account);
+    account
+        .update(update)
+        .map_err(|why| bad_request(Operation::UpdateClient, why))?;
+    Ok(ok(200, account.settings()))
+}
+
+fn exchange(state: &State, body: &[u8]) -> Outcome {
+    let operation = Operation::ExchangeAuthorizationCode;
+    let exchange: AuthorizationCodeExchange = decode(operation, body)?;
+    let mut account = lock(&state.account);
+    if !account.accepts(&exchange.client_id, exchange.client_secret.expose_secret()) {
+        return Err(bad_request(
+            operation,
+            "client_id or client_secret is wrong",
+        ));
+    }
+    if exchange.code.is_empty() || exchange.redirect_uri.is_empty() {
+        return Err(bad_request(
+            operation,
+            "code and redirect_uri cannot be empty",
+        ));
+    }
+    if !account.use_code(&exchange.code) {
+        let mut body = example(operation, 409);
+        body["code"] = json!(exchange.code);
+        if let Some(fields) = body.as_object_mut() {
+            fields.remove("token");
+        }
+        return Err(answer(409, body));
+    }
+    drop(account);
+    let scopes = state.allowed_scopes.clone();
+    let issued = token_endpoint::issue(state, scopes.clone());
+    let connection = ConnectionToken {
+        access_token: SecretString::new(issued.token),
+        token_type: "Bearer".into(),
+        mode: issued.mode,
+        provider: state.config.provider.clone(),
+        scopes: scopes.to_vec(),
+    };
+    Ok(ok(201, connection))
+}
+
+/// Decodes a JSON request body into the type the spec documents for it (400 if not).
+fn decode<T: DeserializeOwned>(operation: Operation, body: &[u8]) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|_| {
+        let mut response = example(operation, 400);
+        response["message"] = json!("the request body does not match the spec");
+        response["validation_error"] = json!(crate::response::describe_decode_failure::<T>(body));
+        answer(400, response)
+    })
+}
+
+fn bad_request(operation: Operation, why: &str) -> Response {
+    let mut body = example(operation, 400);
+    body["message"] = json!("the request was refused");
+    body["validation_error"] = json!(why);
+    answer(400, body)
+}
+
+/// The spec's example for (operation, status); else one of another API operation with
+/// that status (token endpoint bodies only stand in for the token endpoint).
+pub(super) fn example(operation: Operation, status: u16) -> Value {
     let status = status.to_string();
+    let is_token = |op: Operation| op == Operation::RequestToken;
     let wanted = RESPONSE_EXAMPLES
         .iter()
         .find(|(op, s, ..)| *op == operation && *s == status)
-        .or_else(|| RESPONSE_EXAMPLES.iter().find(|(_, s, ..)| *s == status));
+        .or_else(|| {
+            RESPONSE_EXAMPLES
+                .iter()
+                .find(|(op, s, ..)| *s == status && is_token(*op) == is_token(operation))
+        });
     match wanted {
         Some((.., text)) => {
             serde_json::from_str(text).expect("examples are JSON (checked by the build)")
@@ -55,271 +253,12 @@ fn example(operation: &str, status: u16) -> Value {
     }
 }
 
-fn answer(status: u16, body: Value) -> Response {
+pub(super) fn answer(status: u16, body: Value) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, Json(body)).into_response()
 }
 
-/// Counting, latency and forced faults, before any route does its work.
-async fn enter(state: &State, operation: &str, headers: &HeaderMap) -> Result<(), Response> {
-    if operation == "request_token" {
-        state.token_requests.fetch_add(1, Ordering::SeqCst);
-    } else {
-        *lock(&state.api_requests)
-            .entry(operation.to_owned())
-            .or_default() += 1;
-    }
-    if let Some(user) = headers.get("user-id").and_then(|v| v.to_str().ok()) {
-        lock(&state.user_ids).push(user.to_owned());
-    }
-    let latency = *lock(&state.latency);
-    if !latency.is_zero() {
-        state.config.clock.sleep(latency).await;
-    }
-    let fault = {
-        let mut faults = lock(&state.faults);
-        let queue = faults.get_mut(operation);
-        queue.and_then(|q| (!q.is_empty()).then(|| q.remove(0)))
-    };
-    match fault {
-        None => Ok(()),
-        Some(Fault::Status(status)) => Err(answer(status, example(operation, status))),
-        Some(Fault::TooManyRequests { retry_after }) => {
-            let mut response = answer(429, example(operation, 429));
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-            Err(response)
-        }
-    }
-}
-
-/// The issued token in `X-Auth-Token`: 401 if missing, unknown or expired, 403 if
-/// disconnected.
-fn authorize(
-    state: &State,
-    operation: &str,
-    headers: &HeaderMap,
-) -> Result<(String, Issued), Response> {
-    let token = headers
-        .get("x-auth-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let issued = lock(&state.tokens).get(token).cloned();
-    match issued {
-        Some(issued) if issued.disconnected => Err(answer(403, example(operation, 403))),
-        Some(issued) if state.now() < issued.expires_at => Ok((token.to_owned(), issued)),
-        _ => Err(answer(401, example(operation, 401))),
-    }
-}
-
-async fn request_token(
-    Shared(state): Shared<Arc<State>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(fault) = enter(&state, "request_token", &headers).await {
-        return fault;
-    }
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let oauth_error = |status: u16, code: &str, description: &str| {
-        let mut body = example("request_token", status);
-        body["error"] = json!(code);
-        body["error_description"] = json!(description);
-        answer(status, body)
-    };
-    if field("grant_type").as_deref() != Some("client_credentials") {
-        return oauth_error(
-            400,
-            "unsupported_grant_type",
-            "Only the client_credentials grant is supported.",
-        );
-    }
-    let (id, secret) = match basic_credentials(&headers) {
-        Some(pair) => pair,
-        None => (
-            field("client_id").unwrap_or_default(),
-            field("client_secret").unwrap_or_default(),
-        ),
-    };
-    let config = &state.config;
-    if id != config.client_id || secret != config.client_secret.expose_secret() {
-        return oauth_error(401, "invalid_client", "Client authentication failed.");
-    }
-    let scope = field("scope");
-    let (token, jti) = mint(&state, scope.as_deref());
-    let lifetime = config.token_lifetime;
-    lock(&state.tokens).insert(
-        token.clone(),
-        Issued {
-            jti,
-            scope: scope.clone(),
-            expires_at: state.now() + lifetime,
-            disconnected: false,
-        },
-    );
-    let mut body = json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime.as_secs().max(1)});
-    if let Some(scope) = scope {
-        body["scope"] = json!(scope);
-    }
-    let mut response = answer(200, body);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-/// `Authorization: Basic` credentials, each part form-urldecoded (RFC 6749 §2.3.1).
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let value = headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Basic ")?;
-    let decoded = String::from_utf8(
-        base64::engine::general_purpose::STANDARD
-            .decode(value.trim())
-            .ok()?,
-    )
-    .ok()?;
-    let (id, secret) = decoded.split_once(':')?;
-    let decode = |s: &str| {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-    };
-    Some((decode(id)?, decode(secret)?))
-}
-
-/// A JWT-shaped token: `alg: none`, claims `jti`, `iat`, `exp`, `scope`, `sub`, and a
-/// random signature.
-fn mint(state: &State, scope: Option<&str>) -> (String, String) {
-    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let jti = format!("{:032x}", fastrand::u128(..));
-    let iat = state
-        .system_now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
-    let claims = json!({
-        "jti": jti,
-        "iat": iat,
-        "exp": iat + state.config.token_lifetime.as_secs(),
-        "scope": scope.unwrap_or(""),
-        "sub": state.config.client_id,
-    });
-    let signature: Vec<u8> = (0..32).map(|_| fastrand::u8(..)).collect();
-    let token = format!(
-        "{}.{}.{}",
-        b64(br#"{"alg":"none","typ":"JWT"}"#),
-        b64(claims.to_string().as_bytes()),
-        b64(&signature)
-    );
-    (token, jti)
-}
-
-/// The common shape of an API route: enter, authorize, answer.
-async fn api(
-    state: &State,
-    operation: &str,
-    headers: &HeaderMap,
-    work: impl FnOnce(&str, &Issued) -> Outcome,
-) -> Response {
-    let checked = async {
-        enter(state, operation, headers).await?;
-        let (token, issued) = authorize(state, operation, headers)?;
-        work(&token, &issued)
-    };
-    match checked.await {
-        Ok(response) | Err(response) => response,
-    }
-}
-
-async fn list_tokens(Shared(state): Shared<Arc<State>>, headers: HeaderMap) -> Response {
-    api(&state, "list_tokens", &headers, |_, _| {
-        Ok(answer(200, example("list_tokens", 200)))
-    })
-    .await
-}
-
-async fn introspect_token(Shared(state): Shared<Arc<State>>, headers: HeaderMap) -> Response {
-    api(&state, "introspect_token", &headers, |_, issued| {
-        let mut body = example("introspect_token", 200);
-        body["client_id"] = json!(state.config.client_id);
-        if let Some(scope) = &issued.scope {
-            body["scopes"] = json!(scope.split_whitespace().collect::<Vec<_>>());
-        }
-        Ok(answer(200, body))
-    })
-    .await
-}
-
-async fn disconnect_token(Shared(state): Shared<Arc<State>>, headers: HeaderMap) -> Response {
-    api(&state, "disconnect_token", &headers, |token, _| {
-        if let Some(issued) = lock(&state.tokens).get_mut(token) {
-            issued.disconnected = true;
-            tracing::debug!(target: "flowpayroll::sandbox", jti = %issued.jti, "token disconnected");
-        }
-        Ok(answer(200, example("disconnect_token", 200)))
-    })
-    .await
-}
-
-async fn get_client(Shared(state): Shared<Arc<State>>, headers: HeaderMap) -> Response {
-    api(&state, "get_client", &headers, |_, _| {
-        let mut body = example("get_client", 200);
-        body["client_id"] = json!(state.config.client_id);
-        Ok(answer(200, body))
-    })
-    .await
-}
-
-async fn update_client(
-    Shared(state): Shared<Arc<State>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    api(&state, "update_client", &headers, |_, _| {
-        let update: crate::types::ClientUpdate =
-            serde_json::from_slice(&body).map_err(|e| bad_request("update_client", &e))?;
-        let mut settings = serde_json::to_value(update).expect("a decoded update encodes");
-        settings["client_id"] = json!(state.config.client_id);
-        Ok(answer(200, settings))
-    })
-    .await
-}
-
-async fn exchange_authorization_code(
-    Shared(state): Shared<Arc<State>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    api(&state, "exchange_authorization_code", &headers, |_, _| {
-        let exchange: crate::types::AuthorizationCodeExchange = serde_json::from_slice(&body)
-            .map_err(|e| bad_request("exchange_authorization_code", &e))?;
-        let config = &state.config;
-        if exchange.client_id != config.client_id || exchange.client_secret != config.client_secret
-        {
-            let mut body = example("exchange_authorization_code", 400);
-            body["message"] = json!("client_id or client_secret is wrong");
-            return Err(answer(400, body));
-        }
-        Ok(answer(201, example("exchange_authorization_code", 201)))
-    })
-    .await
-}
-
-async fn list_providers(Shared(state): Shared<Arc<State>>, headers: HeaderMap) -> Response {
-    api(&state, "list_providers", &headers, |_, _| {
-        Ok(answer(200, example("list_providers", 200)))
-    })
-    .await
-}
-
-fn bad_request(operation: &str, error: &serde_json::Error) -> Response {
-    let mut body = example(operation, 400);
-    body["message"] = json!("the request body does not match the spec");
-    body["validation_error"] = json!(error.to_string());
-    answer(400, body)
+fn ok(status: u16, body: impl Serialize) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    (status, Json(body)).into_response()
 }

@@ -4,6 +4,9 @@
 
 pub mod logs;
 pub mod raw;
+#[cfg(feature = "sandbox")]
+pub mod sandbox_http;
+pub mod spec_schema;
 
 use std::path::PathBuf;
 use std::sync::Arc;

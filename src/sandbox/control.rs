@@ -1,0 +1,109 @@
+//! The control API, on the sandbox's own port under `/__sandbox/`, so that tests in any
+//! language can drive a `flowpayroll sandbox serve`:
+//!
+//! * `GET /__sandbox/stats`: the counters ([`super::Stats`] as JSON).
+//! * `POST /__sandbox/faults` with `{"operation": "list_tokens", "times": 2, "fault":
+//!   {"kind": "status", "status": 500}}`: the next `times` calls of the operation get the
+//!   fault. Kinds: `status` (`status`), `too_many_requests` (`retry_after` seconds),
+//!   `slow` (`delay_ms`), `malformed_body`.
+//! * `POST /__sandbox/reset`: forget every token, fault, count and setting change.
+//!
+//! Errors are `400` with `{"message": ...}`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State as Shared;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::faults::Fault;
+use super::{lock, State};
+use crate::operation::Operation;
+
+/// The most fault runs queued per operation through the control API.
+const MAX_RUNS: usize = 1024;
+/// The most calls one control request may fault.
+const MAX_TIMES: u64 = 1_000_000;
+/// The longest slow answer, in milliseconds (ten minutes).
+const MAX_DELAY_MS: u64 = 600_000;
+
+pub(super) fn router() -> Router<Arc<State>> {
+    Router::new()
+        .route("/__sandbox/stats", get(stats))
+        .route("/__sandbox/faults", post(faults))
+        .route("/__sandbox/reset", post(reset))
+}
+
+async fn stats(Shared(state): Shared<Arc<State>>) -> Response {
+    Json(state.stats()).into_response()
+}
+
+async fn reset(Shared(state): Shared<Arc<State>>) -> Response {
+    state.reset();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// The body of `POST /__sandbox/faults`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultRequest {
+    operation: Operation,
+    #[serde(default = "one")]
+    times: u64,
+    fault: FaultSpec,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// A fault as JSON.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum FaultSpec {
+    Status { status: u16 },
+    TooManyRequests { retry_after: u64 },
+    Slow { delay_ms: u64 },
+    MalformedBody,
+}
+
+async fn faults(Shared(state): Shared<Arc<State>>, body: Bytes) -> Response {
+    let request: FaultRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => return refuse(&format!("the body does not describe a fault: {error}")),
+    };
+    if request.times == 0 || request.times > MAX_TIMES {
+        return refuse(&format!("times must be from 1 to {MAX_TIMES}"));
+    }
+    let fault = match request.fault {
+        FaultSpec::Status { status } if (200..=599).contains(&status) => Fault::Status(status),
+        FaultSpec::Status { .. } => return refuse("status must be from 200 to 599"),
+        FaultSpec::TooManyRequests { retry_after } => Fault::TooManyRequests { retry_after },
+        FaultSpec::Slow { delay_ms } if delay_ms <= MAX_DELAY_MS => {
+            Fault::Slow(Duration::from_millis(delay_ms))
+        }
+        FaultSpec::Slow { .. } => {
+            return refuse(&format!("delay_ms must be at most {MAX_DELAY_MS}"))
+        }
+        FaultSpec::MalformedBody => Fault::MalformedBody,
+    };
+    let mut faults = lock(&state.faults);
+    if faults.runs(request.operation) >= MAX_RUNS {
+        return refuse(&format!(
+            "{MAX_RUNS} different faults are already queued for this operation"
+        ));
+    }
+    faults.push(request.operation, request.times, fault);
+    let pending = faults.pending(request.operation);
+    Json(json!({"operation": request.operation, "pending": pending})).into_response()
+}
+
+fn refuse(message: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"message": message}))).into_response()
+}

@@ -1,0 +1,82 @@
+//! Plain HTTP against a sandbox (reqwest, no flowpayroll client): what a Python or Node
+//! test would send, and the raw JSON it gets back.
+
+use flowpayroll::operation::Operation;
+use flowpayroll::sandbox::Sandbox;
+use serde_json::Value;
+
+thread_local! {
+    /// One HTTP client per test thread (building one loads the TLS roots: slow).
+    static HTTP: reqwest::Client = reqwest::Client::new();
+}
+
+/// The test thread's HTTP client.
+pub fn http() -> reqwest::Client {
+    HTTP.with(Clone::clone)
+}
+
+/// One answer: status, headers and the body (JSON if it parses, else a string).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+/// Sends `operation` with `token` in `X-Auth-Token` and `body` as JSON.
+pub async fn call(
+    sandbox: &Sandbox,
+    operation: Operation,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Answer {
+    let method = reqwest::Method::from_bytes(operation.method().as_bytes()).unwrap();
+    let mut request = http().request(method, format!("{}{}", sandbox.url(), operation.path()));
+    if let Some(token) = token {
+        request = request.header("x-auth-token", token);
+    }
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    answer(request.send().await.unwrap()).await
+}
+
+/// A client-credentials token request with `client_secret_post` and `scope`.
+pub async fn request_token(sandbox: &Sandbox, secret: &str, scope: Option<&str>) -> Answer {
+    let mut form = vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", sandbox.client_id()),
+        ("client_secret", secret),
+    ];
+    if let Some(scope) = scope {
+        form.push(("scope", scope));
+    }
+    let response = http()
+        .post(sandbox.token_url())
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    answer(response).await
+}
+
+/// A fresh token from the sandbox, by plain HTTP.
+pub async fn mint(sandbox: &Sandbox) -> String {
+    let secret = sandbox.client_secret().expose_secret().to_owned();
+    let answer = request_token(sandbox, &secret, None).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body["access_token"].as_str().unwrap().to_owned()
+}
+
+pub async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.unwrap();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}

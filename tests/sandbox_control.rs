@@ -1,0 +1,298 @@
+//! The control API under `/__sandbox/`, driven by plain HTTP as a test in another
+//! language would: stats, faults (the token endpoint's too: 429 with `Retry-After`, 500,
+//! slow answers, a malformed body), reset, and refusals of bad control requests.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::sandbox_http::{answer, call, http, mint, request_token, Answer};
+use flowpayroll::clock::ManualClock;
+use flowpayroll::operation::Operation;
+use flowpayroll::sandbox::{Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+
+async fn control(sandbox: &Sandbox, method: &str, path: &str, body: Option<Value>) -> Answer {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = http().request(method, format!("{}/__sandbox/{path}", sandbox.url()));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    answer(request.send().await.unwrap()).await
+}
+
+async fn fault(sandbox: &Sandbox, operation: &str, times: u64, fault: Value) -> Answer {
+    let body = json!({"operation": operation, "times": times, "fault": fault});
+    control(sandbox, "POST", "faults", Some(body)).await
+}
+
+async fn stats(sandbox: &Sandbox) -> Value {
+    let answer = control(sandbox, "GET", "stats", None).await;
+    assert_eq!(answer.status, 200);
+    answer.body
+}
+
+fn secret(sandbox: &Sandbox) -> String {
+    sandbox.client_secret().expose_secret().to_owned()
+}
+
+#[tokio::test]
+async fn stats_count_requests_tokens_and_user_ids() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = sandbox.client_builder().build().unwrap();
+    fp.as_user("u-7").management().tokens().await.unwrap();
+    fp.management().introspect().await.unwrap();
+    request_token(&sandbox, "wrong", None).await;
+
+    let stats = stats(&sandbox).await;
+    assert_eq!(stats["requests"]["request_token"], 2);
+    assert_eq!(stats["requests"]["list_tokens"], 1);
+    assert_eq!(stats["requests"]["introspect_token"], 1);
+    assert_eq!(stats["requests"]["list_providers"], 0);
+    assert_eq!(stats["tokens_issued"], 1);
+    assert_eq!(stats["tokens_kept"], 1);
+    assert_eq!(stats["user_id_requests"], 1);
+    assert_eq!(stats["recent_user_ids"], json!(["u-7"]));
+    assert_eq!(stats["faults_pending"], json!({}));
+    // The same figures as the Rust API.
+    assert_eq!(stats, serde_json::to_value(sandbox.stats()).unwrap());
+}
+
+#[tokio::test]
+async fn api_faults_come_in_order_then_normal_answers_resume() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let token = mint(&sandbox).await;
+    let queued = fault(
+        &sandbox,
+        "list_tokens",
+        2,
+        json!({"kind": "status", "status": 500}),
+    )
+    .await;
+    assert_eq!(queued.status, 200, "{}", queued.body);
+    assert_eq!(
+        queued.body,
+        json!({"operation": "list_tokens", "pending": 2})
+    );
+    fault(
+        &sandbox,
+        "list_tokens",
+        1,
+        json!({"kind": "too_many_requests", "retry_after": 7}),
+    )
+    .await;
+    assert_eq!(
+        stats(&sandbox).await["faults_pending"],
+        json!({"list_tokens": 3})
+    );
+
+    for _ in 0..2 {
+        let answer = call(&sandbox, Operation::ListTokens, Some(&token), None).await;
+        assert_eq!(answer.status, 500);
+        assert_eq!(answer.body, json!({"message": "string"}));
+    }
+    let limited = call(&sandbox, Operation::ListTokens, Some(&token), None).await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.headers["retry-after"], "7");
+    let normal = call(&sandbox, Operation::ListTokens, Some(&token), None).await;
+    assert_eq!(normal.status, 200);
+    assert_eq!(normal.body.as_array().unwrap().len(), 1);
+    assert_eq!(stats(&sandbox).await["requests"]["list_tokens"], 4);
+}
+
+#[tokio::test]
+async fn the_token_endpoint_can_be_rate_limited_failed_or_broken() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let secret = secret(&sandbox);
+    fault(
+        &sandbox,
+        "request_token",
+        1,
+        json!({"kind": "too_many_requests", "retry_after": 30}),
+    )
+    .await;
+    fault(
+        &sandbox,
+        "request_token",
+        1,
+        json!({"kind": "status", "status": 500}),
+    )
+    .await;
+    fault(
+        &sandbox,
+        "request_token",
+        1,
+        json!({"kind": "malformed_body"}),
+    )
+    .await;
+
+    let limited = request_token(&sandbox, &secret, None).await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.headers["retry-after"], "30");
+    assert_eq!(limited.body, json!({"message": "Too many requests"}));
+    let failed = request_token(&sandbox, &secret, None).await;
+    assert_eq!(failed.status, 500);
+    let broken = request_token(&sandbox, &secret, None).await;
+    assert_eq!(broken.status, 200);
+    assert!(broken.body.is_string(), "not JSON: {}", broken.body);
+    assert_eq!(sandbox.tokens_issued(), 0);
+
+    // The typed client reports a malformed token answer as an error (and remembers it
+    // for a cooldown); the next answer is a token again.
+    fault(
+        &sandbox,
+        "request_token",
+        1,
+        json!({"kind": "malformed_body"}),
+    )
+    .await;
+    let fp = sandbox.client_builder().build().unwrap();
+    let error = fp.authenticate().await.unwrap_err();
+    assert!(
+        matches!(error, flowpayroll::Error::Decode { .. }),
+        "{error:?}"
+    );
+    sandbox
+        .client_builder()
+        .build()
+        .unwrap()
+        .authenticate()
+        .await
+        .unwrap();
+    assert_eq!(sandbox.tokens_issued(), 1);
+    assert_eq!(sandbox.token_requests(), 5);
+}
+
+#[tokio::test]
+async fn a_slow_answer_waits_on_the_sandbox_clock() {
+    let clock = Arc::new(ManualClock::new());
+    let sandbox = Arc::new(
+        Sandbox::start_with(SandboxConfig {
+            clock: clock.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap(),
+    );
+    let queued = fault(
+        &sandbox,
+        "request_token",
+        1,
+        json!({"kind": "slow", "delay_ms": 30000}),
+    )
+    .await;
+    assert_eq!(queued.status, 200);
+    let slow = tokio::spawn({
+        let sandbox = sandbox.clone();
+        async move { request_token(&sandbox, &secret(&sandbox), None).await }
+    });
+    common::eventually("the token request is waiting", || clock.sleepers() == 1).await;
+    clock.advance(Duration::from_secs(29));
+    common::real_pause(20).await;
+    assert!(!slow.is_finished());
+    clock.advance(Duration::from_secs(1));
+    let answer = slow.await.unwrap();
+    assert_eq!(answer.status, 200);
+    assert!(answer.body["access_token"].is_string());
+}
+
+#[tokio::test]
+async fn reset_forgets_tokens_faults_counts_and_settings() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let token = mint(&sandbox).await;
+    let rename =
+        json!({"name": "Renamed", "client_secret": [secret(&sandbox)], "redirect_uris": []});
+    call(
+        &sandbox,
+        Operation::UpdateClient,
+        Some(&token),
+        Some(&rename),
+    )
+    .await;
+    fault(
+        &sandbox,
+        "get_client",
+        5,
+        json!({"kind": "status", "status": 500}),
+    )
+    .await;
+
+    let reset = control(&sandbox, "POST", "reset", None).await;
+    assert_eq!(reset.status, 204);
+    let stats = stats(&sandbox).await;
+    assert_eq!(stats["tokens_kept"], 0);
+    assert_eq!(stats["tokens_issued"], 0);
+    assert_eq!(stats["requests"]["update_client"], 0);
+    assert_eq!(stats["faults_pending"], json!({}));
+
+    assert_eq!(
+        call(&sandbox, Operation::GetClient, Some(&token), None)
+            .await
+            .status,
+        401
+    );
+    let fresh = mint(&sandbox).await;
+    let settings = call(&sandbox, Operation::GetClient, Some(&fresh), None).await;
+    assert_eq!(settings.status, 200);
+    assert_eq!(settings.body["name"], "Your App");
+}
+
+#[tokio::test]
+async fn bad_control_requests_are_refused_with_a_reason() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let cases = [
+        json!({"operation": "list_token", "fault": {"kind": "status", "status": 500}}),
+        json!({"operation": "list_tokens", "times": 0, "fault": {"kind": "status", "status": 500}}),
+        json!({"operation": "list_tokens", "times": 10_000_000u64, "fault": {"kind": "malformed_body"}}),
+        json!({"operation": "list_tokens", "fault": {"kind": "explode"}}),
+        json!({"operation": "list_tokens", "fault": {"kind": "status", "status": 99}}),
+        json!({"operation": "list_tokens", "fault": {"kind": "slow", "delay_ms": 86_400_000u64}}),
+        json!({"operation": "list_tokens", "fault": {"kind": "status", "status": 500}, "extra": 1}),
+    ];
+    for body in cases {
+        let answer = control(&sandbox, "POST", "faults", Some(body.clone())).await;
+        assert_eq!(answer.status, 400, "{body}");
+        assert!(
+            answer.body["message"].is_string(),
+            "{body}: {}",
+            answer.body
+        );
+    }
+    let typo = control(
+        &sandbox,
+        "POST",
+        "faults",
+        Some(json!({"operation": "list_token", "fault": {"kind": "malformed_body"}})),
+    )
+    .await;
+    assert!(
+        typo.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("list_tokens"),
+        "the known operations are named: {}",
+        typo.body
+    );
+    assert_eq!(stats(&sandbox).await["faults_pending"], json!({}));
+    assert_eq!(control(&sandbox, "GET", "faults", None).await.status, 405);
+    assert_eq!(control(&sandbox, "GET", "nothing", None).await.status, 404);
+}
+
+#[tokio::test]
+async fn alternating_faults_are_bounded() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let kinds = [
+        json!({"kind": "malformed_body"}),
+        json!({"kind": "status", "status": 500}),
+    ];
+    let mut refused = 0;
+    for i in 0..1100 {
+        let answer = fault(&sandbox, "get_client", 1, kinds[i % 2].clone()).await;
+        if answer.status == 400 {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 1100 - 1024);
+    assert_eq!(stats(&sandbox).await["faults_pending"]["get_client"], 1024);
+}
