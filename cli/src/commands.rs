@@ -220,6 +220,11 @@ async fn serve(port: u16) -> Result<(), Failure> {
         sandbox.client_secret().expose_secret()
     )?;
     writeln!(out)?;
+    writeln!(
+        out,
+        "Control API (stats, faults, reset): curl {}/__sandbox/stats",
+        sandbox.url()
+    )?;
     writeln!(out, "Ctrl-C stops it.")?;
     out.flush()?;
     drop(out);
