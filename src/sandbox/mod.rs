@@ -171,18 +171,7 @@ impl Sandbox {
         let address = listener
             .local_addr()
             .map_err(|e| Error::Config(format!("the sandbox has no address: {e}")))?;
-        let allowed_scopes: Arc<[Scope]> = config.scopes.clone().into();
-        let state = Arc::new(State {
-            allowed_mode: token_endpoint::mode_of(&allowed_scopes)
-                .unwrap_or_else(|| config.mode.clone()),
-            allowed_scopes,
-            tokens: Mutex::new(TokenStore::new(config.eviction_grace, config.max_tokens)),
-            account: Mutex::new(Account::new(&config)),
-            faults: Mutex::default(),
-            latency: Mutex::default(),
-            counters: Counters::default(),
-            config,
-        });
+        let state = Arc::new(State::new(config));
         let (stop, stopped) = oneshot::channel::<()>();
         let app = routes::router(Arc::clone(&state));
         tokio::spawn(async move {
@@ -294,6 +283,21 @@ impl Drop for Sandbox {
 }
 
 impl State {
+    fn new(config: SandboxConfig) -> Self {
+        let allowed_scopes: Arc<[Scope]> = config.scopes.clone().into();
+        Self {
+            allowed_mode: token_endpoint::mode_of(&allowed_scopes)
+                .unwrap_or_else(|| config.mode.clone()),
+            allowed_scopes,
+            tokens: Mutex::new(TokenStore::new(config.eviction_grace, config.max_tokens)),
+            account: Mutex::new(Account::new(&config)),
+            faults: Mutex::default(),
+            latency: Mutex::default(),
+            counters: Counters::default(),
+            config,
+        }
+    }
+
     fn now(&self) -> Instant {
         self.config.clock.now()
     }

@@ -251,6 +251,43 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever arrives as a form body and an `Authorization` header, the token
+        /// endpoint answers 400 or 401 without panicking, and issues nothing.
+        #[test]
+        fn any_request_is_refused_cleanly(
+            body in proptest::collection::vec(any::<u8>(), 0..512),
+            authorization in proptest::collection::vec(32u8..127, 0..128),
+            with_grant in any::<bool>(),
+        ) {
+            let state = State::new(super::super::SandboxConfig::default());
+            let mut body = body;
+            if with_grant {
+                body.splice(0..0, b"grant_type=client_credentials&".iter().copied());
+            }
+            let mut headers = HeaderMap::new();
+            let mut value = b"Basic ".to_vec();
+            value.extend(&authorization);
+            if let Ok(value) = HeaderValue::from_bytes(&value) {
+                headers.insert(header::AUTHORIZATION, value);
+            }
+            let status = request_token(&state, &headers, &body).status().as_u16();
+            prop_assert!(status == 400 || status == 401, "{status}");
+            prop_assert_eq!(lock(&state.tokens).len(), 0);
+        }
+
+        /// Any `scope` is either granted as a subset of the allowed scopes or refused.
+        #[test]
+        fn any_scope_is_granted_within_the_allowed_or_refused(asked in "[ a-z/:0-9-]{0,80}") {
+            let allowed: Arc<[Scope]> = Scope::KNOWN.iter().map(|s| Scope::from(*s)).collect();
+            if let Ok(granted) = granted_scopes(&allowed, Some(&asked)) {
+                prop_assert!(granted.iter().all(|s| allowed.contains(s)));
+                prop_assert!(!granted.is_empty());
+            }
+        }
+    }
 
     fn scopes(values: &[&str]) -> Vec<Scope> {
         values.iter().map(|s| Scope::from(*s)).collect()
