@@ -50,9 +50,23 @@ fn main() -> ExitCode {
         }
         Err(Failure::Client(error)) => {
             report(&render::sentence(&error));
+            if matches!(error, flowpayroll::Error::Config(_)) && credentials_missing() {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "hint: set FLOWPAYROLL_CLIENT_ID and FLOWPAYROLL_CLIENT_SECRET \
+                     (`flowpayroll sandbox serve` starts a local sandbox and prints its settings)"
+                );
+            }
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether the environment lacks the credentials (a newcomer's first run).
+fn credentials_missing() -> bool {
+    ["FLOWPAYROLL_CLIENT_ID", "FLOWPAYROLL_CLIENT_SECRET"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_none_or(|value| value.is_empty()))
 }
 
 /// One error line on stderr; if stderr itself is gone there is nowhere left to say it.

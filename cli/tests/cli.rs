@@ -164,6 +164,16 @@ async fn errors_are_one_sentence_on_stderr_with_exit_code_1() {
     assert!(run.stderr.contains("plain http"), "{}", run.stderr);
 }
 
+#[test]
+fn without_credentials_the_error_points_to_the_sandbox() {
+    let run: Run = command().args(["tokens", "list"]).output().unwrap().into();
+    assert_eq!(run.code, 1);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stderr);
+    assert!(lines[0].contains("FLOWPAYROLL_CLIENT_ID"), "{}", run.stderr);
+    assert!(lines[1].starts_with("hint: ") && lines[1].contains("flowpayroll sandbox serve"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usage_errors_exit_with_2() {
     let sandbox = Sandbox::start().await.unwrap();
