@@ -38,6 +38,11 @@ pub struct FlowPayroll {
 struct Shared {
     http: reqwest::Client,
     api_url: String,
+    /// Where the token may go: the API URL's scheme, host and port.
+    api_origin: url::Origin,
+    /// Masked in any server text an error keeps.
+    client_secret: SecretString,
+    body_limit: usize,
     tokens: TokenCache,
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
@@ -114,19 +119,38 @@ impl FlowPayroll {
         Ok(SecretString::new(text))
     }
 
-    /// The headers for one call of the low-level [`crate::raw::Client`]: the cached
-    /// access token (minted if needed) and this client's `User-Id`. With a valid cached
-    /// token this takes no lock and allocates nothing beyond the context itself.
+    /// The low-level generated client ([`crate::raw::Client`]) for one or more calls,
+    /// on this client's shared HTTP client: redirects off, its User-Agent, timeouts and
+    /// connection pool. It carries the cached access token (minted if needed) and this
+    /// client's `User-Id`; the token is only ever sent to the configured API URL, and
+    /// success bodies are read up to [`FlowPayrollBuilder::max_response_body`]. It does
+    /// not retry, re-mint after a 401 or decode error bodies: errors are progenitor's.
+    pub async fn raw(&self) -> Result<RawClient, Error> {
+        let lease = self.shared.tokens.lease().await?;
+        let user_id = self.user_id_for_raw()?;
+        Ok(self.raw_client(lease.header, user_id))
+    }
+
+    /// The headers for one call of a low-level [`crate::raw::Client`] you build
+    /// yourself: the cached access token (minted if needed), this client's `User-Id`,
+    /// the token restricted to the configured API origin and the body limit. Prefer
+    /// [`Self::raw`]: a `raw::Client::new` makes its own HTTP client, which follows
+    /// redirects (carrying `X-Auth-Token` along) and has no User-Agent.
     pub async fn request_context(&self) -> Result<RequestContext, Error> {
         let lease = self.shared.tokens.lease().await?;
-        let user_id = match &self.user_id {
-            Some(Err(message)) => return Err(Error::Config(message.clone())),
-            Some(Ok(value)) => Some(value.clone()),
-            None => None,
-        };
         Ok(RequestContext::new()
             .with_access_token_value(lease.header)
-            .with_user_id_value(user_id))
+            .with_user_id_value(self.user_id_for_raw()?)
+            .with_token_origin(self.shared.api_origin.clone())
+            .with_body_limit(self.shared.body_limit))
+    }
+
+    fn user_id_for_raw(&self) -> Result<Option<HeaderValue>, Error> {
+        match &self.user_id {
+            Some(Err(message)) => Err(Error::Config(message.clone())),
+            Some(Ok(value)) => Ok(Some(value.clone())),
+            None => Ok(None),
+        }
     }
 
     /// Runs one generated operation with the token and headers attached, applying the
@@ -173,12 +197,12 @@ impl FlowPayroll {
             loop {
                 let lease = shared.tokens.lease().await?;
                 let generation = lease.generation;
-                let context = RequestContext::new()
-                    .with_access_token_value(lease.header)
-                    .with_user_id_value(user_id.clone());
-                let api = RawClient::new_with_client(&shared.api_url, shared.http.clone(), context);
+                let api = self.raw_client(lease.header.clone(), user_id.clone());
                 let outcome = send(api).await;
-                let error = match response::finish(operation, outcome, clock.system_now()).await {
+                let token = lease.header.to_str().unwrap_or_default();
+                let secrets = [shared.client_secret.expose_secret(), token];
+                let now = clock.system_now();
+                let error = match response::finish(operation, outcome, now, &secrets).await {
                     Ok(value) => return Ok((value.into_inner(), generation)),
                     Err(error) => error,
                 };
@@ -208,6 +232,18 @@ impl FlowPayroll {
         within(clock, shared.retry.total_budget, operation, attempts).await
     }
 
+    /// A generated client on the shared HTTP client, sending `token` (to the API origin
+    /// only) and `user_id`, reading success bodies up to the configured limit.
+    fn raw_client(&self, token: HeaderValue, user_id: Option<HeaderValue>) -> RawClient {
+        let shared = &*self.shared;
+        let context = RequestContext::new()
+            .with_access_token_value(token)
+            .with_user_id_value(user_id)
+            .with_token_origin(shared.api_origin.clone())
+            .with_body_limit(shared.body_limit);
+        RawClient::new_with_client(&shared.api_url, shared.http.clone(), context)
+    }
+
     /// Drops the token of `generation` from the cache if it is still the cached one.
     pub(crate) fn forget_token(&self, generation: u64) {
         self.shared.tokens.invalidate(generation);
@@ -233,6 +269,7 @@ pub struct FlowPayrollBuilder {
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     token_timeout: Option<Duration>,
+    max_response_body: Option<usize>,
     refresh: RefreshPolicy,
     token_requests: TokenRequestPolicy,
     retry: RetryPolicy,
@@ -323,6 +360,16 @@ impl FlowPayrollBuilder {
         self
     }
 
+    /// The most bytes read of an API success body; a larger body fails the call with
+    /// [`Error::BodyTooLarge`] as soon as the limit is passed (or at once when its
+    /// `content-length` says so). Default [`crate::DEFAULT_BODY_LIMIT`] (8 MiB). Token
+    /// responses are limited to [`crate::TOKEN_BODY_LIMIT`], and only the first
+    /// [`crate::ERROR_BODY_LIMIT`] of an error body is read.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = Some(bytes);
+        self
+    }
+
     /// When tokens are refreshed.
     pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
         self.refresh = policy;
@@ -392,7 +439,7 @@ impl FlowPayrollBuilder {
             http: http.clone(),
             url: token_url,
             client_id,
-            client_secret,
+            client_secret: client_secret.clone(),
             method: self.token_auth,
             scope: self.scope,
             timeout: self.token_timeout.unwrap_or(Duration::from_secs(10)),
@@ -408,6 +455,9 @@ impl FlowPayrollBuilder {
             shared: Arc::new(Shared {
                 http,
                 api_url: api_url.as_str().trim_end_matches('/').to_owned(),
+                api_origin: api_url.origin(),
+                client_secret,
+                body_limit: self.max_response_body.unwrap_or(crate::DEFAULT_BODY_LIMIT),
                 tokens,
                 retry: self.retry,
                 clock,

@@ -7,10 +7,17 @@
 //! `RequestContext` as its inner value, and [`ClientHooks::pre`] attaches it. The same
 //! hook removes the `api-version` header progenitor adds: the API is versioned in its
 //! paths and no document mentions that header (decision recorded in the spec).
+//!
+//! The context also bounds what a call reads ([`RequestContext::with_body_limit`]: the
+//! success body's stream fails past the limit) and, when it comes from
+//! [`crate::FlowPayroll`], refuses to send its token anywhere but the configured API
+//! origin.
 
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, InvalidHeaderValue};
+use url::Origin;
 
+use crate::body::{limit_response, DEFAULT_BODY_LIMIT};
 use crate::generated::Client;
 use crate::SecretString;
 
@@ -24,16 +31,44 @@ const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 ///
 /// Most callers never see this: [`crate::FlowPayroll`] builds one per call. Use it to
 /// drive the low-level generated client yourself.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RequestContext {
     access_token: Option<HeaderValue>,
     user_id: Option<HeaderValue>,
+    token_origin: Option<Origin>,
+    body_limit: usize,
+}
+
+impl Default for RequestContext {
+    fn default() -> Self {
+        Self {
+            access_token: None,
+            user_id: None,
+            token_origin: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
 }
 
 impl RequestContext {
-    /// A context that sends no headers.
+    /// A context that sends no headers and reads success bodies up to
+    /// [`crate::DEFAULT_BODY_LIMIT`].
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Reads success bodies up to `limit` bytes; past it the call fails (the generated
+    /// client reports a body error whose source says which limit).
+    pub fn with_body_limit(mut self, limit: usize) -> Self {
+        self.body_limit = limit;
+        self
+    }
+
+    /// Sends the token only to `origin` (scheme, host and port); a request to any
+    /// other origin fails before it is sent.
+    pub(crate) fn with_token_origin(mut self, origin: Origin) -> Self {
+        self.token_origin = Some(origin);
+        self
     }
 
     /// Sends `token` as `X-Auth-Token`. The header value is marked sensitive, so HTTP
@@ -63,6 +98,13 @@ impl RequestContext {
         self
     }
 
+    /// Whether the token may go to `url`.
+    fn may_send_token_to(&self, url: &reqwest::Url) -> bool {
+        self.token_origin
+            .as_ref()
+            .is_none_or(|origin| *origin == url.origin())
+    }
+
     fn apply(&self, headers: &mut reqwest::header::HeaderMap) {
         headers.remove(API_VERSION);
         if let Some(token) = &self.access_token {
@@ -80,8 +122,22 @@ impl ClientHooks<RequestContext> for Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
+        if self.inner.access_token.is_some() && !self.inner.may_send_token_to(request.url()) {
+            return Err(progenitor_client::Error::InvalidRequest(
+                "the access token is only sent to the configured API URL".to_owned(),
+            ));
+        }
         self.inner.apply(request.headers_mut());
         Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        Ok(limit_response(response, self.inner.body_limit))
     }
 }
 

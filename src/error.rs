@@ -2,8 +2,10 @@
 //! [`ApiError`] (status, typed body, `Retry-After`) and [`BodyPrefix`].
 //!
 //! Messages never contain a secret: bodies of successful responses (which may carry
-//! tokens or client secrets) are never quoted, and quoted values are removed from
-//! decoder messages about them.
+//! tokens or client secrets) are never quoted, decode errors name a JSON path and the
+//! expected type only, and any server text that is kept (error bodies, their messages)
+//! has the client's secret and current token masked ([`crate::redact`]). Every
+//! `Display` escapes control characters in server text.
 
 use std::fmt;
 use std::sync::Arc;
@@ -11,7 +13,9 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use crate::body::size;
 use crate::generated::ErrorBody;
+use crate::redact::Escaped;
 
 /// Everything that can go wrong when calling Flow Payroll.
 ///
@@ -58,6 +62,16 @@ pub enum Error {
         operation: &'static str,
         /// The limit that was reached.
         after: Duration,
+    },
+
+    /// The server sent a body larger than the client reads (see
+    /// [`crate::FlowPayrollBuilder::max_response_body`]); reading stopped at the limit.
+    #[error("`{operation}` answered with a body larger than the {} limit; it was not read further", size(*limit))]
+    BodyTooLarge {
+        /// The operation id.
+        operation: &'static str,
+        /// The limit, in bytes.
+        limit: usize,
     },
 
     /// No access token could be obtained for a reason other than an answer from the token
@@ -176,10 +190,11 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}` answered {}", self.operation, self.status)?;
         match (self.message(), &self.undecoded) {
-            (Some(message), _) => write!(f, ": {message}")?,
+            (Some(message), _) => write!(f, ": {}", Escaped(message))?,
             (None, Some(problem)) => write!(
                 f,
-                " with a body that does not match the spec ({problem}): {}",
+                " with a body that does not match the spec ({}): {}",
+                Escaped(problem),
                 self.raw
             )?,
             (None, None) if !self.raw.is_empty() => write!(f, ": {}", self.raw)?,
@@ -194,18 +209,21 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// The first bytes of a response body, as text, with the total length.
+/// The first bytes of a response body, as text, with how much of the body was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BodyPrefix {
     text: String,
     total_len: usize,
+    complete: bool,
 }
 
 impl BodyPrefix {
     /// How many bytes of a body are kept.
     pub const LIMIT: usize = 512;
 
-    pub(crate) fn new(body: &[u8]) -> Self {
+    /// The prefix of `body`, the whole of what was read; `complete` tells whether the
+    /// body ended there.
+    pub(crate) fn new(body: &[u8], complete: bool) -> Self {
         let mut end = body.len().min(Self::LIMIT);
         // Cut on a character boundary when the body is UTF-8.
         while end > 0
@@ -218,27 +236,35 @@ impl BodyPrefix {
         Self {
             text: String::from_utf8_lossy(&body[..end]).into_owned(),
             total_len: body.len(),
+            complete,
         }
     }
 
-    /// The kept text (lossy UTF-8).
+    /// The kept text (lossy UTF-8), with the client's secrets masked. It is the
+    /// server's text as sent: escape it before showing it on a terminal (this type's
+    /// `Display` does).
     pub fn text(&self) -> &str {
         &self.text
     }
 
-    /// The length of the whole body in bytes.
+    /// How many bytes of the body were read (all of it when [`Self::is_complete`]).
     pub fn total_len(&self) -> usize {
         self.total_len
     }
 
+    /// Whether the body ended within what the client reads of error bodies (16 KiB).
+    pub fn is_complete(&self) -> bool {
+        self.complete
+    }
+
     /// Whether more of the body was received than kept.
     pub fn is_truncated(&self) -> bool {
-        self.total_len > self.text.len()
+        !self.complete || self.total_len > self.text.len()
     }
 
     /// Whether the body was empty.
     pub fn is_empty(&self) -> bool {
-        self.total_len == 0
+        self.total_len == 0 && self.complete
     }
 }
 
@@ -247,8 +273,15 @@ impl fmt::Display for BodyPrefix {
         if self.is_empty() {
             return f.write_str("(empty body)");
         }
+        // Debug formatting quotes the text and escapes every control character.
         write!(f, "{:?}", self.text)?;
-        if self.is_truncated() {
+        if !self.complete {
+            write!(
+                f,
+                "... (more than {}; the rest was not read)",
+                size(self.total_len)
+            )?;
+        } else if self.is_truncated() {
             write!(f, "... ({} bytes in all)", self.total_len)?;
         }
         Ok(())
@@ -262,7 +295,7 @@ mod tests {
     #[test]
     fn body_prefix_is_bounded() {
         let body = "x".repeat(2000);
-        let prefix = BodyPrefix::new(body.as_bytes());
+        let prefix = BodyPrefix::new(body.as_bytes(), true);
         assert_eq!(prefix.text().len(), BodyPrefix::LIMIT);
         assert!(prefix.is_truncated());
         assert!(prefix.to_string().ends_with("... (2000 bytes in all)"));
@@ -272,7 +305,7 @@ mod tests {
     fn body_prefix_cuts_on_a_character_boundary() {
         let mut body = "a".repeat(BodyPrefix::LIMIT - 1);
         body.push('é');
-        let prefix = BodyPrefix::new(body.as_bytes());
+        let prefix = BodyPrefix::new(body.as_bytes(), true);
         assert_eq!(prefix.text(), "a".repeat(BodyPrefix::LIMIT - 1));
     }
 }

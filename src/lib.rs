@@ -11,6 +11,7 @@
 mod generated;
 
 mod auth;
+mod body;
 mod client;
 mod config;
 mod context;
@@ -18,6 +19,7 @@ mod error;
 mod management;
 pub mod operation;
 mod policy;
+mod redact;
 mod response;
 mod retry;
 mod secret;
@@ -26,6 +28,7 @@ mod secret;
 pub mod sandbox;
 
 pub use auth::{clock, TokenId, TokenStatus, DEFAULT_LIFETIME, MAX_LIFETIME};
+pub use body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 pub use client::{FlowPayroll, FlowPayrollBuilder};
 pub use config::{
     Environment, TokenAuthMethod, LIVE_API_URL, LIVE_TOKEN_URL, SANDBOX_API_URL, SANDBOX_TOKEN_URL,

@@ -11,16 +11,20 @@ use progenitor_client::{Error as GeneratedError, ResponseValue};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 
+use crate::body::{exceeded_limit, read_capped, size, Capped, ERROR_BODY_LIMIT};
 use crate::error::{ApiError, BodyPrefix, Error};
 use crate::generated::ErrorBody;
 use crate::operation::Operation;
+use crate::redact::{escaped, mask};
 
 /// Maps the outcome of a generated method for `operation` into the crate's result.
-/// `now` is the wall-clock time, to turn a `Retry-After` date into a wait.
+/// `now` is the wall-clock time, to turn a `Retry-After` date into a wait; `secrets`
+/// are masked in any server text the error keeps.
 pub(crate) async fn finish<T: DeserializeOwned>(
     operation: &'static str,
     outcome: Result<ResponseValue<T>, GeneratedError<()>>,
     now: SystemTime,
+    secrets: &[&str],
 ) -> Result<ResponseValue<T>, Error> {
     let error = match outcome {
         Ok(value) => return Ok(value),
@@ -30,26 +34,31 @@ pub(crate) async fn finish<T: DeserializeOwned>(
         GeneratedError::UnexpectedResponse(response) => {
             let status = response.status();
             let headers = response.headers().clone();
-            match response.bytes().await {
-                Ok(body) => api_error(operation, status, &headers, &body, now),
-                Err(source) => Error::Transport {
-                    operation,
-                    source: std::sync::Arc::new(source),
-                },
+            match read_capped(response, ERROR_BODY_LIMIT).await {
+                Ok(body) => api_error(operation, status, &headers, &body, now, secrets),
+                Err(source) => transport(operation, source),
             }
         }
         GeneratedError::InvalidResponsePayload(body, _) => Error::Decode {
             operation,
-            reason: describe_decode_failure::<T>(&body),
+            reason: describe_decode_failure::<T>(&body, secrets),
         },
         GeneratedError::CommunicationError(source)
         | GeneratedError::ResponseBodyError(source)
-        | GeneratedError::InvalidUpgrade(source) => Error::Transport {
-            operation,
-            source: std::sync::Arc::new(source),
-        },
+        | GeneratedError::InvalidUpgrade(source) => transport(operation, source),
         GeneratedError::ErrorResponse(value) => {
-            api_error(operation, value.status(), value.headers(), &[], now)
+            let empty = Capped {
+                bytes: Vec::new(),
+                complete: true,
+            };
+            api_error(
+                operation,
+                value.status(),
+                value.headers(),
+                &empty,
+                now,
+                secrets,
+            )
         }
         GeneratedError::InvalidRequest(message) | GeneratedError::Custom(message) => {
             Error::InvalidRequest { operation, message }
@@ -57,20 +66,41 @@ pub(crate) async fn finish<T: DeserializeOwned>(
     })
 }
 
+/// The error for a request of `operation` that got no (whole) response.
+pub(crate) fn transport(operation: &'static str, source: reqwest::Error) -> Error {
+    if let Some(limit) = exceeded_limit(&source) {
+        return Error::BodyTooLarge { operation, limit };
+    }
+    Error::Transport {
+        operation,
+        source: std::sync::Arc::new(source),
+    }
+}
+
 /// An [`Error::Api`] for a response of `operation` with `status`, decoding `body` into
-/// the type the spec documents for that status.
+/// the type the spec documents for that status. `secrets` are masked first, so neither
+/// the typed body nor the kept prefix can hold them.
 pub(crate) fn api_error(
     operation: &'static str,
     status: reqwest::StatusCode,
     headers: &HeaderMap,
-    body: &[u8],
+    body: &Capped,
     now: SystemTime,
+    secrets: &[&str],
 ) -> Error {
+    let masked = mask(&body.bytes, secrets);
     let documented = Operation::from_id(operation)
-        .and_then(|operation| ErrorBody::decode(operation, status.as_u16(), body));
+        .and_then(|operation| ErrorBody::decode(operation, status.as_u16(), &masked));
     let (body_value, undecoded) = match documented {
         Some(Ok(decoded)) => (Some(decoded), None),
-        Some(Err(problem)) => (None, Some(problem.to_string())),
+        Some(Err(_)) if !body.complete => (
+            None,
+            Some(format!(
+                "the body is larger than {}",
+                size(ERROR_BODY_LIMIT)
+            )),
+        ),
+        Some(Err(problem)) => (None, Some(describe_json_error(&problem))),
         None => (None, None),
     };
     Error::Api(Box::new(ApiError {
@@ -79,51 +109,151 @@ pub(crate) fn api_error(
         body: body_value,
         undecoded,
         retry_after: retry_after(headers, now),
-        raw: BodyPrefix::new(body),
+        raw: BodyPrefix::new(&masked, body.complete),
     }))
 }
 
-/// Where and why `body` fails to decode as `T`, without quoting any value from it.
-pub(crate) fn describe_decode_failure<T: DeserializeOwned>(body: &[u8]) -> String {
-    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
+/// Where and why `body` fails to decode as `T`: the JSON path and the type expected
+/// there, never any part of the body (which may hold a token or a secret, however it
+/// is escaped). Path segments that come from the body (map keys) are masked and
+/// escaped.
+pub(crate) fn describe_decode_failure<T: DeserializeOwned>(
+    body: &[u8],
+    secrets: &[&str],
+) -> String {
+    if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
         return if body.is_empty() {
             "the body is empty".to_owned()
         } else {
-            format!("the body ({} bytes) is not JSON", body.len())
+            format!(
+                "the body ({} bytes) is not JSON (syntax error at line {}, column {})",
+                body.len(),
+                error.line(),
+                error.column()
+            )
         };
     }
     let mut decoder = serde_json::Deserializer::from_slice(body);
     match serde_path_to_error::deserialize::<_, T>(&mut decoder) {
         Ok(_) => "the body decodes on a second attempt".to_owned(),
         Err(error) => {
-            let path = error.path().to_string();
-            let message = without_quoted_values(&error.into_inner().to_string());
+            let path = safe_path(error.path(), secrets);
+            let problem = describe_json_error(error.inner());
             if path == "." {
-                message
+                problem
             } else {
-                format!("at `{path}`: {message}")
+                format!("at `{path}`: {problem}")
             }
         }
     }
 }
 
-/// Replaces every double-quoted value in a serde message (the offending value, which
-/// could be a secret) with `"…"`; backquoted field names stay.
-fn without_quoted_values(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut inside = None;
-    for c in message.chars() {
-        match inside {
-            Some(close) if c == close => inside = None,
-            Some(_) => {}
-            None if c == '"' => {
-                inside = Some('"');
-                out.push_str("\"…\"");
+/// A JSON path as `a.b[0].c`, each key masked, escaped and cut to 64 characters.
+fn safe_path(path: &serde_path_to_error::Path, secrets: &[&str]) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                let key: String = key.chars().take(64).collect();
+                let masked = mask(key.as_bytes(), secrets);
+                out.push_str(&escaped(&String::from_utf8_lossy(&masked)));
             }
-            None => out.push(c),
+            Segment::Unknown => out.push_str(".?"),
         }
     }
-    out
+    if out.is_empty() {
+        ".".to_owned()
+    } else {
+        out
+    }
+}
+
+/// What a serde message says was expected, rebuilt from its fixed parts only. Serde
+/// messages quote the offending value (`invalid type: string "eyJ...", expected i64`),
+/// and a quoted value can contain escaped quotes, so no attempt is made to cut values
+/// out: only the kind of value found and the type expected (both written by the
+/// decoder, never by the server) are kept, with the line and column.
+pub(crate) fn describe_json_error(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    // serde_json appends " at line L column C"; the position is given apart.
+    let message = match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => &message[..],
+    };
+    let problem = if let Some(rest) = message.strip_prefix("invalid type: ") {
+        format!("found {}", value_kind(rest))
+    } else if let Some(rest) = message.strip_prefix("invalid value: ") {
+        format!("invalid {}", value_kind(rest))
+    } else if message.starts_with("unknown variant") {
+        "unknown variant".to_owned()
+    } else if let Some(rest) = message.strip_prefix("invalid length ") {
+        let length = rest.split(',').next().unwrap_or_default();
+        if length.bytes().all(|b| b.is_ascii_digit()) {
+            format!("invalid length {length}")
+        } else {
+            "invalid length".to_owned()
+        }
+    } else if let Some(field) = schema_field(message, "missing field `") {
+        format!("missing field `{field}`")
+    } else if let Some(field) = schema_field(message, "duplicate field `") {
+        format!("duplicate field `{field}`")
+    } else if error.is_eof() {
+        "the body ends too early".to_owned()
+    } else if error.is_syntax() {
+        "not valid JSON".to_owned()
+    } else {
+        "does not match the schema".to_owned()
+    };
+    // The expected type comes last in serde's messages and is written by the decoder.
+    let expected = match message.rsplit_once(", expected ") {
+        Some((_, expected)) if !message.starts_with("missing field") => {
+            let expected: String = expected.chars().take(200).collect();
+            format!("expected {}, ", escaped(&expected))
+        }
+        _ => String::new(),
+    };
+    format!(
+        "{expected}{problem} (line {}, column {})",
+        error.line(),
+        error.column()
+    )
+}
+
+/// The kind of value in serde's `Unexpected` text (`string "..."`, `integer `5``,
+/// `map`), without the value.
+fn value_kind(text: &str) -> &'static str {
+    const KINDS: [&str; 12] = [
+        "boolean",
+        "integer",
+        "floating point",
+        "character",
+        "string",
+        "byte array",
+        "unit value",
+        "unit variant",
+        "newtype",
+        "sequence",
+        "map",
+        "null",
+    ];
+    KINDS
+        .into_iter()
+        .find(|kind| text.starts_with(kind))
+        .unwrap_or("a value of another type")
+}
+
+/// The field name of a serde message that starts with `prefix` (names come from the
+/// schema, not the body, for missing and duplicate fields); plain identifiers only.
+fn schema_field<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let name = message.strip_prefix(prefix)?.split('`').next()?;
+    name.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        .then_some(name)
 }
 
 /// The `Retry-After` of `headers` as a wait from `now`: delta-seconds or an HTTP-date
@@ -185,20 +315,120 @@ mod tests {
         assert_eq!(retry_after(&HeaderMap::new(), now), None);
     }
 
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Token {
+        access_token: String,
+        expires_in: Option<i64>,
+        nested: Option<Vec<std::collections::HashMap<String, i64>>>,
+    }
+
     #[test]
-    fn decode_failures_name_the_path_but_not_the_value() {
-        #[derive(Debug, serde::Deserialize)]
-        #[allow(dead_code)]
-        struct Token {
-            expires_in: i64,
-        }
-        let reason = describe_decode_failure::<Token>(br#"{"expires_in": "s3cr3t"}"#);
-        assert!(reason.starts_with("at `expires_in`"), "{reason}");
+    fn decode_failures_name_the_path_and_type_but_not_the_value() {
+        let reason = describe_decode_failure::<Token>(
+            br#"{"access_token":"a","expires_in": "s3cr3t"}"#,
+            &[],
+        );
+        assert!(
+            reason.starts_with("at `expires_in`: expected i64, found string (line 1"),
+            "{reason}"
+        );
         assert!(!reason.contains("s3cr3t"), "{reason}");
         assert_eq!(
-            describe_decode_failure::<Token>(b"<html>"),
-            "the body (6 bytes) is not JSON"
+            describe_decode_failure::<Token>(b"<html>", &[]),
+            "the body (6 bytes) is not JSON (syntax error at line 1, column 1)"
         );
-        assert_eq!(describe_decode_failure::<Token>(b""), "the body is empty");
+        assert_eq!(
+            describe_decode_failure::<Token>(b"", &[]),
+            "the body is empty"
+        );
+        let reason = describe_decode_failure::<Token>(br#"{"expires_in":1}"#, &[]);
+        assert!(
+            reason.starts_with("missing field `access_token`"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_double_encoded_body_never_shows_its_content() {
+        // Issue 9, case 2: the old filter stopped at the first escaped quote.
+        let inner =
+            r#"{"access_token":"tok-LEAK-1","token_type":"Bearer","client_secret":"sec-LEAK-2"}"#;
+        let double = serde_json::to_vec(inner).unwrap();
+        let reason = describe_decode_failure::<Token>(&double, &[]);
+        assert!(
+            reason.contains("expected struct Token, found string"),
+            "{reason}"
+        );
+        assert!(!reason.contains("LEAK"), "{reason}");
+        // A map key from the body is shown escaped, with the secret masked.
+        let keyed = br#"{"access_token":"a","nested":[{"sec-LEAK-2\u001b[2J":"x"}]}"#;
+        let reason = describe_decode_failure::<Token>(keyed, &["sec-LEAK-2"]);
+        assert!(
+            reason.starts_with("at `nested[0].[redacted]\\u{1b}[2J`"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn error_bodies_are_masked_before_they_are_kept() {
+        let echo = b"grant_type=client_credentials&client_id=id&client_secret=sec-Zq9%2Bx";
+        let body = Capped {
+            bytes: echo.to_vec(),
+            complete: true,
+        };
+        let error = api_error(
+            "request_token",
+            reqwest::StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            &body,
+            SystemTime::UNIX_EPOCH,
+            &["sec-Zq9+x"],
+        );
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("Zq9"), "{shown}");
+        assert!(shown.contains("client_secret=[redacted]"), "{shown}");
+    }
+
+    proptest::proptest! {
+        /// Arbitrary bytes as a token response, an error body or any success type:
+        /// the description never panics and never repeats a run of the body.
+        #[test]
+        fn decode_descriptions_never_quote_the_body(
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..256),
+            secret in "[A-Za-z0-9]{12}",
+        ) {
+            let mut body = body;
+            body.extend_from_slice(format!(r#"{{"access_token":"{secret}"}}"#).as_bytes());
+            for reason in [
+                describe_decode_failure::<Token>(&body, &[]),
+                describe_decode_failure::<crate::types::AccessTokenResponse>(&body, &[]),
+                describe_decode_failure::<Vec<crate::types::TokenSummary>>(&body, &[]),
+            ] {
+                proptest::prop_assert!(!reason.contains(&secret), "{}", reason);
+            }
+        }
+
+        #[test]
+        fn json_error_descriptions_never_quote_string_values(
+            value in "[ -~]{8,40}",
+        ) {
+            let json = serde_json::to_string(&value).unwrap();
+            for target in ["i64", "bool", "struct"] {
+                let error = match target {
+                    "i64" => serde_json::from_str::<i64>(&json).unwrap_err(),
+                    "bool" => serde_json::from_str::<bool>(&json).unwrap_err(),
+                    _ => serde_json::from_str::<Token>(&json).unwrap_err(),
+                };
+                let text = describe_json_error(&error);
+                proptest::prop_assert!(!text.contains(&value), "{}", text);
+            }
+        }
+
+        #[test]
+        fn retry_after_never_panics(value in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let _ = parse_retry_after(&value, SystemTime::UNIX_EPOCH);
+            let _ = parse_retry_after(&value, SystemTime::UNIX_EPOCH + Duration::from_secs(u32::MAX.into()));
+        }
     }
 }

@@ -17,7 +17,7 @@ fn api_error(operation: &'static str, status: u16, retry_after: Option<u64>, bod
             .and_then(Result::ok),
         undecoded: None,
         retry_after: retry_after.map(Duration::from_secs),
-        raw: BodyPrefix::new(body),
+        raw: BodyPrefix::new(body, true),
     }))
 }
 

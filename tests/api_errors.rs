@@ -131,7 +131,7 @@ async fn a_success_body_that_is_not_json_is_a_decode_error() {
         .await;
     let error = fp.management().client().await.unwrap_err();
     assert!(matches!(&error, Error::Decode { .. }), "{error:?}");
-    assert_eq!(error.to_string(), "`get_client` answered with a success body that does not decode: the body (24 bytes) is not JSON");
+    assert_eq!(error.to_string(), "`get_client` answered with a success body that does not decode: the body (24 bytes) is not JSON (syntax error at line 1, column 1)");
 }
 
 #[tokio::test]

@@ -60,7 +60,11 @@ async fn malformed_token_responses_are_typed_errors() {
             format!(r#"{{"access_token":"{leak}","token_type":"mac","expires_in":60}}"#),
             "only bearer tokens",
         ),
-        ("array", "[1,2,3]".into(), "invalid type"),
+        (
+            "array",
+            "[1,2,3]".into(),
+            "expected a string, found integer",
+        ),
     ];
     for (name, body, expected) in cases {
         let server = MockServer::start_async().await;

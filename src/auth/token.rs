@@ -23,6 +23,7 @@ use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
 use reqwest::Url;
 use sha2::Digest as _;
 
+use crate::body::{read_capped, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 use crate::config::TokenAuthMethod;
 use crate::error::Error;
 use crate::generated::types::{
@@ -59,10 +60,12 @@ pub enum TokenId {
     Fingerprint(String),
 }
 
+/// Shows the `jti` with control characters escaped (it is server text, and it goes to
+/// logs and terminals).
 impl fmt::Display for TokenId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TokenId::Jti(jti) => f.write_str(jti),
+            TokenId::Jti(jti) => write!(f, "{}", crate::redact::Escaped(jti)),
             TokenId::Fingerprint(hex) => write!(f, "sha256:{hex}"),
         }
     }
@@ -100,18 +103,33 @@ impl TokenEndpoint {
         if !post {
             request = request.header(AUTHORIZATION, self.basic_authorization());
         }
-        let transport = |source| Error::Transport {
-            operation: OPERATION,
-            source: std::sync::Arc::new(source),
-        };
-        let response = request.send().await.map_err(transport)?;
+        let secrets = [self.client_secret.expose_secret()];
+        let response = request
+            .send()
+            .await
+            .map_err(|source| response::transport(OPERATION, source))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(transport)?;
+        let limit = if status.is_success() {
+            TOKEN_BODY_LIMIT
+        } else {
+            ERROR_BODY_LIMIT
+        };
+        let body = read_capped(response, limit)
+            .await
+            .map_err(|source| response::transport(OPERATION, source))?;
         if !status.is_success() {
-            return Err(response::api_error(OPERATION, status, &headers, &body, now));
+            return Err(response::api_error(
+                OPERATION, status, &headers, &body, now, &secrets,
+            ));
         }
-        parse_issued(&body, now).map_err(|reason| Error::Decode {
+        if !body.complete {
+            return Err(Error::BodyTooLarge {
+                operation: OPERATION,
+                limit,
+            });
+        }
+        parse_issued(&body.bytes, now).map_err(|reason| Error::Decode {
             operation: OPERATION,
             reason,
         })
@@ -140,12 +158,20 @@ impl TokenEndpoint {
 /// The error says what is wrong without quoting the body, which holds the token.
 pub(crate) fn parse_issued(body: &[u8], now: SystemTime) -> Result<IssuedToken, String> {
     let parsed: AccessTokenResponse = serde_json::from_slice(body)
-        .map_err(|_| response::describe_decode_failure::<AccessTokenResponse>(body))?;
-    if !parsed.token_type.as_str().eq_ignore_ascii_case("bearer") {
-        return Err(format!(
-            "token_type is `{}`; only bearer tokens can be used",
-            parsed.token_type
-        ));
+        .map_err(|_| response::describe_decode_failure::<AccessTokenResponse>(body, &[]))?;
+    let token_type = parsed.token_type.as_str();
+    if !token_type.eq_ignore_ascii_case("bearer") {
+        // Named only when it looks like a token type: a broken server may put anything
+        // there, the token included.
+        let plain = token_type.len() <= 20
+            && token_type
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        return Err(if plain {
+            format!("token_type is `{token_type}`; only bearer tokens can be used")
+        } else {
+            "token_type is not `Bearer`; only bearer tokens can be used".to_owned()
+        });
     }
     let token = parsed.access_token.expose_secret();
     if token.is_empty() {
@@ -169,8 +195,12 @@ pub(crate) fn parse_issued(body: &[u8], now: SystemTime) -> Result<IssuedToken, 
     };
     let id = match claims
         .as_ref()
-        .and_then(|c| c.get("jti")?.as_str().map(str::to_owned))
-    {
+        // A label, not a payload: a few dozen characters are enough to correlate.
+        .and_then(|c| {
+            c.get("jti")?
+                .as_str()
+                .map(|jti| jti.chars().take(128).collect())
+        }) {
         Some(jti) => TokenId::Jti(jti),
         None => TokenId::Fingerprint(fingerprint(token)),
     };

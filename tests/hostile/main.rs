@@ -6,7 +6,10 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bodies;
 mod no_panic;
+mod raw_client;
+mod secrets;
 
 use common::raw::{json, RawServer, Reply};
 use common::{CLIENT_ID, CLIENT_SECRET};

@@ -1,0 +1,176 @@
+//! Bounded body reads: no response body is read past a limit, whatever the server sends
+//! (an endless chunked stream, a `content-length` of gigabytes).
+//!
+//! * Token responses: [`TOKEN_BODY_LIMIT`] (64 KiB). A token response is a few hundred
+//!   bytes; 64 KiB leaves room for large JWTs and still bounds every mint.
+//! * API success bodies: [`DEFAULT_BODY_LIMIT`] (8 MiB) unless configured with
+//!   [`crate::FlowPayrollBuilder::max_response_body`]. The management answers are lists
+//!   of a few KiB; 8 MiB is far above any of them and bounds the memory of each call.
+//! * Error bodies: at most [`ERROR_BODY_LIMIT`] (16 KiB) is read, enough to decode any
+//!   documented error body or a proxy's HTML page; the rest is not read, the error keeps
+//!   the prefix and says the body went on.
+//!
+//! Success bodies of the generated client are read by progenitor; [`limit_response`]
+//! wraps their stream in [`LimitedBody`], which fails the read with [`LimitExceeded`]
+//! as soon as the limit is passed (or at once, when `content-length` announces more).
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+
+/// The most bytes read of a token endpoint answer.
+pub const TOKEN_BODY_LIMIT: usize = 64 * 1024;
+/// The most bytes read of an error answer; the start of it is kept.
+pub const ERROR_BODY_LIMIT: usize = 16 * 1024;
+/// The default most bytes read of an API success answer.
+pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// A body read up to a limit.
+#[derive(Debug)]
+pub(crate) struct Capped {
+    /// What was read, at most the limit.
+    pub bytes: Vec<u8>,
+    /// Whether the body ended within the limit.
+    pub complete: bool,
+}
+
+/// Reads `response`'s body, stopping (and dropping the connection) once `limit` bytes
+/// are in hand and more arrive.
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Capped, reqwest::Error> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - bytes.len();
+        if chunk.len() > room {
+            bytes.extend_from_slice(&chunk[..room]);
+            return Ok(Capped {
+                bytes,
+                complete: false,
+            });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Capped {
+        bytes,
+        complete: true,
+    })
+}
+
+/// The error a [`LimitedBody`] fails with; [`exceeded_limit`] finds it in an error's
+/// sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LimitExceeded {
+    pub limit: usize,
+}
+
+impl fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the body is larger than the {} limit", size(self.limit))
+    }
+}
+
+impl std::error::Error for LimitExceeded {}
+
+/// The limit a [`LimitedBody`] reported somewhere in `error`'s chain of sources.
+pub(crate) fn exceeded_limit(error: &(dyn std::error::Error + 'static)) -> Option<usize> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(exceeded) = error.downcast_ref::<LimitExceeded>() {
+            return Some(exceeded.limit);
+        }
+        current = error.source();
+    }
+    None
+}
+
+/// `64 KiB`, `8 MiB`, `100 bytes`.
+pub(crate) fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// A body that fails once more than `limit` bytes went through it.
+#[derive(Debug)]
+pub(crate) struct LimitedBody<B> {
+    inner: B,
+    limit: usize,
+    read: usize,
+}
+
+impl<B> LimitedBody<B> {
+    pub fn new(inner: B, limit: usize) -> Self {
+        Self {
+            inner,
+            limit,
+            read: 0,
+        }
+    }
+}
+
+impl<B> Body for LimitedBody<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let limit = self.limit;
+        // A content-length above the limit fails before anything is read.
+        let announced = self.inner.size_hint().lower();
+        if usize::try_from(announced).map_or(true, |n| n > limit) {
+            return Poll::Ready(Some(Err(Box::new(LimitExceeded { limit }))));
+        }
+        let frame = match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => frame,
+            Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error.into()))),
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => return Poll::Pending,
+        };
+        if let Some(data) = frame.data_ref() {
+            self.read = self.read.saturating_add(data.len());
+            if self.read > limit {
+                return Poll::Ready(Some(Err(Box::new(LimitExceeded { limit }))));
+            }
+        }
+        Poll::Ready(Some(Ok(frame)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// `response` with its body limited to `limit` bytes.
+pub(crate) fn limit_response(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    let response: http::Response<reqwest::Body> = response.into();
+    reqwest::Response::from(response.map(|body| reqwest::Body::wrap(LimitedBody::new(body, limit))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(size(TOKEN_BODY_LIMIT), "64 KiB");
+        assert_eq!(size(DEFAULT_BODY_LIMIT), "8 MiB");
+        assert_eq!(size(1000), "1000 bytes");
+    }
+}

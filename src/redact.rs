@@ -1,0 +1,165 @@
+//! Showing server text safely. Whatever a server sends back may echo what it was sent
+//! (a gateway that quotes the request, a double-encoded token response) or carry
+//! terminal control sequences. Two tools:
+//!
+//! * [`mask`]: replaces the client's own secrets (its client secret, the token of the
+//!   call) in a body before any of it is kept, in the forms a server may echo them:
+//!   as sent, form-urlencoded, percent-encoded, JSON-escaped, and as the Basic
+//!   credentials.
+//! * [`Escaped`]: writes text with control characters (ANSI escapes, CR, BEL...) and
+//!   bidirectional overrides as visible `\u{..}` escapes. Every `Display` of server text
+//!   in this crate (errors, `jti`s in logs) goes through it.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+
+use base64::Engine as _;
+
+/// What a masked secret is replaced with.
+pub(crate) const REDACTED: &str = "[redacted]";
+
+/// Secrets shorter than this are not searched for: masking every `a` in a body would
+/// hide the body, not a secret.
+const MIN_SECRET_LEN: usize = 6;
+
+/// `body` with every echo of each of `secrets` replaced by [`REDACTED`].
+pub(crate) fn mask<'a>(body: &'a [u8], secrets: &[&str]) -> Cow<'a, [u8]> {
+    let mut body = Cow::Borrowed(body);
+    for secret in secrets.iter().filter(|s| s.len() >= MIN_SECRET_LEN) {
+        for form in forms(secret) {
+            if let Some(replaced) = replace_all(&body, form.as_bytes(), REDACTED.as_bytes()) {
+                body = Cow::Owned(replaced);
+            }
+        }
+    }
+    body
+}
+
+/// The forms in which `secret` may come back.
+fn forms(secret: &str) -> Vec<String> {
+    let form_encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let percent_encoded = form_encoded.replace('+', "%20");
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_owned();
+    // The Basic credentials carry `id:secret` in base64; the secret's own base64 is the
+    // part that stays the same whatever the id (when aligned), so mask that too.
+    let base64 = base64::engine::general_purpose::STANDARD_NO_PAD.encode(secret);
+    let mut forms = vec![
+        secret.to_owned(),
+        form_encoded,
+        percent_encoded,
+        json,
+        base64,
+    ];
+    forms.sort();
+    forms.dedup();
+    // Longest first, so that a form that contains another is replaced whole.
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms.retain(|f| f.len() >= MIN_SECRET_LEN);
+    forms
+}
+
+fn replace_all(haystack: &[u8], needle: &[u8], with: &[u8]) -> Option<Vec<u8>> {
+    let first = find(haystack, needle)?;
+    let mut out = Vec::with_capacity(haystack.len());
+    out.extend_from_slice(&haystack[..first]);
+    out.extend_from_slice(with);
+    let mut rest = &haystack[first + needle.len()..];
+    while let Some(at) = find(rest, needle) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(with);
+        rest = &rest[at + needle.len()..];
+    }
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || needle.len() > haystack.len() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Text displayed with control characters escaped (see the module docs).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Escaped<'a>(pub &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            match c {
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                c if is_unsafe(c) => write!(f, "{}", c.escape_unicode())?,
+                c => f.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Characters that change what a terminal shows rather than showing themselves.
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with control characters escaped, as an owned string.
+pub(crate) fn escaped(text: &str) -> String {
+    Escaped(text).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SECRET: &str = "s3cr+t/Zq9 \"x\"";
+
+    #[test]
+    fn masks_every_echoed_form_of_a_secret() {
+        let echoes = [
+            format!("client_secret={}", "s3cr%2Bt%2FZq9+%22x%22"),
+            "s3cr%2Bt%2FZq9%20%22x%22".to_owned(),
+            r#"{"client_secret":"s3cr+t/Zq9 \"x\""}"#.to_owned(),
+            SECRET.to_owned(),
+        ];
+        for echo in echoes {
+            let masked = mask(echo.as_bytes(), &[SECRET]);
+            let text = String::from_utf8_lossy(&masked);
+            assert!(text.contains(REDACTED), "{text}");
+            assert!(!text.contains("Zq9"), "{text}");
+        }
+        assert!(matches!(mask(b"nothing here", &[SECRET]), Cow::Borrowed(_)));
+        assert!(matches!(mask(b"a b c", &["a"]), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn escapes_terminal_controls() {
+        let text = "ok\u{1b}[2J\rforged\u{7}\u{202e}txt.exe é";
+        assert_eq!(
+            escaped(text),
+            "ok\\u{1b}[2J\\rforged\\u{7}\\u{202e}txt.exe é"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn escaped_text_has_no_control_characters(text in any::<String>()) {
+            prop_assert!(!escaped(&text).chars().any(is_unsafe));
+        }
+
+        #[test]
+        fn a_masked_body_never_contains_the_secret(
+            prefix in any::<Vec<u8>>(),
+            suffix in any::<Vec<u8>>(),
+            secret in "[ -~]{6,40}",
+        ) {
+            let body = [prefix, secret.as_bytes().to_vec(), suffix].concat();
+            let masked = mask(&body, &[&secret]);
+            prop_assert!(find(&masked, secret.as_bytes()).is_none());
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Case 4: bodies are read while streaming and never past their limit, whatever the
+//! server announces or sends.
+
+use flowpayroll::{TokenRequestPolicy, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
+
+use super::common::jwt;
+use super::common::raw::{chunked_head, response, RawServer, Reply};
+use super::*;
+
+/// What an endless body may have cost at most: the limit, plus what the loopback
+/// socket buffers hold once the client stops reading (a few MiB at most).
+const SOCKET_SLACK: u64 = 16 << 20;
+
+fn endless(status: u16) -> Reply {
+    Reply::Endless {
+        head: chunked_head(status),
+        chunk: vec![b' '; 8192],
+    }
+}
+
+fn one_attempt() -> TokenRequestPolicy {
+    TokenRequestPolicy {
+        attempts: 1,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn case_4_an_endless_token_response_ends_at_64_kib() {
+    let server = RawServer::start(|_, _| endless(200));
+    let fp = builder_for(&server)
+        .token_request_policy(one_attempt())
+        .build()
+        .unwrap();
+
+    let error = fp.authenticate().await.unwrap_err();
+    assert!(
+        matches!(error, Error::BodyTooLarge { operation: "request_token", limit } if limit == TOKEN_BODY_LIMIT),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("64 KiB limit"), "{error}");
+    let sent = server.body_bytes_sent();
+    assert!(sent >= TOKEN_BODY_LIMIT as u64, "{sent}");
+    assert!(sent < TOKEN_BODY_LIMIT as u64 + SOCKET_SLACK, "{sent}");
+    assert_eq!(server.hits(TOKEN_PATH), 1);
+    assert_no_secret(&error, &[]);
+}
+
+#[tokio::test]
+async fn case_4_an_endless_api_body_ends_at_the_configured_limit() {
+    let token = jwt("jti-endless");
+    let issued = token.clone();
+    let server = RawServer::start(move |_, request| match request.path() {
+        TOKEN_PATH => token_reply(&issued, r#","expires_in":3600"#),
+        _ => endless(200),
+    });
+    let limit = 1 << 20;
+    let fp = builder_for(&server)
+        .max_response_body(limit)
+        .build()
+        .unwrap();
+
+    let error = fp.management().tokens().await.unwrap_err();
+    assert!(
+        matches!(error, Error::BodyTooLarge { operation: "list_tokens", limit: l } if l == limit),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("1 MiB limit"), "{error}");
+    let sent = server.body_bytes_sent();
+    assert!(
+        sent > limit as u64 && sent < limit as u64 + SOCKET_SLACK,
+        "{sent}"
+    );
+    assert_no_secret(&error, &[&token]);
+}
+
+#[tokio::test]
+async fn case_4_a_content_length_above_the_limit_fails_before_reading() {
+    let token = jwt("jti-announced");
+    let issued = token.clone();
+    let server = RawServer::start(move |_, request| {
+        match request.path() {
+        TOKEN_PATH => token_reply(&issued, r#","expires_in":3600"#),
+        // Announces 2 GB and sends 16 bytes of it.
+        _ => Reply::Bytes(
+            [
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2000000000\r\n\r\n".to_vec(),
+                b"[              ".to_vec(),
+            ]
+            .concat(),
+        ),
+    }
+    });
+    let fp = builder_for(&server).build().unwrap();
+
+    let error = fp.management().tokens().await.unwrap_err();
+    assert!(
+        matches!(error, Error::BodyTooLarge { limit, .. } if limit == flowpayroll::DEFAULT_BODY_LIMIT),
+        "{error:?}"
+    );
+    assert_no_secret(&error, &[&token]);
+}
+
+#[tokio::test]
+async fn case_4_a_huge_error_body_is_read_only_up_to_its_cap() {
+    let token = jwt("jti-error-body");
+    let issued = token.clone();
+    let server = RawServer::start(move |_, request| match request.path() {
+        TOKEN_PATH => token_reply(&issued, r#","expires_in":3600"#),
+        _ => Reply::Endless {
+            head: chunked_head(502),
+            chunk: b"<html>bad gateway</html>".repeat(300),
+        },
+    });
+    let fp = builder_for(&server).build().unwrap();
+
+    let error = fp.management().tokens().await.unwrap_err();
+    let api = error.as_api().unwrap();
+    assert_eq!(api.status().as_u16(), 502);
+    let raw = api.raw_body();
+    assert!(!raw.is_complete() && raw.is_truncated());
+    assert_eq!(raw.total_len(), ERROR_BODY_LIMIT);
+    assert!(raw.text().starts_with("<html>bad gateway</html>"));
+    assert!(
+        error
+            .to_string()
+            .contains("more than 16 KiB; the rest was not read"),
+        "{error}"
+    );
+    let sent = server.body_bytes_sent();
+    assert!(sent < ERROR_BODY_LIMIT as u64 + SOCKET_SLACK, "{sent}");
+    assert_no_secret(&error, &[&token]);
+}
+
+#[tokio::test]
+async fn a_complete_error_body_keeps_its_length() {
+    let server = RawServer::start(|_, _| Reply::Bytes(response(503, &[], &b"x".repeat(2000))));
+    let fp = builder_for(&server)
+        .token_request_policy(one_attempt())
+        .build()
+        .unwrap();
+    let error = fp.authenticate().await.unwrap_err();
+    let raw = error.as_api().unwrap().raw_body();
+    assert!(raw.is_complete() && raw.is_truncated());
+    assert_eq!(raw.total_len(), 2000);
+    assert!(
+        error.to_string().ends_with("... (2000 bytes in all)"),
+        "{error}"
+    );
+}
