@@ -200,7 +200,7 @@ impl TokenCache {
         let previous = self.inner.current.compare_and_swap(&*current, None);
         let invalidated = previous.as_ref().is_some_and(|p| Arc::ptr_eq(p, token));
         if invalidated {
-            tracing::info!(target: "flowpayroll::auth", jti = %token.id, "token invalidated after 401");
+            tracing::info!(target: "flowpayroll::auth", jti = %token.id.logged(), "token invalidated after 401");
         }
         invalidated
     }
@@ -374,7 +374,7 @@ impl CacheInner {
         let latency = self.clock.now().saturating_duration_since(sent_at);
         tracing::info!(
             target: "flowpayroll::auth",
-            jti = %token.id,
+            jti = %token.id.logged(),
             expires_in_s = lifetime.as_secs(),
             refresh_in_s = refresh_in.as_secs(),
             latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),

@@ -60,14 +60,21 @@ pub enum TokenId {
     Fingerprint(String),
 }
 
-/// Shows the `jti` with control characters escaped (it is server text, and it goes to
-/// logs and terminals).
+/// Shows the `jti` as the server sent it (escape it before writing it to a terminal;
+/// the crate's own log lines do).
 impl fmt::Display for TokenId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TokenId::Jti(jti) => write!(f, "{}", crate::redact::Escaped(jti)),
+            TokenId::Jti(jti) => f.write_str(jti),
             TokenId::Fingerprint(hex) => write!(f, "sha256:{hex}"),
         }
+    }
+}
+
+impl TokenId {
+    /// The id for a log line: control characters escaped.
+    pub(crate) fn logged(&self) -> String {
+        crate::redact::escaped(&self.to_string())
     }
 }
 

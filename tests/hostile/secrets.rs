@@ -137,8 +137,9 @@ async fn server_text_is_escaped_in_errors_and_logs() {
         shown.contains("gone\\u{1b}[31m\\rrewritten line\\u{7}"),
         "{shown}"
     );
+    // The id itself stays exact (for JSON output); log lines escape it.
     let id = fp.token_status().token_id.unwrap().to_string();
-    assert_eq!(id, "jti-\\u{1b}[2J\\rforged\\u{7}");
+    assert_eq!(id, "jti-\u{1b}[2J\rforged\u{7}");
     let logged = logs.text();
     assert!(logged.contains("jti-\\u{1b}[2J\\rforged\\u{7}"), "{logged}");
     assert!(!logged.contains('\u{1b}') && !logged.contains('\u{7}'));
