@@ -1,27 +1,28 @@
-//! [`FlowPayroll`] and its builder: configuration in, one shared HTTP client and token
-//! cache out, and the loop every API call runs through (token, headers, 401, 429).
+//! [`FlowPayroll`]: the client every clone shares (HTTP client, token cache, policies),
+//! and the loop every API call runs through (token, headers, 401 re-mint, 429 waits,
+//! the call's time budget), deciding with [`crate::retry::decide`]. Configuration
+//! lives in [`crate::builder`].
 
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use progenitor_client::ResponseValue;
 use reqwest::header::HeaderValue;
-use reqwest::Url;
 use serde::de::DeserializeOwned;
 
 use crate::auth::cache::TokenCache;
-use crate::auth::clock::{Clock, SystemClock};
-use crate::auth::mint::Minter;
-use crate::auth::token::TokenEndpoint;
+use crate::auth::clock::Clock;
 use crate::auth::TokenStatus;
-use crate::config::{self, Environment, TokenAuthMethod};
+use crate::builder::FlowPayrollBuilder;
+use crate::context::RequestContext;
+use crate::error::Error;
 use crate::generated::Client as RawClient;
 use crate::management::Management;
-use crate::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
+use crate::policy::RetryPolicy;
+use crate::response::{self, Seen};
 use crate::retry::{decide, within, AttemptState, Decision, Rules};
-use crate::{response, Error, RequestContext, SecretString};
+use crate::secret::SecretString;
 
 /// The Flow Payroll client: typed operations with tokens minted, cached, refreshed and
 /// attached for you.
@@ -34,18 +35,23 @@ pub struct FlowPayroll {
     user_id: Option<Result<HeaderValue, String>>,
 }
 
+/// What every clone of a client shares (built by [`crate::FlowPayrollBuilder`]).
 #[derive(Debug)]
-struct Shared {
-    http: reqwest::Client,
-    api_url: String,
+pub(crate) struct Shared {
+    pub http: reqwest::Client,
+    /// The API base URL, without a trailing `/`.
+    pub api_url: String,
     /// Where the token may go: the API URL's scheme, host and port.
-    api_origin: url::Origin,
+    pub api_origin: url::Origin,
     /// Masked in any server text an error keeps.
-    client_secret: SecretString,
-    body_limit: usize,
-    tokens: TokenCache,
-    retry: RetryPolicy,
-    clock: Arc<dyn Clock>,
+    pub client_secret: SecretString,
+    /// The most bytes read of a success body.
+    pub body_limit: usize,
+    /// The timeout of one API request.
+    pub timeout: std::time::Duration,
+    pub tokens: TokenCache,
+    pub retry: RetryPolicy,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for FlowPayroll {
@@ -59,6 +65,13 @@ impl fmt::Debug for FlowPayroll {
 }
 
 impl FlowPayroll {
+    pub(crate) fn new(shared: Shared, user_id: Option<HeaderValue>) -> Self {
+        Self {
+            shared: Arc::new(shared),
+            user_id: user_id.map(Ok),
+        }
+    }
+
     /// Starts configuring a client.
     pub fn builder() -> FlowPayrollBuilder {
         FlowPayrollBuilder::default()
@@ -201,8 +214,12 @@ impl FlowPayroll {
                 let outcome = send(api).await;
                 let token = lease.header.to_str().unwrap_or_default();
                 let secrets = [shared.client_secret.expose_secret(), token];
-                let now = clock.system_now();
-                let error = match response::finish(operation, outcome, now, &secrets).await {
+                let seen = Seen {
+                    now: clock.system_now(),
+                    secrets: &secrets,
+                    timeout: shared.timeout,
+                };
+                let error = match response::finish(operation, outcome, &seen).await {
                     Ok(value) => return Ok((value.into_inner(), generation)),
                     Err(error) => error,
                 };
@@ -250,224 +267,7 @@ impl FlowPayroll {
     }
 }
 
-fn user_value(user_id: &str) -> Result<HeaderValue, String> {
+pub(crate) fn user_value(user_id: &str) -> Result<HeaderValue, String> {
     HeaderValue::from_str(user_id)
         .map_err(|_| "the User-Id contains characters that cannot go in an HTTP header".to_owned())
-}
-
-/// Configures a [`FlowPayroll`]. Only the credentials are required.
-#[derive(Debug, Default)]
-pub struct FlowPayrollBuilder {
-    client_id: Option<String>,
-    client_secret: Option<SecretString>,
-    environment: Environment,
-    token_url: Option<String>,
-    api_url: Option<String>,
-    token_auth: TokenAuthMethod,
-    scope: Option<String>,
-    user_id: Option<String>,
-    connect_timeout: Option<Duration>,
-    timeout: Option<Duration>,
-    token_timeout: Option<Duration>,
-    max_response_body: Option<usize>,
-    refresh: RefreshPolicy,
-    token_requests: TokenRequestPolicy,
-    retry: RetryPolicy,
-    clock: Option<Arc<dyn Clock>>,
-}
-
-impl FlowPayrollBuilder {
-    /// A builder holding what the `FLOWPAYROLL_*` variables say, to adjust further.
-    pub fn from_env() -> Result<Self, Error> {
-        Self::from_env_with(|name| std::env::var(name).ok())
-    }
-
-    pub(crate) fn from_env_with(get: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let env = config::read_env(get)?;
-        let mut builder = Self::default()
-            .credentials(env.client_id, env.client_secret)
-            .environment(env.environment)
-            .token_auth(env.token_auth);
-        builder.token_url = env.token_url.map(String::from);
-        builder.api_url = env.api_url.map(String::from);
-        builder.scope = env.scope;
-        builder.user_id = env.user_id;
-        Ok(builder)
-    }
-
-    /// The client id and secret issued by Flow Payroll.
-    pub fn credentials(
-        mut self,
-        client_id: impl Into<String>,
-        client_secret: impl Into<SecretString>,
-    ) -> Self {
-        self.client_id = Some(client_id.into());
-        self.client_secret = Some(client_secret.into());
-        self
-    }
-
-    /// Sandbox (the default), Live, or a custom pair of URLs.
-    pub fn environment(mut self, environment: Environment) -> Self {
-        self.environment = environment;
-        self
-    }
-
-    /// Overrides the token endpoint URL of the environment.
-    pub fn token_url(mut self, url: impl Into<String>) -> Self {
-        self.token_url = Some(url.into());
-        self
-    }
-
-    /// Overrides the API base URL of the environment.
-    pub fn api_url(mut self, url: impl Into<String>) -> Self {
-        self.api_url = Some(url.into());
-        self
-    }
-
-    /// How credentials are sent to the token endpoint (default: in the form body).
-    pub fn token_auth(mut self, method: TokenAuthMethod) -> Self {
-        self.token_auth = method;
-        self
-    }
-
-    /// The scopes to request, space-separated (default: the client's own).
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// A `User-Id` sent on every call (see [`FlowPayroll::as_user`] for one call).
-    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
-        self.user_id = Some(user_id.into());
-        self
-    }
-
-    /// How long to wait for a connection, to either host. Default 10 s.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// How long one API request may take in all. Default 30 s.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// How long one token request may take in all. Default 10 s.
-    pub fn token_timeout(mut self, timeout: Duration) -> Self {
-        self.token_timeout = Some(timeout);
-        self
-    }
-
-    /// The most bytes read of an API success body; a larger body fails the call with
-    /// [`Error::BodyTooLarge`] as soon as the limit is passed (or at once when its
-    /// `content-length` says so). Default [`crate::DEFAULT_BODY_LIMIT`] (8 MiB). Token
-    /// responses are limited to [`crate::TOKEN_BODY_LIMIT`], and only the first
-    /// [`crate::ERROR_BODY_LIMIT`] of an error body is read.
-    pub fn max_response_body(mut self, bytes: usize) -> Self {
-        self.max_response_body = Some(bytes);
-        self
-    }
-
-    /// When tokens are refreshed.
-    pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
-        self.refresh = policy;
-        self
-    }
-
-    /// How the token endpoint is retried and its failures remembered.
-    pub fn token_request_policy(mut self, policy: TokenRequestPolicy) -> Self {
-        self.token_requests = policy;
-        self
-    }
-
-    /// How API calls answered with 429 are retried, and the time budget of a call.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// The clock the token cache and retries use (default: Tokio's). Tests pass a
-    /// [`crate::clock::ManualClock`] to move through lifetimes in virtual time.
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// Checks the configuration and builds the client.
-    pub fn build(self) -> Result<FlowPayroll, Error> {
-        let client_id = self.client_id.filter(|id| !id.is_empty()).ok_or_else(|| {
-            Error::Config(
-                "no client id: call `credentials` or set FLOWPAYROLL_CLIENT_ID".to_owned(),
-            )
-        })?;
-        let client_secret = self
-            .client_secret
-            .filter(|secret| !secret.expose_secret().is_empty())
-            .ok_or_else(|| {
-                Error::Config(
-                    "no client secret: call `credentials` or set FLOWPAYROLL_CLIENT_SECRET"
-                        .to_owned(),
-                )
-            })?;
-        let token_url = match self.token_url {
-            Some(url) => config::parse_url("the token URL", &url)?,
-            None => checked("the token URL", self.environment.token_url())?,
-        };
-        let api_url = match self.api_url {
-            Some(url) => config::parse_url("the API URL", &url)?,
-            None => checked("the API URL", self.environment.api_url())?,
-        };
-        let user_id = self
-            .user_id
-            .as_deref()
-            .map(user_value)
-            .transpose()
-            .map_err(Error::Config)?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
-            .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
-            // Never follow redirects: they could carry credentials or X-Auth-Token to
-            // another host.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("flowpayroll-rust/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let endpoint = TokenEndpoint {
-            http: http.clone(),
-            url: token_url,
-            client_id,
-            client_secret: client_secret.clone(),
-            method: self.token_auth,
-            scope: self.scope,
-            timeout: self.token_timeout.unwrap_or(Duration::from_secs(10)),
-        };
-        let minter = Minter::new(endpoint, Arc::clone(&clock), self.token_requests.clone());
-        let tokens = TokenCache::new(
-            Arc::new(minter),
-            Arc::clone(&clock),
-            self.refresh,
-            self.token_requests,
-        );
-        Ok(FlowPayroll {
-            shared: Arc::new(Shared {
-                http,
-                api_url: api_url.as_str().trim_end_matches('/').to_owned(),
-                api_origin: api_url.origin(),
-                client_secret,
-                body_limit: self.max_response_body.unwrap_or(crate::DEFAULT_BODY_LIMIT),
-                tokens,
-                retry: self.retry,
-                clock,
-            }),
-            user_id: user_id.map(Ok),
-        })
-    }
-}
-
-fn checked(what: &str, url: Url) -> Result<Url, Error> {
-    config::check_transport(what, &url)?;
-    Ok(url)
 }

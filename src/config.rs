@@ -68,17 +68,58 @@ pub enum TokenAuthMethod {
     ClientSecretBasic,
 }
 
-/// Parses `value` as an absolute `http(s)` URL, naming `what` in the error.
+/// Parses `value` as an absolute `http(s)` URL, naming `what` in the error (see
+/// [`check_url`] for what is refused). The error never repeats a password.
 pub(crate) fn parse_url(what: &str, value: &str) -> Result<Url, Error> {
-    let url = Url::parse(value)
-        .map_err(|e| Error::Config(format!("{what} `{value}` is not a URL: {e}")))?;
-    check_transport(what, &url)?;
+    let url = Url::parse(value).map_err(|e| match shown(value) {
+        Some(value) => Error::Config(format!("{what} `{value}` is not a URL: {e}")),
+        None => Error::Config(format!("{what} is not a URL: {e}")),
+    })?;
+    check_url(what, &url)?;
     Ok(url)
 }
 
-/// Refuses URLs that would send credentials or tokens in clear text to another host:
-/// `https` is required, except for loopback hosts (127.0.0.0/8, ::1, `localhost`).
-pub(crate) fn check_transport(what: &str, url: &Url) -> Result<(), Error> {
+/// `value` as it may be shown in an error: with any `user:password@` replaced, or
+/// `None` when it cannot be told apart.
+fn shown(value: &str) -> Option<String> {
+    if !value.contains('@') {
+        return Some(value.to_owned());
+    }
+    let (scheme, rest) = value.split_once("://")?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = &authority[authority.rfind('@')? + 1..];
+    (!path.contains('@')).then(|| format!("{scheme}://***@{host}{path}"))
+}
+
+/// Refuses URLs the client must not use:
+///
+/// * a user name or password (`https://user:pass@host`): it would become a second
+///   `Authorization` header, and credentials belong in [`crate::FlowPayrollBuilder::credentials`];
+/// * a query or a fragment: the API paths are appended to the base URL, so requests
+///   would go to the wrong place;
+/// * anything but `https`, except plain `http` to a loopback host (127.0.0.0/8, ::1,
+///   `localhost`): credentials and tokens never travel in clear text to another host.
+///
+/// The errors never repeat the password, the query or the fragment.
+pub(crate) fn check_url(what: &str, url: &Url) -> Result<(), Error> {
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(format!(
+            "{what} contains a user name or password (`user:pass@`); pass credentials with \
+             `credentials(..)` or FLOWPAYROLL_CLIENT_ID/FLOWPAYROLL_CLIENT_SECRET, never in a URL"
+        )));
+    }
+    let base = &url[..url::Position::AfterPath];
+    if url.query().is_some() {
+        return Err(Error::Config(format!(
+            "{what} `{base}` has a query (`?...`); give the URL without one"
+        )));
+    }
+    if url.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "{what} `{base}` has a fragment (`#...`); give the URL without one"
+        )));
+    }
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(url) => Ok(()),
@@ -188,6 +229,33 @@ mod tests {
             let error = parse_url("URL", bad).unwrap_err().to_string();
             assert!(error.starts_with("invalid configuration: URL"), "{error}");
         }
+    }
+
+    #[test]
+    fn userinfo_query_and_fragment_are_refused_without_echoing_them() {
+        for (bad, problem) in [
+            (
+                "https://user:hunter2-pw@example.com/",
+                "user name or password",
+            ),
+            ("https://user@example.com/", "user name or password"),
+            (
+                "http://u:hunter2-pw@127.0.0.1:9/oauth2/token",
+                "user name or password",
+            ),
+            ("https://api.example.com/v1?key=hunter2-pw", "has a query"),
+            ("https://api.example.com/v1#hunter2-pw", "has a fragment"),
+            ("https://u:hunter2-pw@[::1", "is not a URL"),
+            ("not a url with hunter2-pw@ inside", "is not a URL"),
+        ] {
+            let error = parse_url("the API URL", bad).unwrap_err().to_string();
+            assert!(error.contains(problem), "{bad}: {error}");
+            assert!(!error.contains("hunter2-pw"), "{bad}: {error}");
+        }
+        let error = parse_url("the API URL", "https://api.example.com/v1?x=1")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`https://api.example.com/v1`"), "{error}");
     }
 
     #[test]

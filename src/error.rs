@@ -44,7 +44,7 @@ pub enum Error {
     Api(Box<ApiError>),
 
     /// The request did not get an answer: connection refused, TLS failure, timeout...
-    #[error("`{operation}` failed before a response arrived: {source}")]
+    #[error("`{operation}` failed: {}", describe_transport(source))]
     Transport {
         /// The operation id.
         operation: &'static str,
@@ -89,6 +89,46 @@ pub enum Error {
         /// body: success bodies may carry secrets.
         reason: String,
     },
+}
+
+/// What happened to a request without a (whole) response, in words: "connection
+/// reset by the server", "could not connect: ...", rather than reqwest's generic
+/// "error decoding response body".
+fn describe_transport(error: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    use std::io::ErrorKind;
+    let mut causes = Vec::new();
+    let mut current = error.source();
+    while let Some(cause) = current {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe => return "connection reset by the server".to_owned(),
+                ErrorKind::ConnectionRefused => return "connection refused".to_owned(),
+                ErrorKind::UnexpectedEof => {
+                    return "the connection closed before the response was complete".to_owned()
+                }
+                _ => {}
+            }
+        }
+        causes.push(cause.to_string());
+        current = cause.source();
+    }
+    let detail = causes.last().cloned().unwrap_or_else(|| error.to_string());
+    if detail.contains("connection closed before message completed")
+        || detail.contains("end of file before message length reached")
+    {
+        "the connection closed before the response was complete".to_owned()
+    } else if error.is_connect() {
+        format!("could not connect: {}", Escaped(&detail))
+    } else if error.is_timeout() {
+        "timed out".to_owned()
+    } else if error.is_body() || error.is_decode() {
+        format!("the response could not be read: {}", Escaped(&detail))
+    } else {
+        format!("no response: {}", Escaped(&detail))
+    }
 }
 
 /// `1.5 s`, `30 s`, `250 ms`: a limit as a person reads it.

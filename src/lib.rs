@@ -12,10 +12,12 @@ mod generated;
 
 mod auth;
 mod body;
+mod builder;
 mod client;
 mod config;
 mod context;
 mod error;
+mod http_client;
 mod management;
 pub mod operation;
 mod policy;
@@ -29,7 +31,8 @@ pub mod sandbox;
 
 pub use auth::{clock, TokenId, TokenStatus, DEFAULT_LIFETIME, MAX_LIFETIME};
 pub use body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
-pub use client::{FlowPayroll, FlowPayrollBuilder};
+pub use builder::FlowPayrollBuilder;
+pub use client::FlowPayroll;
 pub use config::{
     Environment, TokenAuthMethod, LIVE_API_URL, LIVE_TOKEN_URL, SANDBOX_API_URL, SANDBOX_TOKEN_URL,
 };

@@ -17,15 +17,28 @@ use crate::generated::ErrorBody;
 use crate::operation::Operation;
 use crate::redact::{escaped, mask};
 
+/// What turning a failed request into an [`Error`] needs besides the response.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Seen<'a> {
+    /// The wall-clock time, to turn a `Retry-After` date into a wait.
+    pub now: SystemTime,
+    /// Masked in any server text the error keeps.
+    pub secrets: &'a [&'a str],
+    /// The request timeout, named when it is reached.
+    pub timeout: Duration,
+}
+
 /// Maps the outcome of a generated method for `operation` into the crate's result.
-/// `now` is the wall-clock time, to turn a `Retry-After` date into a wait; `secrets`
-/// are masked in any server text the error keeps.
 pub(crate) async fn finish<T: DeserializeOwned>(
     operation: &'static str,
     outcome: Result<ResponseValue<T>, GeneratedError<()>>,
-    now: SystemTime,
-    secrets: &[&str],
+    seen: &Seen<'_>,
 ) -> Result<ResponseValue<T>, Error> {
+    let Seen {
+        now,
+        secrets,
+        timeout,
+    } = *seen;
     let error = match outcome {
         Ok(value) => return Ok(value),
         Err(error) => error,
@@ -36,7 +49,7 @@ pub(crate) async fn finish<T: DeserializeOwned>(
             let headers = response.headers().clone();
             match read_capped(response, ERROR_BODY_LIMIT).await {
                 Ok(body) => api_error(operation, status, &headers, &body, now, secrets),
-                Err(source) => transport(operation, source),
+                Err(source) => transport(operation, source, timeout),
             }
         }
         GeneratedError::InvalidResponsePayload(body, _) => Error::Decode {
@@ -45,7 +58,7 @@ pub(crate) async fn finish<T: DeserializeOwned>(
         },
         GeneratedError::CommunicationError(source)
         | GeneratedError::ResponseBodyError(source)
-        | GeneratedError::InvalidUpgrade(source) => transport(operation, source),
+        | GeneratedError::InvalidUpgrade(source) => transport(operation, source, timeout),
         GeneratedError::ErrorResponse(value) => {
             let empty = Capped {
                 bytes: Vec::new(),
@@ -66,10 +79,21 @@ pub(crate) async fn finish<T: DeserializeOwned>(
     })
 }
 
-/// The error for a request of `operation` that got no (whole) response.
-pub(crate) fn transport(operation: &'static str, source: reqwest::Error) -> Error {
+/// The error for a request of `operation` that got no (whole) response: the body
+/// limit, the request `timeout`, or a transport failure.
+pub(crate) fn transport(
+    operation: &'static str,
+    source: reqwest::Error,
+    timeout: Duration,
+) -> Error {
     if let Some(limit) = exceeded_limit(&source) {
         return Error::BodyTooLarge { operation, limit };
+    }
+    if source.is_timeout() && !source.is_connect() {
+        return Error::Timeout {
+            operation,
+            after: timeout,
+        };
     }
     Error::Transport {
         operation,

@@ -114,7 +114,7 @@ impl TokenEndpoint {
         let response = request
             .send()
             .await
-            .map_err(|source| response::transport(OPERATION, source))?;
+            .map_err(|source| response::transport(OPERATION, source, self.timeout))?;
         let status = response.status();
         let headers = response.headers().clone();
         let limit = if status.is_success() {
@@ -124,7 +124,7 @@ impl TokenEndpoint {
         };
         let body = read_capped(response, limit)
             .await
-            .map_err(|source| response::transport(OPERATION, source))?;
+            .map_err(|source| response::transport(OPERATION, source, self.timeout))?;
         if !status.is_success() {
             return Err(response::api_error(
                 OPERATION, status, &headers, &body, now, &secrets,

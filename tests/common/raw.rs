@@ -25,6 +25,8 @@ pub enum Reply {
     Trickle { bytes: Vec<u8>, every: Duration },
     /// Resets the connection (RST) without answering.
     Reset,
+    /// Sends these bytes (a head and part of a body, say), then resets.
+    BytesThenReset(Vec<u8>),
     /// Keeps the connection open and never answers.
     Hang,
 }
@@ -156,6 +158,12 @@ impl RawServer {
                     return Ok(());
                 }
                 Reply::Reset => {
+                    stream.set_zero_linger()?;
+                    return Ok(());
+                }
+                Reply::BytesThenReset(bytes) => {
+                    stream.write_all(&bytes).await?;
+                    stream.flush().await?;
                     stream.set_zero_linger()?;
                     return Ok(());
                 }

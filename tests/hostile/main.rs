@@ -10,6 +10,8 @@ mod bodies;
 mod no_panic;
 mod raw_client;
 mod secrets;
+mod time;
+mod urls_and_proxies;
 
 use common::raw::{json, RawServer, Reply};
 use common::{CLIENT_ID, CLIENT_SECRET};

@@ -1,0 +1,244 @@
+//! [`FlowPayrollBuilder`]: configuration in (credentials, URLs, timeouts, limits,
+//! policies, clock), one checked [`FlowPayroll`] out, with its shared HTTP client
+//! ([`crate::http_client`]) and token cache.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::auth::cache::TokenCache;
+use crate::auth::clock::{Clock, SystemClock};
+use crate::auth::mint::Minter;
+use crate::auth::token::TokenEndpoint;
+use crate::client::{user_value, FlowPayroll, Shared};
+use crate::config::{self, Environment, TokenAuthMethod};
+use crate::error::Error;
+use crate::http_client::{self, HttpSettings};
+use crate::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
+use crate::secret::SecretString;
+
+/// Configures a [`FlowPayroll`]. Only the credentials are required.
+#[derive(Debug, Default)]
+pub struct FlowPayrollBuilder {
+    client_id: Option<String>,
+    client_secret: Option<SecretString>,
+    environment: Environment,
+    token_url: Option<String>,
+    api_url: Option<String>,
+    token_auth: TokenAuthMethod,
+    scope: Option<String>,
+    user_id: Option<String>,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    token_timeout: Option<Duration>,
+    max_response_body: Option<usize>,
+    https_proxy: Option<Option<String>>,
+    refresh: RefreshPolicy,
+    token_requests: TokenRequestPolicy,
+    retry: RetryPolicy,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl FlowPayrollBuilder {
+    /// A builder holding what the `FLOWPAYROLL_*` variables say, to adjust further.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    pub(crate) fn from_env_with(get: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let env = config::read_env(get)?;
+        let mut builder = Self::default()
+            .credentials(env.client_id, env.client_secret)
+            .environment(env.environment)
+            .token_auth(env.token_auth);
+        builder.token_url = env.token_url.map(String::from);
+        builder.api_url = env.api_url.map(String::from);
+        builder.scope = env.scope;
+        builder.user_id = env.user_id;
+        Ok(builder)
+    }
+
+    /// The client id and secret issued by Flow Payroll.
+    pub fn credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<SecretString>,
+    ) -> Self {
+        self.client_id = Some(client_id.into());
+        self.client_secret = Some(client_secret.into());
+        self
+    }
+
+    /// Sandbox (the default), Live, or a custom pair of URLs.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Overrides the token endpoint URL of the environment.
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// Overrides the API base URL of the environment.
+    pub fn api_url(mut self, url: impl Into<String>) -> Self {
+        self.api_url = Some(url.into());
+        self
+    }
+
+    /// How credentials are sent to the token endpoint (default: in the form body).
+    pub fn token_auth(mut self, method: TokenAuthMethod) -> Self {
+        self.token_auth = method;
+        self
+    }
+
+    /// The scopes to request, space-separated (default: the client's own).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// A `User-Id` sent on every call (see [`FlowPayroll::as_user`] for one call).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// How long to wait for a connection, to either host. Default 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How long one API request may take in all. Default 30 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// How long one token request may take in all. Default 10 s.
+    pub fn token_timeout(mut self, timeout: Duration) -> Self {
+        self.token_timeout = Some(timeout);
+        self
+    }
+
+    /// The most bytes read of an API success body; a larger body fails the call with
+    /// [`Error::BodyTooLarge`] as soon as the limit is passed (or at once when its
+    /// `content-length` says so). Default [`crate::DEFAULT_BODY_LIMIT`] (8 MiB). Token
+    /// responses are limited to [`crate::TOKEN_BODY_LIMIT`], and only the first
+    /// [`crate::ERROR_BODY_LIMIT`] of an error body is read.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = Some(bytes);
+        self
+    }
+
+    /// The proxy for `https` targets: `Some(url)` to use that one, `None` for none.
+    /// Without this call the system proxy is used for `https` (`HTTPS_PROXY`, else
+    /// `ALL_PROXY`, minus `NO_PROXY`). Plain `http` targets (loopback only) are never
+    /// proxied, whatever is set.
+    pub fn https_proxy(mut self, url: Option<&str>) -> Self {
+        self.https_proxy = Some(url.map(str::to_owned));
+        self
+    }
+
+    /// When tokens are refreshed.
+    pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
+        self.refresh = policy;
+        self
+    }
+
+    /// How the token endpoint is retried and its failures remembered.
+    pub fn token_request_policy(mut self, policy: TokenRequestPolicy) -> Self {
+        self.token_requests = policy;
+        self
+    }
+
+    /// How API calls answered with 429 are retried, and the time budget of a call.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The clock the token cache and retries use (default: Tokio's). Tests pass a
+    /// [`crate::clock::ManualClock`] to move through lifetimes in virtual time.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<FlowPayroll, Error> {
+        let client_id = self.client_id.filter(|id| !id.is_empty()).ok_or_else(|| {
+            Error::Config(
+                "no client id: call `credentials` or set FLOWPAYROLL_CLIENT_ID".to_owned(),
+            )
+        })?;
+        let client_secret = self
+            .client_secret
+            .filter(|secret| !secret.expose_secret().is_empty())
+            .ok_or_else(|| {
+                Error::Config(
+                    "no client secret: call `credentials` or set FLOWPAYROLL_CLIENT_SECRET"
+                        .to_owned(),
+                )
+            })?;
+        let token_url = match self.token_url {
+            Some(url) => config::parse_url("the token URL", &url)?,
+            None => checked("the token URL", self.environment.token_url())?,
+        };
+        let api_url = match self.api_url {
+            Some(url) => config::parse_url("the API URL", &url)?,
+            None => checked("the API URL", self.environment.api_url())?,
+        };
+        let user_id = self
+            .user_id
+            .as_deref()
+            .map(user_value)
+            .transpose()
+            .map_err(Error::Config)?;
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
+        let http = http_client::client(&HttpSettings {
+            connect_timeout: self.connect_timeout.unwrap_or(Duration::from_secs(10)),
+            timeout,
+            https_proxy: self.https_proxy,
+        })?;
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let endpoint = TokenEndpoint {
+            http: http.clone(),
+            url: token_url,
+            client_id,
+            client_secret: client_secret.clone(),
+            method: self.token_auth,
+            scope: self.scope,
+            timeout: self.token_timeout.unwrap_or(Duration::from_secs(10)),
+        };
+        let minter = Minter::new(endpoint, Arc::clone(&clock), self.token_requests.clone());
+        let tokens = TokenCache::new(
+            Arc::new(minter),
+            Arc::clone(&clock),
+            self.refresh,
+            self.token_requests,
+        );
+        Ok(FlowPayroll::new(
+            Shared {
+                http,
+                api_url: api_url.as_str().trim_end_matches('/').to_owned(),
+                api_origin: api_url.origin(),
+                client_secret,
+                body_limit: self.max_response_body.unwrap_or(crate::DEFAULT_BODY_LIMIT),
+                timeout,
+                tokens,
+                retry: self.retry,
+                clock,
+            },
+            user_id,
+        ))
+    }
+}
+
+fn checked(what: &str, url: Url) -> Result<Url, Error> {
+    config::check_url(what, &url)?;
+    Ok(url)
+}

@@ -1,0 +1,151 @@
+//! Case 8: time bounds. A call ends within its total budget and a mint within its
+//! deadline, whatever the server does (never answering included), and the errors say
+//! "timed out after ..." or "connection reset" instead of "error decoding response body".
+//! Driven by the manual clock or paused Tokio time, never by sleeps.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use flowpayroll::clock::ManualClock;
+use flowpayroll::{RetryPolicy, TokenRequestPolicy};
+
+use super::common::raw::{response, RawServer, Reply};
+use super::common::{eventually, jwt};
+use super::*;
+
+fn token_then(api: Reply) -> RawServer {
+    RawServer::start(move |_, request| match request.path() {
+        TOKEN_PATH => token_reply(&jwt("jti-time"), r#","expires_in":3600"#),
+        _ => api.clone(),
+    })
+}
+
+#[tokio::test]
+async fn case_8_the_call_budget_counts_requests_not_only_waits() {
+    // The API never answers; the request timeout (30 s of real time) is far away.
+    let server = token_then(Reply::Hang);
+    let clock = Arc::new(ManualClock::new());
+    let fp = builder_for(&server)
+        .clock(clock.clone())
+        .retry_policy(RetryPolicy {
+            total_budget: Duration::from_secs(5),
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+
+    let call = tokio::spawn(async move { fp.management().tokens().await });
+    eventually("the request reached the server", || {
+        server.hits(TOKENS_PATH) == 1
+    })
+    .await;
+    clock.advance(Duration::from_secs(5));
+    let error = call.await.unwrap().unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout { operation: "list_tokens", after } if after == Duration::from_secs(5)),
+        "{error:?}"
+    );
+    assert_eq!(error.to_string(), "`list_tokens` timed out after 5 s");
+    assert_eq!(server.hits(TOKENS_PATH), 1);
+    assert_no_secret(&error, &[]);
+}
+
+#[tokio::test]
+async fn case_8_429s_stop_at_the_budget_not_after_160_s() {
+    let server = token_then(Reply::Bytes(response(
+        429,
+        &[("retry-after", "20")],
+        b"{\"message\":\"slow down\"}",
+    )));
+    let clock = Arc::new(ManualClock::new());
+    let fp = builder_for(&server)
+        .clock(clock.clone())
+        .retry_policy(RetryPolicy {
+            max_retries: 100,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+
+    let call = tokio::spawn(async move { fp.management().tokens().await });
+    // Waits of 20 s in a 60 s budget: at 0, 20 and 40 s; the wait after the third 429
+    // would end at 60 s, so the call returns it.
+    for answered in 1..=2 {
+        eventually("the call waits", || {
+            clock.sleepers() > 0 && server.hits(TOKENS_PATH) == answered
+        })
+        .await;
+        clock.advance(Duration::from_secs(20));
+    }
+    let error = call.await.unwrap().unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
+    assert_eq!(server.hits(TOKENS_PATH), 3);
+    assert_eq!(clock.elapsed(), Duration::from_secs(40));
+}
+
+#[tokio::test]
+async fn case_8_a_hung_token_endpoint_is_bounded_by_the_mint_deadline() {
+    let server = RawServer::start(|_, _| Reply::Hang);
+    let clock = Arc::new(ManualClock::new());
+    let fp = builder_for(&server).clock(clock.clone()).build().unwrap();
+
+    let call = tokio::spawn({
+        let fp = fp.clone();
+        async move { fp.authenticate().await }
+    });
+    eventually("the token request reached the server", || {
+        server.hits(TOKEN_PATH) == 1
+    })
+    .await;
+    clock.advance(TokenRequestPolicy::default().deadline);
+    let error = call.await.unwrap().unwrap_err();
+    assert_eq!(error.to_string(), "`request_token` timed out after 15 s");
+    assert_eq!(server.hits(TOKEN_PATH), 1);
+    assert!(!fp.token_status().refreshing);
+    assert_no_secret(&error, &[]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn case_8_a_request_timeout_is_named_with_its_limit() {
+    let server = token_then(Reply::Hang);
+    let fp = builder_for(&server)
+        .timeout(Duration::from_secs(3))
+        .build()
+        .unwrap();
+
+    let error = fp.management().tokens().await.unwrap_err();
+    assert_eq!(error.to_string(), "`list_tokens` timed out after 3 s");
+    assert!(server.hits(TOKENS_PATH) <= 1);
+}
+
+#[tokio::test]
+async fn case_8_a_reset_is_named_as_such() {
+    let server = token_then(Reply::Reset);
+    let fp = builder_for(&server).build().unwrap();
+    let error = fp.management().tokens().await.unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    let shown = error.to_string();
+    assert!(
+        shown == "`list_tokens` failed: connection reset by the server"
+            || shown
+                == "`list_tokens` failed: the connection closed before the response was complete",
+        "{shown}"
+    );
+    assert_no_secret(&error, &[]);
+}
+
+#[tokio::test]
+async fn case_8_a_body_cut_by_a_reset_is_not_a_decoding_error() {
+    let server = token_then(Reply::BytesThenReset(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n[{\"provi".to_vec(),
+    ));
+    let fp = builder_for(&server).build().unwrap();
+    let error = fp.management().tokens().await.unwrap_err();
+    let shown = error.to_string();
+    assert!(!shown.contains("decoding"), "{shown}");
+    assert!(
+        shown.contains("connection reset by the server")
+            || shown.contains("closed before the response was complete"),
+        "{shown}"
+    );
+}
