@@ -27,21 +27,18 @@ pub struct Violation {
 pub struct Engine<'d> {
     document: &'d Value,
     registry: Registry<'static>,
-    rewritten: HashMap<Context, Value>,
+    contexts: Vec<Context>,
     validators: HashMap<(Context, String), Result<Validator, String>>,
 }
 
 impl<'d> Engine<'d> {
     /// Rewrites and registers `document` for the given contexts.
     pub fn new(document: &'d Value, contexts: &[Context], strict: bool) -> Result<Self, String> {
-        let mut rewritten = HashMap::new();
         let mut builder = Registry::new();
         for &context in contexts {
-            let doc = rewrite_document(document, context, strict);
             builder = builder
-                .add(context.uri(), doc.clone())
+                .add(context.uri(), rewrite_document(document, context, strict))
                 .map_err(|e| format!("the rewritten schemas are not usable: {e}"))?;
-            rewritten.insert(context, doc);
         }
         let registry = builder
             .prepare()
@@ -49,7 +46,7 @@ impl<'d> Engine<'d> {
         Ok(Self {
             document,
             registry,
-            rewritten,
+            contexts: contexts.to_vec(),
             validators: HashMap::new(),
         })
     }
@@ -93,7 +90,7 @@ impl<'d> Engine<'d> {
     }
 
     fn compile(&self, context: Context, schema: &str) -> Result<Validator, String> {
-        if !self.rewritten.contains_key(&context) {
+        if !self.contexts.contains(&context) {
             return Err(format!("no rules registered for {context:?}"));
         }
         let root = json!({"$ref": format!("{}#{}", context.uri(), to_fragment(schema))});
@@ -111,14 +108,21 @@ impl<'d> Engine<'d> {
             })
     }
 
-    /// `readOnly` or `writeOnly` when `rule` is a property the rewrite forbade.
+    /// `readOnly` or `writeOnly` when `rule` is a property the rewrite forbade (the
+    /// `not: {}` that replaced a property flagged so, for this context).
     fn forbidden_because(&self, context: Context, rule: &str) -> Option<String> {
         let property = rule.strip_suffix("/not")?;
-        self.rewritten[&context]
-            .pointer(property)?
-            .get("x-forbidden-because")?
-            .as_str()
-            .map(str::to_owned)
+        let flag = match context {
+            Context::Request => "readOnly",
+            Context::Response => "writeOnly",
+            Context::Schema => return None,
+        };
+        let (parent, _) = property.rsplit_once('/')?;
+        if !parent.ends_with("/properties") {
+            return None;
+        }
+        (self.document.pointer(property)?.get(flag) == Some(&Value::Bool(true)))
+            .then(|| flag.to_owned())
     }
 }
 

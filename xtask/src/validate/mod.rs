@@ -258,6 +258,10 @@ pub fn check(spec_path: &Path, examples_dir: Option<&Path>, strict: bool, outcom
             outcome.unreadable.push((display_path(dir), message));
         }
     }
+    // A large document's tree and validators take longer to free than to build; the
+    // process is about to exit, so they are left to it.
+    std::mem::forget(engine);
+    std::mem::forget(loaded);
 }
 
 /// Whether `document` is an OpenAPI 3.0.x document.
