@@ -184,13 +184,26 @@ fn read(path: &Path) -> Result<String, String> {
 /// Checks one document and its example files into `outcome`.
 pub fn check(spec_path: &Path, examples_dir: Option<&Path>, strict: bool, outcome: &mut Outcome) {
     let file = display_path(spec_path);
-    let loaded = match read(spec_path).and_then(|text| {
-        load::load(&text).map_err(|(line, column, message)| {
-            format!("line {line}, column {column}: not YAML or JSON: {message}")
-        })
-    }) {
+    match read(spec_path) {
+        Ok(text) => check_text(&text, file, examples_dir, strict, outcome),
+        Err(message) => outcome.unreadable.push((file, message)),
+    }
+}
+
+/// Checks the document `text` (from `file`) and the example files in `examples_dir`.
+fn check_text(
+    text: &str,
+    file: String,
+    examples_dir: Option<&Path>,
+    strict: bool,
+    outcome: &mut Outcome,
+) {
+    let loaded = match load::load(text) {
         Ok(loaded) => loaded,
-        Err(message) => return outcome.unreadable.push((file, message)),
+        Err((line, column, message)) => {
+            let message = format!("line {line}, column {column}: not YAML or JSON: {message}");
+            return outcome.unreadable.push((file, message));
+        }
     };
     let document = &loaded.value;
     if let Err(message) = is_openapi_3_0(document) {
@@ -297,7 +310,57 @@ fn display_path(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    const SEEDS: [&str; 4] = [
+        include_str!("../../tests/fixtures/one_problem_does_not_stop_the_rest/openapi.yaml"),
+        include_str!("../../tests/fixtures/unvisited_places/openapi.yaml"),
+        include_str!("../../tests/fixtures/openapi_3_0_semantics/openapi.yaml"),
+        include_str!("../../tests/fixtures/failed_branches/openapi.yaml"),
+    ];
+
+    proptest! {
+        /// Whatever a document holds, a run ends with findings or "unreadable", never
+        /// a panic: fixtures with random bytes replaced, inserted or removed.
+        #[test]
+        fn mutated_documents_never_panic(
+            seed in 0..SEEDS.len(),
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>(), 0..3u8), 1..12),
+        ) {
+            let mut bytes = SEEDS[seed].as_bytes().to_vec();
+            for (at, byte, kind) in edits {
+                let at = at % (bytes.len() + 1);
+                match kind {
+                    0 if at < bytes.len() => bytes[at] = byte,
+                    1 => bytes.insert(at, byte),
+                    _ if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    _ => {}
+                }
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let mut outcome = Outcome::default();
+            check_text(&text, "mutated.yaml".into(), None, false, &mut outcome);
+            let readable = outcome.unreadable.is_empty();
+            prop_assert!(readable || outcome.findings.is_empty());
+            prop_assert!(outcome.checked <= outcome.visited);
+            prop_assert!(outcome.failed <= outcome.checked);
+        }
+    }
+
+    #[test]
+    fn a_seed_document_unchanged_is_checked() {
+        let mut outcome = Outcome::default();
+        check_text(SEEDS[1], "seed.yaml".into(), None, false, &mut outcome);
+        assert!(outcome.unreadable.is_empty());
+        assert_eq!(
+            (outcome.visited, outcome.checked, outcome.failed),
+            (4, 4, 4)
+        );
+        assert_eq!(outcome.count(Severity::Warning), 1);
+    }
 
     #[test]
     fn only_openapi_3_0_is_read() {
