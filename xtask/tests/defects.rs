@@ -40,7 +40,7 @@ fn one_problem_does_not_stop_the_rest() {
             (20, "error", "-", "`required` must list property names; `required: true` on a property is Swagger 2 style and is ignored (list the name in the parent's `required`)"),
             (22, "error", "/name", r#"5 is not of type "string""#),
             (24, "warning", "-", "there is no `schema` to check this example against"),
-            (29, "error", "-", "`content` cannot be a `$ref` (OpenAPI 3.0 has no reusable media types); what it refers to is not checked"),
+            (28, "error", "-", "`content` cannot be a `$ref` (OpenAPI 3.0 has no reusable media types); what it refers to is not checked"),
             (39, "error", "-", "`$ref: #/components/schemas/Missing` resolves to nothing in this document"),
         ],
     );
@@ -83,10 +83,10 @@ fn examples_in_every_place_are_visited() {
         "unvisited_places",
         &[
             (26, "error", "", r#""ten" is not of type "integer""#),
-            (35, "error", "", r#""field" is a required property"#),
-            (38, "error", "/count", r#""many" is not of type "integer""#),
+            (34, "error", "", r#""field" is a required property"#),
+            (37, "error", "/count", r#""many" is not of type "integer""#),
             (45, "error", "", r#""fast" is not of type "integer""#),
-            (49, "warning", "-", "example `Orphan` is not used by any media type, parameter or header, so it has no schema to be checked against"),
+            (48, "warning", "-", "example `Orphan` is not used by any media type, parameter or header, so it has no schema to be checked against"),
         ],
     );
     assert_eq!(output["summary"]["examples_checked"], 4);
@@ -146,7 +146,7 @@ fn warnings_fail_only_when_denied() {
     expect(
         "warnings_only",
         &[
-            (23, "warning", "-", "the documented response has no example"),
+            (22, "warning", "-", "the documented response has no example"),
             (
                 25,
                 "warning",
@@ -171,7 +171,7 @@ fn a_failed_one_of_names_each_branch() {
     let output = expect(
         "failed_branches",
         &[(
-            17,
+            16,
             "error",
             "",
             r#"matches no branch of oneOf: [0] at /lives: "nine" is not of type "integer"; [1] at /: "barks" is a required property"#,

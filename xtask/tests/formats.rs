@@ -41,7 +41,7 @@ fn sarif_has_one_result_per_finding_with_file_line_and_rule() {
     let expected = [
         ("invalid-example", "error", 25, "out_of_enum"),
         ("invalid-example", "error", 26, "out_of_enum"),
-        ("no-example", "warning", 23, "warnings_only"),
+        ("no-example", "warning", 22, "warnings_only"),
         ("yaml-portability", "warning", 25, "warnings_only"),
     ];
     let expected: Vec<(String, String, u64, String)> = expected
@@ -62,7 +62,7 @@ fn github_annotations_one_per_finding_then_the_summary() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{stdout}");
     assert!(lines[0].starts_with("::warning file="), "{}", lines[0]);
-    assert!(lines[0].contains("warnings_only/openapi.yaml,line=23,title=no-example%3A response 400::the documented response has no example (used by list_things)"), "{}", lines[0]);
+    assert!(lines[0].contains("warnings_only/openapi.yaml,line=22,title=no-example%3A response 400::the documented response has no example (used by list_things)"), "{}", lines[0]);
     assert!(
         lines[2].starts_with("ok: 0 errors, 2 warnings; 1 distinct example checked, 0 failed (")
     );

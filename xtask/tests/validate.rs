@@ -37,7 +37,7 @@ fn wrong_type() {
 fn missing_required_property() {
     expect(
         "missing_required",
-        &[(49, "error", "", r#""name" is a required property"#)],
+        &[(48, "error", "", r#""name" is a required property"#)],
     );
 }
 
@@ -73,7 +73,7 @@ fn extra_property_with_additional_properties_false() {
     expect(
         "extra_property",
         &[(
-            49,
+            48,
             "error",
             "",
             "Additional properties are not allowed ('colour' was unexpected)",
@@ -145,7 +145,7 @@ fn orphan_example_file() {
 fn documented_status_without_example() {
     expect(
         "status_without_example",
-        &[(57, "warning", "-", "the documented response has no example")],
+        &[(56, "warning", "-", "the documented response has no example")],
     );
 }
 

@@ -59,6 +59,8 @@ enum Frame {
         pointer: String,
         map: Map<String, Value>,
         key: Option<String>,
+        /// The line of `key`: where the value it names is reported.
+        key_line: usize,
         seen: HashSet<String>,
         merged: Vec<Value>,
         anchor: usize,
@@ -110,6 +112,7 @@ impl Builder {
             Event::Scalar(text, ..),
             Some(Frame::Map {
                 key: key @ None,
+                key_line,
                 seen,
                 pointer,
                 ..
@@ -123,8 +126,14 @@ impl Builder {
                 ));
             }
             *key = Some(text.to_string());
+            *key_line = line;
             return Ok(());
         }
+        // A mapping's value is reported at its key (a block value starts a line below).
+        let line = match self.stack.last() {
+            Some(Frame::Map { key_line, .. }) => *key_line,
+            _ => line,
+        };
         let pointer = match self.stack.last_mut() {
             Some(Frame::Map { pointer, key, .. }) => {
                 format!("{pointer}/{}", escape(key.as_deref().unwrap_or("?")))
@@ -161,6 +170,7 @@ impl Builder {
                     pointer,
                     map: Map::new(),
                     key: None,
+                    key_line: line,
                     seen: HashSet::new(),
                     merged: Vec::new(),
                     anchor,
