@@ -261,3 +261,32 @@ fn a_thousand_generated_examples_are_checked() {
     assert_eq!(output["summary"]["examples_checked"], 1000);
     assert_eq!(output["summary"]["warnings"], 0);
 }
+
+/// Two operations with the same inline schema share one compiled validator; each
+/// finding still names its own operation's schema.
+#[test]
+fn identical_inline_schemas_report_their_own_locations() {
+    let mut spec = String::from("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n");
+    for path in ["a", "b"] {
+        spec.push_str(&format!(
+            "  /{path}:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{type: array}}\n              example: not a list\n"
+        ));
+    }
+    let dir = scratch_dir("shared-validator");
+    std::fs::write(dir.join("openapi.yaml"), spec).unwrap();
+    let (code, output) = validate(&[&dir.join("openapi.yaml")]);
+    assert_eq!(code, 1);
+    let rules: Vec<&str> = output["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["schema_rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "/paths/~1a/get/responses/200/content/application~1json/schema/type",
+            "/paths/~1b/get/responses/200/content/application~1json/schema/type"
+        ]
+    );
+}

@@ -1,7 +1,9 @@
 //! Checking values against the document's schemas: the document is rewritten once per
 //! context (`schema.rs`) and registered with the `jsonschema` crate; a validator is
-//! compiled once per (context, schema pointer), on first use, by a `$ref` to that
-//! pointer, so errors name the spec location of the rule they broke.
+//! compiled on first use by a `$ref` to the schema's pointer, so errors name the spec
+//! location of the rule they broke. Schemas with the same content (the same inline
+//! schema on a thousand operations) share one validator; a rule found under the first
+//! one's pointer is reported under the pointer being checked.
 
 use std::collections::HashMap;
 
@@ -28,7 +30,12 @@ pub struct Engine<'d> {
     document: &'d Value,
     registry: Registry<'static>,
     contexts: Vec<Context>,
-    validators: HashMap<(Context, String), Result<Validator, String>>,
+    /// By (context, content id): the pointer it was compiled for, and the validator.
+    validators: HashMap<(Context, usize), (String, Result<Validator, String>)>,
+    /// The content id of each schema pointer checked so far.
+    content_ids: HashMap<String, usize>,
+    /// Content ids by the schema's JSON text.
+    contents: HashMap<String, usize>,
 }
 
 impl<'d> Engine<'d> {
@@ -48,6 +55,8 @@ impl<'d> Engine<'d> {
             registry,
             contexts: contexts.to_vec(),
             validators: HashMap::new(),
+            content_ids: HashMap::new(),
+            contents: HashMap::new(),
         })
     }
 
@@ -59,12 +68,14 @@ impl<'d> Engine<'d> {
         schema: &str,
         value: &Value,
     ) -> Result<Vec<Violation>, String> {
-        let key = (context, schema.to_owned());
-        if !self.validators.contains_key(&key) {
+        let id = self.content_id(schema);
+        if !self.validators.contains_key(&(context, id)) {
             let compiled = self.compile(context, schema);
-            self.validators.insert(key.clone(), compiled);
+            self.validators
+                .insert((context, id), (schema.to_owned(), compiled));
         }
-        let validator = self.validators[&key].as_ref().map_err(Clone::clone)?;
+        let (first, validator) = &self.validators[&(context, id)];
+        let validator = validator.as_ref().map_err(Clone::clone)?;
         let mut violations = Vec::new();
         for error in validator.iter_errors(value) {
             let rule = error
@@ -74,7 +85,11 @@ impl<'d> Engine<'d> {
                         .split_once('#')
                         .map(|(_, fragment)| from_fragment(fragment))
                 })
-                .unwrap_or_else(|| format!("{schema}{}", error.evaluation_path()));
+                .unwrap_or_else(|| format!("{first}{}", error.evaluation_path()));
+            let rule = match rule.strip_prefix(first.as_str()) {
+                Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("{schema}{rest}"),
+                _ => rule,
+            };
             let message = messages::describe(&error, &|rule| self.forbidden_because(context, rule))
                 + &messages::nullable_beside_ref(self.document, schema, &error);
             let violation = Violation {
@@ -87,6 +102,22 @@ impl<'d> Engine<'d> {
             }
         }
         Ok(violations)
+    }
+
+    /// The same id for schemas with the same content.
+    fn content_id(&mut self, schema: &str) -> usize {
+        if let Some(id) = self.content_ids.get(schema) {
+            return *id;
+        }
+        let text = self
+            .document
+            .pointer(schema)
+            .map(Value::to_string)
+            .unwrap_or_default();
+        let next = self.contents.len();
+        let id = *self.contents.entry(text).or_insert(next);
+        self.content_ids.insert(schema.to_owned(), id);
+        id
     }
 
     fn compile(&self, context: Context, schema: &str) -> Result<Validator, String> {
