@@ -31,6 +31,7 @@ pub struct FlowPayrollBuilder {
     user_id: Option<String>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
+    root_certificates: Vec<Vec<u8>>,
     token_timeout: Option<Duration>,
     max_response_body: Option<usize>,
     https_proxy: Option<Option<String>>,
@@ -161,6 +162,14 @@ impl FlowPayrollBuilder {
         self
     }
 
+    /// Trusts the certificates of a PEM bundle as roots, on top of the platform's (for a
+    /// proxy or a test server with its own CA). A bundle without a certificate fails
+    /// [`Self::build`] with [`Error::Config`].
+    pub fn add_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
     /// The clock the token cache and retries use (default: Tokio's). Tests pass a
     /// [`crate::clock::ManualClock`] to move through lifetimes in virtual time.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -203,6 +212,7 @@ impl FlowPayrollBuilder {
             connect_timeout: self.connect_timeout.unwrap_or(Duration::from_secs(10)),
             timeout,
             https_proxy: self.https_proxy,
+            root_certificates: self.root_certificates,
         })?;
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let endpoint = TokenEndpoint {

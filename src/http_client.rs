@@ -1,5 +1,5 @@
 //! The one HTTP client every request goes through (token requests, typed calls and
-//! [`crate::FlowPayroll::raw`]): rustls, timeouts, redirects never followed, the
+//! [`crate::FlowPayroll::raw`]): rustls (provider and extra roots: [`crate::tls`]), timeouts, redirects never followed, the
 //! crate's User-Agent, and the proxy rule.
 //!
 //! # Proxies
@@ -27,11 +27,13 @@ pub(crate) struct HttpSettings {
     /// `None`: the system proxy for https; `Some(None)`: no proxy; `Some(Some(url))`:
     /// that proxy for https.
     pub https_proxy: Option<Option<String>>,
+    /// PEM bundles trusted on top of the platform's roots.
+    pub root_certificates: Vec<Vec<u8>>,
 }
 
 /// Builds the shared client.
 pub(crate) fn client(settings: &HttpSettings) -> Result<reqwest::Client, Error> {
-    let builder = reqwest::Client::builder()
+    let builder = crate::tls::configure(reqwest::Client::builder(), &settings.root_certificates)?
         .connect_timeout(settings.connect_timeout)
         .timeout(settings.timeout)
         // Never follow redirects: they could carry credentials or X-Auth-Token to
@@ -120,6 +122,7 @@ mod tests {
             connect_timeout: Duration::from_secs(1),
             timeout: Duration::from_secs(1),
             https_proxy: Some(Some("http://user:hunter2-pw@[bad".to_owned())),
+            root_certificates: Vec::new(),
         };
         let error = client(&settings).unwrap_err().to_string();
         assert!(error.contains("not a valid proxy URL"), "{error}");

@@ -25,6 +25,7 @@ mod redact;
 mod response;
 mod retry;
 mod secret;
+mod tls;
 
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

@@ -1,0 +1,88 @@
+//! The TLS provider of the HTTP client, chosen by feature: `rustls-aws-lc` (the default,
+//! reqwest's own rustls set-up) or `rustls-ring` (a rustls configuration built here with
+//! the ring provider and the platform's verifier). Also the extra root certificates a
+//! caller trusts on top of the platform's.
+//!
+//! With both features on, `rustls-ring` is used. No process-wide default provider is
+//! ever installed: the provider goes into this client's configuration only.
+
+#[cfg(not(any(feature = "rustls-aws-lc", feature = "rustls-ring")))]
+compile_error!(
+    "flowpayroll needs a TLS provider: enable the `rustls-aws-lc` (default) or `rustls-ring` feature"
+);
+
+use crate::Error;
+
+/// Gives `builder` the TLS set-up of the enabled provider, trusting the platform's roots
+/// and each certificate of the PEM bundles in `extra_roots`.
+pub(crate) fn configure(
+    builder: reqwest::ClientBuilder,
+    extra_roots: &[Vec<u8>],
+) -> Result<reqwest::ClientBuilder, Error> {
+    #[cfg(feature = "rustls-ring")]
+    {
+        ring::configure(builder, extra_roots)
+    }
+    #[cfg(not(feature = "rustls-ring"))]
+    {
+        let mut builder = builder;
+        for pem in extra_roots {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| not_pem(&e.to_string()))?;
+            if certificates.is_empty() {
+                return Err(not_pem("no certificate in it"));
+            }
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        Ok(builder)
+    }
+}
+
+fn not_pem(reason: &str) -> Error {
+    Error::Config(format!(
+        "a root certificate given to `add_root_certificate` is not a PEM certificate: {reason}"
+    ))
+}
+
+#[cfg(feature = "rustls-ring")]
+mod ring {
+    use std::sync::Arc;
+
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    use rustls_platform_verifier::Verifier;
+
+    use super::not_pem;
+    use crate::Error;
+
+    pub(super) fn configure(
+        builder: reqwest::ClientBuilder,
+        extra_roots: &[Vec<u8>],
+    ) -> Result<reqwest::ClientBuilder, Error> {
+        let mut roots = Vec::new();
+        for pem in extra_roots {
+            let before = roots.len();
+            for certificate in CertificateDer::pem_slice_iter(pem) {
+                roots.push(certificate.map_err(|e| not_pem(&e.to_string()))?);
+            }
+            if roots.len() == before {
+                return Err(not_pem("no certificate in it"));
+            }
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = Verifier::new_with_extra_roots(roots, Arc::clone(&provider))
+            .map_err(|e| Error::Config(format!("cannot load the platform's root certificates: {e}")))?;
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::Config(format!("cannot configure TLS: {e}")))?
+            .dangerous()
+            // The platform verifier: the system's roots plus the extra ones, full checks.
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        // reqwest sets ALPN only on configurations it builds itself.
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(builder.tls_backend_preconfigured(config))
+    }
+}
