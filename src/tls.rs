@@ -27,8 +27,8 @@ pub(crate) fn configure(
     {
         let mut builder = builder;
         for pem in extra_roots {
-            let certificates = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| not_pem(&e.to_string()))?;
+            let certificates =
+                reqwest::Certificate::from_pem_bundle(pem).map_err(|e| not_pem(&e.to_string()))?;
             if certificates.is_empty() {
                 return Err(not_pem("no certificate in it"));
             }
@@ -72,8 +72,10 @@ mod ring {
             }
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = Verifier::new_with_extra_roots(roots, Arc::clone(&provider))
-            .map_err(|e| Error::Config(format!("cannot load the platform's root certificates: {e}")))?;
+        let verifier =
+            Verifier::new_with_extra_roots(roots, Arc::clone(&provider)).map_err(|e| {
+                Error::Config(format!("cannot load the platform's root certificates: {e}"))
+            })?;
         let mut config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| Error::Config(format!("cannot configure TLS: {e}")))?

@@ -99,11 +99,7 @@ fn https_builder(sandbox: &Sandbox, front: SocketAddr) -> FlowPayrollBuilder {
 }
 
 fn backend(sandbox: &Sandbox) -> SocketAddr {
-    sandbox
-        .url()
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap()
+    sandbox.url().trim_start_matches("http://").parse().unwrap()
 }
 
 #[tokio::test]
@@ -144,7 +140,10 @@ async fn a_certificate_from_an_unknown_ca_is_refused_before_anything_is_sent() {
 
     let error = fp.management().tokens().await.unwrap_err();
     let text = error.to_string();
-    assert!(!text.contains(sandbox.client_secret().expose_secret()), "{text}");
+    assert!(
+        !text.contains(sandbox.client_secret().expose_secret()),
+        "{text}"
+    );
     assert!(front.accepted.load(Ordering::SeqCst) >= 1);
     assert_eq!(front.handshakes.load(Ordering::SeqCst), 0);
     assert_eq!(sandbox.token_requests(), 0);
@@ -153,13 +152,20 @@ async fn a_certificate_from_an_unknown_ca_is_refused_before_anything_is_sent() {
 
 #[test]
 fn a_root_certificate_that_is_not_pem_is_a_configuration_error() {
-    for bad in [&b"not a certificate"[..], b"", b"-----BEGIN CERTIFICATE-----\n!!\n"] {
+    for bad in [
+        &b"not a certificate"[..],
+        b"",
+        b"-----BEGIN CERTIFICATE-----\n!!\n",
+    ] {
         let error = FlowPayroll::builder()
             .credentials("id", "secret")
             .add_root_certificate(bad)
             .build()
             .unwrap_err();
         assert!(matches!(error, Error::Config(_)), "{error:?}");
-        assert!(error.to_string().contains("add_root_certificate"), "{error}");
+        assert!(
+            error.to_string().contains("add_root_certificate"),
+            "{error}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Maintainer commands for the flowpayroll workspace: `cargo xtask <command>`.
 //! This file only parses arguments and dispatches; each command is its own module.
 
+mod build_cost;
 mod generate;
 mod validate;
 
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 const USAGE: &str = "\
 usage: cargo xtask validate [--format text|json|sarif|github] [--strict] [--deny-warnings] [PATH...]
        cargo xtask generate-spec EXAMPLES
+       cargo xtask build-cost [--dir DIR] [--rounds N] [--only VARIANT]... [--keep]
 
 validate: checks every example of an OpenAPI 3.0.x document against its schema, plus
 structural and YAML portability checks. PATH is a spec file or a folder of them
@@ -18,7 +20,11 @@ Exit codes: 0 no errors (warnings allowed unless --deny-warnings), 1 errors,
 2 a file is not YAML/JSON or not an OpenAPI 3.0.x document.
 
 generate-spec: prints a valid OpenAPI 3.0.3 document with EXAMPLES examples (for
-benchmarks).";
+benchmarks).
+
+build-cost: builds a minimal app depending on flowpayroll (each TLS choice) and on bare
+reqwest (same features) from clean with `cargo build --timings`, back to back, and
+prints wall times, the five slowest units and the load average.";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -34,6 +40,7 @@ fn main() -> ExitCode {
             }
             None => usage_error("generate-spec takes a number of examples"),
         },
+        Some("build-cost") => build_cost::main(args),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
