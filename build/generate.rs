@@ -21,7 +21,7 @@ pub fn run(spec_path: &Path, out: &Path) -> Result<(), String> {
     let operation_list = operations::collect(&spec).map_err(in_file)?;
     let prepared = prepare::prepare(&spec).map_err(in_file)?;
 
-    let client = generate_client(&prepared).map_err(in_file)?;
+    let client = with_crate_tls(generate_client(&prepared).map_err(in_file)?)?;
     let open_enums = prepared
         .open_enums
         .iter()
@@ -38,6 +38,22 @@ pub fn run(spec_path: &Path, out: &Path) -> Result<(), String> {
         &out.join("error_table.rs"),
         quote! { #error_table #examples },
     )
+}
+
+/// Makes the generated `Client::new` start from the crate's TLS set-up: progenitor's
+/// `reqwest::ClientBuilder::new()` has no crypto provider with `rustls-ring`, and
+/// building it would panic.
+fn with_crate_tls(client: TokenStream) -> Result<TokenStream, String> {
+    const PROGENITOR: &str = "reqwest :: ClientBuilder :: new ()";
+    let text = client.to_string();
+    if !text.contains(PROGENITOR) {
+        return Err(format!(
+            "progenitor's Client::new no longer calls `{PROGENITOR}`; update build/generate.rs"
+        ));
+    }
+    text.replace(PROGENITOR, "crate :: tls :: client_builder ()")
+        .parse()
+        .map_err(|e| format!("generated code does not parse: {e}"))
 }
 
 fn settings(prepared: &prepare::Prepared) -> GenerationSettings {

@@ -13,6 +13,13 @@ compile_error!(
 
 use crate::Error;
 
+/// A builder with the enabled provider's TLS set-up and the platform's roots, for the
+/// generated `raw::Client::new` (which would otherwise find no provider with
+/// `rustls-ring`).
+pub(crate) fn client_builder() -> reqwest::ClientBuilder {
+    configure(reqwest::Client::builder(), &[]).unwrap_or_else(|_| reqwest::Client::builder())
+}
+
 /// Gives `builder` the TLS set-up of the enabled provider, trusting the platform's roots
 /// and each certificate of the PEM bundles in `extra_roots`.
 pub(crate) fn configure(

@@ -63,6 +63,8 @@ async fn main() {
 /// What `cargo xtask build-cost` was asked.
 struct Options {
     dir: PathBuf,
+    /// The flowpayroll source to depend on (default: this workspace).
+    source: Option<PathBuf>,
     rounds: usize,
     only: Vec<String>,
     keep: bool,
@@ -81,6 +83,7 @@ pub fn main(args: impl Iterator<Item = String>) -> ExitCode {
 fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut options = Options {
         dir: std::env::temp_dir().join("flowpayroll-build-cost"),
+        source: None,
         rounds: 1,
         only: Vec::new(),
         keep: false,
@@ -90,6 +93,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
         match arg.as_str() {
             "--dir" => options.dir = PathBuf::from(value()?),
+            "--source" => options.source = Some(PathBuf::from(value()?)),
             "--rounds" => {
                 options.rounds = value()?
                     .parse()
@@ -116,9 +120,10 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
 }
 
 fn run(options: &Options) -> Result<(), String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .ok_or("xtask has no parent directory")?;
+    let root = options.source.as_deref().unwrap_or(workspace);
     let variants: Vec<&Variant> = VARIANTS
         .iter()
         .filter(|v| options.only.is_empty() || options.only.iter().any(|o| o == v.name))

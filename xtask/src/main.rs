@@ -11,7 +11,7 @@ use std::process::ExitCode;
 const USAGE: &str = "\
 usage: cargo xtask validate [--format text|json|sarif|github] [--strict] [--deny-warnings] [PATH...]
        cargo xtask generate-spec EXAMPLES
-       cargo xtask build-cost [--dir DIR] [--rounds N] [--only VARIANT]... [--keep]
+       cargo xtask build-cost [--dir DIR] [--source DIR] [--rounds N] [--only VARIANT]... [--keep]
 
 validate: checks every example of an OpenAPI 3.0.x document against its schema, plus
 structural and YAML portability checks. PATH is a spec file or a folder of them
@@ -24,7 +24,8 @@ benchmarks).
 
 build-cost: builds a minimal app depending on flowpayroll (each TLS choice) and on bare
 reqwest (same features) from clean with `cargo build --timings`, back to back, and
-prints wall times, the five slowest units and the load average.";
+prints wall times, the five slowest units and the load average. --source depends on
+another copy of flowpayroll (default: this workspace).";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
