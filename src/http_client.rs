@@ -1,5 +1,6 @@
 //! The one HTTP client every request goes through (token requests, typed calls and
-//! [`crate::FlowPayroll::raw`]): rustls (provider and extra roots: [`crate::tls`]), timeouts, redirects never followed, the
+//! [`crate::FlowPayroll::raw`]): rustls (its provider and extra roots come from the
+//! `tls` module), timeouts, redirects never followed, the
 //! crate's User-Agent, and the proxy rule.
 //!
 //! # Proxies
