@@ -30,22 +30,18 @@ async fn main() -> Result<(), Error> {
     {
         return read_only(&FlowPayroll::from_env()?).await;
     }
-    let sandbox = Sandbox::start_with(SandboxConfig {
-        token_lifetime: LIFETIME,
-        ..SandboxConfig::default()
-    })
-    .await?;
+    let sandbox =
+        Sandbox::start_with(SandboxConfig::default().with_token_lifetime(LIFETIME)).await?;
     println!(
         "No FLOWPAYROLL_CLIENT_ID/SECRET set: using the embedded sandbox at {}.\n",
         sandbox.url()
     );
     // Refresh at 90% of the lifetime even for this 3-second token (the default floor of
     // 5 s is meant for real tokens), without jitter so the demo is repeatable.
-    let refresh = RefreshPolicy {
-        fraction: 0.10,
-        min_margin: Duration::from_millis(100),
-        jitter: 0.0,
-    };
+    let refresh = RefreshPolicy::default()
+        .with_fraction(0.10)
+        .with_min_margin(Duration::from_millis(100))
+        .with_jitter(0.0);
     let fp = sandbox
         .client_builder()
         .scope(SCOPES)

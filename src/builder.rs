@@ -20,6 +20,7 @@ use crate::secret::SecretString;
 
 /// Configures a [`FlowPayroll`]. Only the credentials are required.
 #[derive(Debug, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
 pub struct FlowPayrollBuilder {
     client_id: Option<String>,
     client_secret: Option<SecretString>,

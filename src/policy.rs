@@ -13,6 +13,7 @@ use std::time::Duration;
 /// life. A random extra of up to `jitter` × the margin spreads the refreshes of a fleet
 /// of processes that started together.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RefreshPolicy {
     /// The part of the lifetime left when the refresh starts. Default 0.10.
     pub fraction: f64,
@@ -29,6 +30,31 @@ impl Default for RefreshPolicy {
             min_margin: Duration::from_secs(5),
             jitter: 0.10,
         }
+    }
+}
+
+/// Builder-style setters: `RefreshPolicy::default().with_…(…)`. The struct is
+/// `#[non_exhaustive]`, so a field added later is not a breaking change.
+impl RefreshPolicy {
+    /// Sets [`RefreshPolicy::fraction`].
+    #[must_use]
+    pub fn with_fraction(mut self, fraction: f64) -> Self {
+        self.fraction = fraction;
+        self
+    }
+
+    /// Sets [`RefreshPolicy::min_margin`].
+    #[must_use]
+    pub fn with_min_margin(mut self, min_margin: Duration) -> Self {
+        self.min_margin = min_margin;
+        self
+    }
+
+    /// Sets [`RefreshPolicy::jitter`].
+    #[must_use]
+    pub fn with_jitter(mut self, jitter: f64) -> Self {
+        self.jitter = jitter;
+        self
     }
 }
 
@@ -56,6 +82,7 @@ impl RefreshPolicy {
 
 /// How the token endpoint is retried, and how long a failure is remembered.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct TokenRequestPolicy {
     /// Attempts per mint, the first included, for transient failures (network, 408,
     /// 429, 5xx). Default 3.
@@ -92,6 +119,52 @@ impl Default for TokenRequestPolicy {
     }
 }
 
+/// Builder-style setters: `TokenRequestPolicy::default().with_…(…)`. The struct is
+/// `#[non_exhaustive]`, so a field added later is not a breaking change.
+impl TokenRequestPolicy {
+    /// Sets [`TokenRequestPolicy::attempts`].
+    #[must_use]
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// Sets [`TokenRequestPolicy::base_backoff`].
+    #[must_use]
+    pub fn with_base_backoff(mut self, base_backoff: Duration) -> Self {
+        self.base_backoff = base_backoff;
+        self
+    }
+
+    /// Sets [`TokenRequestPolicy::max_backoff`].
+    #[must_use]
+    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// Sets [`TokenRequestPolicy::deadline`].
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Sets [`TokenRequestPolicy::permanent_failure_ttl`].
+    #[must_use]
+    pub fn with_permanent_failure_ttl(mut self, permanent_failure_ttl: Duration) -> Self {
+        self.permanent_failure_ttl = permanent_failure_ttl;
+        self
+    }
+
+    /// Sets [`TokenRequestPolicy::max_failure_cooldown`].
+    #[must_use]
+    pub fn with_max_failure_cooldown(mut self, max_failure_cooldown: Duration) -> Self {
+        self.max_failure_cooldown = max_failure_cooldown;
+        self
+    }
+}
+
 /// How API calls answered with 429 are retried, and how long a call may take in all.
 ///
 /// The wait is the response's `Retry-After` (delta-seconds or HTTP-date) or, without
@@ -99,6 +172,7 @@ impl Default for TokenRequestPolicy {
 /// with its `Retry-After`, once it has retried `max_retries` times or when the next wait
 /// would end past `total_budget`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after 429 per call. Default 3.
     pub max_retries: u32,
@@ -120,6 +194,38 @@ impl Default for RetryPolicy {
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
         }
+    }
+}
+
+/// Builder-style setters: `RetryPolicy::default().with_…(…)`. The struct is
+/// `#[non_exhaustive]`, so a field added later is not a breaking change.
+impl RetryPolicy {
+    /// Sets [`RetryPolicy::max_retries`].
+    #[must_use]
+    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = max_retries;
+        self
+    }
+
+    /// Sets [`RetryPolicy::total_budget`].
+    #[must_use]
+    pub fn with_total_budget(mut self, total_budget: Duration) -> Self {
+        self.total_budget = total_budget;
+        self
+    }
+
+    /// Sets [`RetryPolicy::base_backoff`].
+    #[must_use]
+    pub fn with_base_backoff(mut self, base_backoff: Duration) -> Self {
+        self.base_backoff = base_backoff;
+        self
+    }
+
+    /// Sets [`RetryPolicy::max_backoff`].
+    #[must_use]
+    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.max_backoff = max_backoff;
+        self
     }
 }
 

@@ -13,10 +13,7 @@ use serde_json::json;
 async fn client(server: &MockServer) -> flowpayroll::FlowPayroll {
     token_endpoint(server, &jwt("jti-errors"), 3600).await;
     builder(server)
-        .retry_policy(RetryPolicy {
-            max_retries: 0,
-            ..Default::default()
-        })
+        .retry_policy(RetryPolicy::default().with_max_retries(0))
         .build()
         .unwrap()
 }

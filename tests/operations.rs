@@ -18,10 +18,7 @@ const TOKEN_JTI: &str = "jti-ops-1";
 async fn client(server: &MockServer) -> FlowPayroll {
     token_endpoint(server, &jwt(TOKEN_JTI), 3600).await;
     builder(server)
-        .retry_policy(RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        })
+        .retry_policy(RetryPolicy::default().with_max_retries(0))
         .build()
         .unwrap()
 }
@@ -477,10 +474,7 @@ async fn token_endpoint_errors_decode_into_oauth_errors() {
             })
             .await;
         let fp = builder(&server)
-            .token_request_policy(flowpayroll::TokenRequestPolicy {
-                attempts: 1,
-                ..Default::default()
-            })
+            .token_request_policy(flowpayroll::TokenRequestPolicy::default().with_attempts(1))
             .build()
             .unwrap();
         let api = api_error(fp.authenticate().await.unwrap_err(), status);

@@ -90,10 +90,7 @@ async fn exhausting_retries_returns_the_last_retry_after() {
     let clock = std::sync::Arc::new(ManualClock::new());
     let fp = builder(&server)
         .clock(clock.clone())
-        .retry_policy(RetryPolicy {
-            max_retries: 3,
-            ..Default::default()
-        })
+        .retry_policy(RetryPolicy::default().with_max_retries(3))
         .build()
         .unwrap();
     let limited = server

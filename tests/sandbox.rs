@@ -39,12 +39,10 @@ async fn a_client_works_against_it_with_post_and_basic_credentials() {
 
 #[tokio::test]
 async fn issued_tokens_are_jwt_shaped_with_the_documented_claims() {
-    let sandbox = Sandbox::start_with(SandboxConfig {
-        token_lifetime: Duration::from_secs(120),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let sandbox =
+        Sandbox::start_with(SandboxConfig::default().with_token_lifetime(Duration::from_secs(120)))
+            .await
+            .unwrap();
     let fp = sandbox
         .client_builder()
         .scope("/2023-03-01/xhr/employees")

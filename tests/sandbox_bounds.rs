@@ -65,15 +65,15 @@ fn resident_kb() -> Option<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_thousand_tokens_keep_a_bounded_number() {
     let clock = Arc::new(ManualClock::new());
-    let sandbox = Sandbox::start_with(SandboxConfig {
-        clock: clock.clone(),
-        token_lifetime: Duration::from_secs(60),
-        eviction_grace: Duration::from_secs(30),
-        max_tokens: MAX_TOKENS,
-        // One scope keeps each token short; the bound does not depend on it.
-        scopes: vec!["/2023-03-01/xhr/employees".into()],
-        ..Default::default()
-    })
+    let sandbox = Sandbox::start_with(
+        SandboxConfig::default()
+            .with_clock(clock.clone())
+            .with_token_lifetime(Duration::from_secs(60))
+            .with_eviction_grace(Duration::from_secs(30))
+            .with_max_tokens(MAX_TOKENS)
+            // One scope keeps each token short; the bound does not depend on it.
+            .with_scopes(vec!["/2023-03-01/xhr/employees".into()]),
+    )
     .await
     .unwrap();
     let body = format!(

@@ -168,12 +168,9 @@ async fn the_token_endpoint_can_be_rate_limited_failed_or_broken() {
 async fn a_slow_answer_waits_on_the_sandbox_clock() {
     let clock = Arc::new(ManualClock::new());
     let sandbox = Arc::new(
-        Sandbox::start_with(SandboxConfig {
-            clock: clock.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap(),
+        Sandbox::start_with(SandboxConfig::default().with_clock(clock.clone()))
+            .await
+            .unwrap(),
     );
     let queued = fault(
         &sandbox,

@@ -35,12 +35,9 @@ fn validity(tokens: &[TokenSummary]) -> Vec<(String, bool)> {
 #[tokio::test]
 async fn the_list_shows_the_minted_token_and_introspect_agrees() {
     let clock = Arc::new(ManualClock::new());
-    let sandbox = Sandbox::start_with(SandboxConfig {
-        clock: clock.clone(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let sandbox = Sandbox::start_with(SandboxConfig::default().with_clock(clock.clone()))
+        .await
+        .unwrap();
     let fp = sandbox
         .client_builder()
         .scope(format!("{EMPLOYEES} {PAYRUNS}"))
@@ -134,12 +131,12 @@ async fn after_disconnect_the_token_is_listed_invalid_and_refused() {
 #[tokio::test]
 async fn after_expiry_the_token_is_listed_invalid_then_forgotten() {
     let clock = Arc::new(ManualClock::new());
-    let sandbox = Sandbox::start_with(SandboxConfig {
-        clock: clock.clone(),
-        token_lifetime: Duration::from_secs(60),
-        eviction_grace: Duration::from_secs(300),
-        ..Default::default()
-    })
+    let sandbox = Sandbox::start_with(
+        SandboxConfig::default()
+            .with_clock(clock.clone())
+            .with_token_lifetime(Duration::from_secs(60))
+            .with_eviction_grace(Duration::from_secs(300)),
+    )
     .await
     .unwrap();
     let fp = sandbox
@@ -335,10 +332,9 @@ async fn an_exchanged_code_issues_a_listed_token_once() {
 
 #[tokio::test]
 async fn scopes_are_honoured_and_unknown_ones_refused() {
-    let sandbox = Sandbox::start_with(SandboxConfig {
-        scopes: vec![EMPLOYEES.into(), PAYRUNS.into()],
-        ..Default::default()
-    })
+    let sandbox = Sandbox::start_with(
+        SandboxConfig::default().with_scopes(vec![EMPLOYEES.into(), PAYRUNS.into()]),
+    )
     .await
     .unwrap();
     let secret = sandbox.client_secret().expose_secret().to_owned();

@@ -14,10 +14,7 @@ use httpmock::prelude::*;
 use serde_json::json;
 
 fn one_attempt() -> TokenRequestPolicy {
-    TokenRequestPolicy {
-        attempts: 1,
-        ..Default::default()
-    }
+    TokenRequestPolicy::default().with_attempts(1)
 }
 
 #[tokio::test]

@@ -195,11 +195,7 @@ fn client_view(settings: &ClientSettings) -> View {
 
 /// `sandbox serve`: a sandbox on 127.0.0.1 and the exports that point a shell at it.
 async fn serve(port: u16) -> Result<(), Failure> {
-    let sandbox = Sandbox::start_with(SandboxConfig {
-        port,
-        ..SandboxConfig::default()
-    })
-    .await?;
+    let sandbox = Sandbox::start_with(SandboxConfig::default().with_port(port)).await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "Flow Payroll sandbox on {}", sandbox.url())?;
     writeln!(out)?;

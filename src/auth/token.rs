@@ -52,6 +52,7 @@ pub(crate) struct IssuedToken {
 
 /// What names a token in logs: its `jti` claim, or a fingerprint when it has none.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenId {
     /// The JWT `jti` claim (read without verifying the signature: it is only a label).
     Jti(String),

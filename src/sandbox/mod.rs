@@ -46,6 +46,7 @@
 //!   and `POST /__sandbox/reset` (see the `control` section of the README).
 
 mod account;
+mod config;
 mod control;
 mod faults;
 mod routes;
@@ -53,6 +54,7 @@ mod stats;
 mod token_endpoint;
 mod tokens;
 
+pub use config::SandboxConfig;
 pub use faults::Fault;
 pub use stats::{Stats, RECENT_USER_IDS};
 
@@ -63,63 +65,14 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::clock::{Clock, SystemClock};
 use crate::operation::Operation;
-use crate::types::{Mode, Provider, Scope};
+use crate::types::{Mode, Scope};
 use crate::{Environment, Error, FlowPayrollBuilder, SecretString};
 
 use account::Account;
 use faults::Faults;
 use stats::Counters;
 use tokens::TokenStore;
-
-/// How a sandbox is set up.
-#[derive(Debug, Clone)]
-pub struct SandboxConfig {
-    /// The client id it accepts. Default `sandbox-client`.
-    pub client_id: String,
-    /// The client secret it accepts at the start (`update_client` can change the list).
-    /// Default: random.
-    pub client_secret: SecretString,
-    /// How long issued tokens live. Default one hour.
-    pub token_lifetime: Duration,
-    /// The scopes the client may ask for; a token request without `scope` gets all of
-    /// them. Default: every scope the spec lists.
-    pub scopes: Vec<Scope>,
-    /// The mode of a token whose scopes do not all name one mode. Default `official`.
-    pub mode: Mode,
-    /// The provider of the sandbox's connection. Default `sandbox`.
-    pub provider: Provider,
-    /// How long an expired or disconnected token is still listed (as not valid) before it
-    /// is forgotten. Default five minutes.
-    pub eviction_grace: Duration,
-    /// The most tokens kept at once; past it, the token closest to eviction is forgotten
-    /// first. Default 10,000.
-    pub max_tokens: usize,
-    /// The port on 127.0.0.1; 0 (the default) picks a free one.
-    pub port: u16,
-    /// The clock deciding when tokens expire and how long slow answers wait. Default:
-    /// Tokio's.
-    pub clock: Arc<dyn Clock>,
-}
-
-impl Default for SandboxConfig {
-    fn default() -> Self {
-        let secret: String = (0..32).map(|_| fastrand::alphanumeric()).collect();
-        Self {
-            client_id: "sandbox-client".to_owned(),
-            client_secret: SecretString::new(secret),
-            token_lifetime: Duration::from_secs(3600),
-            scopes: Scope::KNOWN.iter().map(|s| Scope::from(*s)).collect(),
-            mode: Mode::Official,
-            provider: Provider::Sandbox,
-            eviction_grace: Duration::from_secs(300),
-            max_tokens: 10_000,
-            port: 0,
-            clock: Arc::new(SystemClock),
-        }
-    }
-}
 
 /// A running sandbox. It stops when dropped (or with [`Sandbox::shutdown`]).
 pub struct Sandbox {

@@ -145,10 +145,7 @@ pub fn client_without_token_retries(server: &MockServer) -> (FlowPayroll, Arc<Ma
     let clock = Arc::new(ManualClock::new());
     let client = builder(server)
         .clock(clock.clone())
-        .token_request_policy(flowpayroll::TokenRequestPolicy {
-            attempts: 1,
-            ..Default::default()
-        })
+        .token_request_policy(flowpayroll::TokenRequestPolicy::default().with_attempts(1))
         .build()
         .unwrap();
     (client, clock)

@@ -19,10 +19,7 @@ fn endless(status: u16) -> Reply {
 }
 
 fn one_attempt() -> TokenRequestPolicy {
-    TokenRequestPolicy {
-        attempts: 1,
-        ..Default::default()
-    }
+    TokenRequestPolicy::default().with_attempts(1)
 }
 
 #[tokio::test]

@@ -9,10 +9,7 @@ use super::common::raw::{json, RawServer, Reply};
 use super::*;
 
 fn one_attempt() -> TokenRequestPolicy {
-    TokenRequestPolicy {
-        attempts: 1,
-        ..Default::default()
-    }
+    TokenRequestPolicy::default().with_attempts(1)
 }
 
 /// A gateway that JSON-encodes the JSON body a second time.

@@ -27,10 +27,7 @@ async fn case_8_the_call_budget_counts_requests_not_only_waits() {
     let clock = Arc::new(ManualClock::new());
     let fp = builder_for(&server)
         .clock(clock.clone())
-        .retry_policy(RetryPolicy {
-            total_budget: Duration::from_secs(5),
-            ..Default::default()
-        })
+        .retry_policy(RetryPolicy::default().with_total_budget(Duration::from_secs(5)))
         .build()
         .unwrap();
 
@@ -60,10 +57,7 @@ async fn case_8_429s_stop_at_the_budget_not_after_160_s() {
     let clock = Arc::new(ManualClock::new());
     let fp = builder_for(&server)
         .clock(clock.clone())
-        .retry_policy(RetryPolicy {
-            max_retries: 100,
-            ..Default::default()
-        })
+        .retry_policy(RetryPolicy::default().with_max_retries(100))
         .build()
         .unwrap();
 

@@ -43,10 +43,7 @@ async fn https_goes_through_the_proxy_in_a_tunnel() {
         .credentials(CLIENT_ID, CLIENT_SECRET)
         .token_url("https://auth.flowpayroll.invalid/oauth2/token")
         .https_proxy(Some(&proxy.url("")))
-        .token_request_policy(flowpayroll::TokenRequestPolicy {
-            attempts: 1,
-            ..Default::default()
-        })
+        .token_request_policy(flowpayroll::TokenRequestPolicy::default().with_attempts(1))
         .build()
         .unwrap();
 

@@ -1,0 +1,130 @@
+//! [`SandboxConfig`]: how a sandbox is set up, with its defaults and `with_*` setters.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::clock::{Clock, SystemClock};
+use crate::secret::SecretString;
+use crate::types::{Mode, Provider, Scope};
+
+/// How a sandbox is set up: `SandboxConfig::default()` and the `with_*` setters (the
+/// struct is `#[non_exhaustive]`, so a setting added later is not a breaking change).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SandboxConfig {
+    /// The client id it accepts. Default `sandbox-client`.
+    pub client_id: String,
+    /// The client secret it accepts at the start (`update_client` can change the list).
+    /// Default: random.
+    pub client_secret: SecretString,
+    /// How long issued tokens live. Default one hour.
+    pub token_lifetime: Duration,
+    /// The scopes the client may ask for; a token request without `scope` gets all of
+    /// them. Default: every scope the spec lists.
+    pub scopes: Vec<Scope>,
+    /// The mode of a token whose scopes do not all name one mode. Default `official`.
+    pub mode: Mode,
+    /// The provider of the sandbox's connection. Default `sandbox`.
+    pub provider: Provider,
+    /// How long an expired or disconnected token is still listed (as not valid) before it
+    /// is forgotten. Default five minutes.
+    pub eviction_grace: Duration,
+    /// The most tokens kept at once; past it, the token closest to eviction is forgotten
+    /// first. Default 10,000.
+    pub max_tokens: usize,
+    /// The port on 127.0.0.1; 0 (the default) picks a free one.
+    pub port: u16,
+    /// The clock deciding when tokens expire and how long slow answers wait. Default:
+    /// Tokio's.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        let secret: String = (0..32).map(|_| fastrand::alphanumeric()).collect();
+        Self {
+            client_id: "sandbox-client".to_owned(),
+            client_secret: SecretString::new(secret),
+            token_lifetime: Duration::from_secs(3600),
+            scopes: Scope::KNOWN.iter().map(|s| Scope::from(*s)).collect(),
+            mode: Mode::Official,
+            provider: Provider::Sandbox,
+            eviction_grace: Duration::from_secs(300),
+            max_tokens: 10_000,
+            port: 0,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// Sets [`SandboxConfig::client_id`].
+    #[must_use]
+    pub fn with_client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = client_id.into();
+        self
+    }
+
+    /// Sets [`SandboxConfig::client_secret`].
+    #[must_use]
+    pub fn with_client_secret(mut self, client_secret: impl Into<SecretString>) -> Self {
+        self.client_secret = client_secret.into();
+        self
+    }
+
+    /// Sets [`SandboxConfig::token_lifetime`].
+    #[must_use]
+    pub fn with_token_lifetime(mut self, token_lifetime: Duration) -> Self {
+        self.token_lifetime = token_lifetime;
+        self
+    }
+
+    /// Sets [`SandboxConfig::scopes`].
+    #[must_use]
+    pub fn with_scopes(mut self, scopes: Vec<Scope>) -> Self {
+        self.scopes = scopes;
+        self
+    }
+
+    /// Sets [`SandboxConfig::mode`].
+    #[must_use]
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets [`SandboxConfig::provider`].
+    #[must_use]
+    pub fn with_provider(mut self, provider: Provider) -> Self {
+        self.provider = provider;
+        self
+    }
+
+    /// Sets [`SandboxConfig::eviction_grace`].
+    #[must_use]
+    pub fn with_eviction_grace(mut self, eviction_grace: Duration) -> Self {
+        self.eviction_grace = eviction_grace;
+        self
+    }
+
+    /// Sets [`SandboxConfig::max_tokens`].
+    #[must_use]
+    pub fn with_max_tokens(mut self, max_tokens: usize) -> Self {
+        self.max_tokens = max_tokens;
+        self
+    }
+
+    /// Sets [`SandboxConfig::port`].
+    #[must_use]
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Sets [`SandboxConfig::clock`].
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+}
