@@ -17,6 +17,9 @@ mod client;
 mod config;
 mod context;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http_client;
 mod management;
 pub mod operation;

@@ -5,49 +5,15 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
 use httpmock::prelude::*;
 use serde_json::json;
-use tracing_subscriber::layer::SubscriberExt as _;
-use tracing_subscriber::Layer as _;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn capture_everything() -> Captured {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let layer = tracing_subscriber::fmt::layer()
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        // The mock server is test scaffolding and logs what it receives; only the
-        // client side (this crate and its HTTP stack) is under test.
-        .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
-            !meta.target().starts_with("httpmock")
-        }));
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
-    tracing_log::LogTracer::init().unwrap();
-    log::set_max_level(log::LevelFilter::Trace);
-    captured
-}
 
 #[tokio::test]
 async fn a_full_flow_logs_jtis_and_never_a_secret_or_token() {
-    let captured = capture_everything();
+    let captured = common::logs::captured_logs();
     let server = MockServer::start_async().await;
     let tokens: Vec<String> = (1..=3).map(|i| jwt(&format!("jti-audit-{i}"))).collect();
     for token in &tokens {
@@ -101,7 +67,7 @@ async fn a_full_flow_logs_jtis_and_never_a_secret_or_token() {
     clock.advance(Duration::from_secs(200));
     let error = fp.management().tokens().await.unwrap_err(); // expired; the endpoint fails
 
-    let mut seen = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let mut seen = captured.text();
     seen.push_str(&format!("{fp:?} {error} {error:?} {:?}", fp.token_status()));
     assert!(
         seen.contains("jti-audit-1")

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::Layer as _;
 
 #[derive(Clone, Default)]
 pub struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -35,7 +36,12 @@ pub fn captured_logs() -> Captured {
             let writer = captured.clone();
             let layer = tracing_subscriber::fmt::layer()
                 .with_ansi(false)
-                .with_writer(move || writer.clone());
+                .with_writer(move || writer.clone())
+                // The mock server is test scaffolding and logs what it receives; only
+                // the client side (this crate and its HTTP stack) is under test.
+                .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+                    !meta.target().starts_with("httpmock")
+                }));
             tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
                 .unwrap();
             tracing_log::LogTracer::init().unwrap();

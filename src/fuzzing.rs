@@ -1,0 +1,141 @@
+//! Entry points for the fuzz targets under `fuzz/` (feature `fuzzing`, not part of the
+//! public API). Each feeds arbitrary bytes to one parser of server input and checks
+//! what must hold whatever the bytes: no panic, no secret in any text shown, values
+//! within their bounds. The same functions run as a bounded stable harness in the unit
+//! tests below, so they never rot.
+
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+use crate::auth::token::{parse_issued, MAX_LIFETIME};
+use crate::body::Capped;
+use crate::operation::Operation;
+use crate::response::{api_error, describe_decode_failure, parse_retry_after};
+
+/// The secret every target plants; it must never come out.
+const PLANTED: &str = "planted-SECRET-0x5eed";
+
+fn nows() -> [SystemTime; 3] {
+    [
+        SystemTime::UNIX_EPOCH,
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+        SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX) * 64),
+    ]
+}
+
+/// A token endpoint answer: `data` as the body, then `data` with a token planted.
+pub fn token_response(data: &[u8]) {
+    for now in nows() {
+        check_token_body(data, now);
+    }
+    let text = String::from_utf8_lossy(data);
+    let planted = format!(
+        r#"{{"access_token":"{PLANTED}",{}"#,
+        text.trim_start_matches('{')
+    );
+    check_token_body(planted.as_bytes(), nows()[1]);
+}
+
+fn check_token_body(body: &[u8], now: SystemTime) {
+    match parse_issued(body, now) {
+        Ok(issued) => {
+            assert!(issued.lifetime <= MAX_LIFETIME && !issued.lifetime.is_zero());
+            assert!(issued.header.is_sensitive());
+            assert!(!issued.id.logged().chars().any(char::is_control));
+        }
+        Err(reason) => assert!(!reason.contains(PLANTED), "{reason}"),
+    }
+}
+
+/// A JWT whose payload is `data` (base64url-encoded as a server would), in a token
+/// response without `expires_in`: `exp`, `jti` and whatever else the payload holds.
+pub fn jwt_claims(data: &[u8]) {
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let token = format!(
+        "{}.{}.{}",
+        b64(br#"{"alg":"none"}"#),
+        b64(data),
+        b64(b"sig")
+    );
+    let body = format!(r#"{{"access_token":"{token}","token_type":"Bearer"}}"#);
+    for now in nows() {
+        check_token_body(body.as_bytes(), now);
+    }
+}
+
+/// A `Retry-After` value: a wait, never a panic, and a date never further than the
+/// date itself.
+pub fn retry_after(data: &[u8]) {
+    for now in nows() {
+        let _ = parse_retry_after(data, now);
+    }
+}
+
+/// An error body for every operation and a spread of statuses, with the planted secret
+/// masked: the error's `Display` and `Debug` never hold it or a raw control character.
+pub fn error_body(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let body = format!("{text}{PLANTED}{text}");
+    for complete in [true, false] {
+        let capped = Capped {
+            bytes: body.as_bytes().to_vec(),
+            complete,
+        };
+        for operation in Operation::ALL {
+            for status in [400, 401, 403, 404, 409, 429, 500, 502] {
+                let status = StatusCode::from_u16(status).expect("valid status");
+                let error = api_error(
+                    operation.id(),
+                    status,
+                    &HeaderMap::new(),
+                    &capped,
+                    nows()[1],
+                    &[PLANTED],
+                );
+                let shown = format!("{error} {error:?}");
+                assert!(!shown.contains(PLANTED), "{shown}");
+                assert!(!error.to_string().chars().any(|c| c.is_control()));
+            }
+        }
+    }
+    // Success bodies that do not decode: a path and a type, never the content.
+    let reason = describe_decode_failure::<Vec<crate::types::TokenSummary>>(body.as_bytes(), &[]);
+    assert!(!reason.contains(PLANTED), "{reason}");
+    let reason = describe_decode_failure::<crate::types::ClientSettings>(body.as_bytes(), &[]);
+    assert!(!reason.contains(PLANTED), "{reason}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stable, bounded run of every target: a few thousand pseudo-random inputs
+    /// each, plus the inputs that once broke the parsers.
+    #[test]
+    fn every_target_holds_on_bounded_random_input() {
+        let seeds: [&[u8]; 6] = [
+            br#"{"exp":18446744073709551615}"#,
+            br#"{"exp":1e308,"jti":"\u001b[2J"}"#,
+            b"18446744073709551616",
+            br#""{\"access_token\":\"x\"}""#,
+            b"",
+            b"\xff\xfe",
+        ];
+        let mut rng = fastrand::Rng::with_seed(9);
+        let random = (0..2000).map(|_| {
+            let len = rng.usize(0..96);
+            (0..len).map(|_| rng.u8(..)).collect::<Vec<u8>>()
+        });
+        for data in seeds.iter().map(|s| s.to_vec()).chain(random) {
+            token_response(&data);
+            jwt_claims(&data);
+            retry_after(&data);
+        }
+        for data in seeds {
+            error_body(data);
+        }
+    }
+}
