@@ -19,6 +19,7 @@ use crate::context::RequestContext;
 use crate::error::Error;
 use crate::generated::Client as RawClient;
 use crate::management::Management;
+use crate::operation::Operation;
 use crate::policy::RetryPolicy;
 use crate::response::{self, Seen};
 use crate::retry::{decide, within, AttemptState, Decision, Rules};
@@ -101,10 +102,9 @@ impl FlowPayroll {
 
     /// Lists the API modes and the providers of each (`GET /providers`).
     pub async fn providers(&self) -> Result<Vec<crate::types::ProviderGroup>, Error> {
-        self.call(
-            crate::operation::Operation::ListProviders.id(),
-            |api| async move { api.list_providers().await },
-        )
+        self.call(Operation::ListProviders, |api| async move {
+            api.list_providers().await
+        })
         .await
     }
 
@@ -168,7 +168,7 @@ impl FlowPayroll {
 
     /// Runs one generated operation with the token and headers attached, applying the
     /// 401 and 429 policies.
-    pub(crate) async fn call<T, F, Fut>(&self, operation: &'static str, send: F) -> Result<T, Error>
+    pub(crate) async fn call<T, F, Fut>(&self, operation: Operation, send: F) -> Result<T, Error>
     where
         T: DeserializeOwned,
         F: Fn(RawClient) -> Fut,
@@ -183,7 +183,7 @@ impl FlowPayroll {
     /// attempt used.
     pub(crate) async fn call_with_token<T, F, Fut>(
         &self,
-        operation: &'static str,
+        op: Operation,
         send: F,
     ) -> Result<(T, u64), Error>
     where
@@ -191,6 +191,7 @@ impl FlowPayroll {
         F: Fn(RawClient) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
     {
+        let operation = op.id();
         let user_id = match &self.user_id {
             None => None,
             Some(Ok(value)) => Some(value.clone()),
@@ -219,7 +220,7 @@ impl FlowPayroll {
                     secrets: &secrets,
                     timeout: shared.timeout,
                 };
-                let error = match response::finish(operation, outcome, &seen).await {
+                let error = match response::finish(op, outcome, &seen).await {
                     Ok(value) => return Ok((value.into_inner(), generation)),
                     Err(error) => error,
                 };

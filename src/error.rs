@@ -15,6 +15,7 @@ use reqwest::StatusCode;
 
 use crate::body::size;
 use crate::generated::ErrorBody;
+use crate::operation::Operation;
 use crate::redact::Escaped;
 
 /// Everything that can go wrong when calling Flow Payroll.
@@ -164,13 +165,26 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         self.as_api().and_then(ApiError::retry_after)
     }
+
+    /// Whether the same request may succeed later: no response or a timeout, 408, 429
+    /// or 5xx. The client's own retry loops use the same classification; a caller that
+    /// retries on top of them (say, a job queue) can ask this instead of matching
+    /// statuses. Refused credentials, other 4xx, bad input and bodies that do not decode
+    /// are not transient.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            crate::retry::classify(self),
+            crate::retry::Failure::Throttled(_) | crate::retry::Failure::Unavailable(_)
+        )
+    }
 }
 
 /// An error status from the API, with its body decoded into the type the spec documents
 /// for that operation and status.
 #[derive(Debug, Clone)]
 pub struct ApiError {
-    pub(crate) operation: &'static str,
+    pub(crate) operation: Operation,
+    pub(crate) request_id: Option<String>,
     pub(crate) status: StatusCode,
     pub(crate) body: Option<ErrorBody>,
     pub(crate) undecoded: Option<String>,
@@ -179,9 +193,16 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// The operation id (`list_tokens`, `request_token`...).
-    pub fn operation(&self) -> &'static str {
+    /// The operation that failed ([`Operation::id`] gives its id, `list_tokens`...).
+    pub fn operation(&self) -> Operation {
         self.operation
+    }
+
+    /// The id the server gave this response (`X-Request-Id`, or `X-Correlation-Id`
+    /// when it sends that instead), to quote to Flow Payroll support. Control
+    /// characters are escaped and it is cut to 128 characters.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 
     /// The HTTP status.

@@ -24,7 +24,7 @@ impl<'a> Management<'a> {
     /// (`GET /2023-03-01/management/tokens`).
     pub async fn tokens(&self) -> Result<Vec<TokenSummary>, Error> {
         self.client
-            .call(Operation::ListTokens.id(), |api| async move {
+            .call(Operation::ListTokens, |api| async move {
                 api.list_tokens().await
             })
             .await
@@ -34,7 +34,7 @@ impl<'a> Management<'a> {
     /// (`GET /2023-03-01/management/introspect`).
     pub async fn introspect(&self) -> Result<Introspection, Error> {
         self.client
-            .call(Operation::IntrospectToken.id(), |api| async move {
+            .call(Operation::IntrospectToken, |api| async move {
                 api.introspect_token().await
             })
             .await
@@ -45,7 +45,7 @@ impl<'a> Management<'a> {
     pub async fn disconnect(&self) -> Result<Disconnection, Error> {
         let (result, token) = self
             .client
-            .call_with_token(Operation::DisconnectToken.id(), |api| async move {
+            .call_with_token(Operation::DisconnectToken, |api| async move {
                 api.disconnect_token().await
             })
             .await?;
@@ -56,16 +56,17 @@ impl<'a> Management<'a> {
     /// Reads the client's settings (`GET /2023-03-01/management/client`).
     pub async fn client(&self) -> Result<ClientSettings, Error> {
         self.client
-            .call(Operation::GetClient.id(), |api| async move {
-                api.get_client().await
-            })
+            .call(
+                Operation::GetClient,
+                |api| async move { api.get_client().await },
+            )
             .await
     }
 
     /// Replaces the client's settings (`POST /2023-03-01/management/client`).
     pub async fn update_client(&self, update: &ClientUpdate) -> Result<ClientSettings, Error> {
         self.client
-            .call(Operation::UpdateClient.id(), |api| async move {
+            .call(Operation::UpdateClient, |api| async move {
                 api.update_client(update).await
             })
             .await
@@ -78,10 +79,9 @@ impl<'a> Management<'a> {
         exchange: &AuthorizationCodeExchange,
     ) -> Result<ConnectionToken, Error> {
         self.client
-            .call(
-                Operation::ExchangeAuthorizationCode.id(),
-                |api| async move { api.exchange_authorization_code(exchange).await },
-            )
+            .call(Operation::ExchangeAuthorizationCode, |api| async move {
+                api.exchange_authorization_code(exchange).await
+            })
             .await
     }
 }

@@ -30,7 +30,7 @@ pub(crate) struct Seen<'a> {
 
 /// Maps the outcome of a generated method for `operation` into the crate's result.
 pub(crate) async fn finish<T: DeserializeOwned>(
-    operation: &'static str,
+    op: Operation,
     outcome: Result<ResponseValue<T>, GeneratedError<()>>,
     seen: &Seen<'_>,
 ) -> Result<ResponseValue<T>, Error> {
@@ -39,6 +39,7 @@ pub(crate) async fn finish<T: DeserializeOwned>(
         secrets,
         timeout,
     } = *seen;
+    let operation = op.id();
     let error = match outcome {
         Ok(value) => return Ok(value),
         Err(error) => error,
@@ -48,7 +49,7 @@ pub(crate) async fn finish<T: DeserializeOwned>(
             let status = response.status();
             let headers = response.headers().clone();
             match read_capped(response, ERROR_BODY_LIMIT).await {
-                Ok(body) => api_error(operation, status, &headers, &body, now, secrets),
+                Ok(body) => api_error(op, status, &headers, &body, now, secrets),
                 Err(source) => transport(operation, source, timeout),
             }
         }
@@ -64,14 +65,7 @@ pub(crate) async fn finish<T: DeserializeOwned>(
                 bytes: Vec::new(),
                 complete: true,
             };
-            api_error(
-                operation,
-                value.status(),
-                value.headers(),
-                &empty,
-                now,
-                secrets,
-            )
+            api_error(op, value.status(), value.headers(), &empty, now, secrets)
         }
         GeneratedError::InvalidRequest(message) | GeneratedError::Custom(message) => {
             Error::InvalidRequest { operation, message }
@@ -105,7 +99,7 @@ pub(crate) fn transport(
 /// the type the spec documents for that status. `secrets` are masked first, so neither
 /// the typed body nor the kept prefix can hold them.
 pub(crate) fn api_error(
-    operation: &'static str,
+    operation: Operation,
     status: reqwest::StatusCode,
     headers: &HeaderMap,
     body: &Capped,
@@ -113,8 +107,7 @@ pub(crate) fn api_error(
     secrets: &[&str],
 ) -> Error {
     let masked = mask(&body.bytes, secrets);
-    let documented = Operation::from_id(operation)
-        .and_then(|operation| ErrorBody::decode(operation, status.as_u16(), &masked));
+    let documented = ErrorBody::decode(operation, status.as_u16(), &masked);
     let (body_value, undecoded) = match documented {
         Some(Ok(decoded)) => (Some(decoded), None),
         Some(Err(_)) if !body.complete => (
@@ -127,14 +120,37 @@ pub(crate) fn api_error(
         Some(Err(problem)) => (None, Some(describe_json_error(&problem))),
         None => (None, None),
     };
+    let request_id = request_id(headers);
+    tracing::info!(
+        target: "flowpayroll::api",
+        operation = operation.id(),
+        status = status.as_u16(),
+        request_id = request_id.as_deref().unwrap_or("-"),
+        "error response"
+    );
     Error::Api(Box::new(ApiError {
         operation,
+        request_id,
         status,
         body: body_value,
         undecoded,
         retry_after: retry_after(headers, now),
         raw: BodyPrefix::new(&masked, body.complete),
     }))
+}
+
+/// The most characters of a request id kept.
+const REQUEST_ID_LIMIT: usize = 128;
+
+/// The server's id for a response: `X-Request-Id`, else `X-Correlation-Id`; escaped and
+/// cut to [`REQUEST_ID_LIMIT`] characters.
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    let value = ["x-request-id", "x-correlation-id"]
+        .iter()
+        .find_map(|name| headers.get(*name))?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let cut: String = text.trim().chars().take(REQUEST_ID_LIMIT).collect();
+    (!cut.is_empty()).then(|| crate::redact::escaped(&cut))
 }
 
 /// Where and why `body` fails to decode as `T`: the JSON path and the type expected
@@ -402,7 +418,7 @@ mod tests {
             complete: true,
         };
         let error = api_error(
-            "request_token",
+            Operation::RequestToken,
             reqwest::StatusCode::BAD_REQUEST,
             &HeaderMap::new(),
             &body,

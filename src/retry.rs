@@ -15,9 +15,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::auth::clock::Clock;
-use crate::auth::token::OPERATION as TOKEN_OPERATION;
 use crate::error::Error;
 use crate::generated::ErrorBody;
+use crate::operation::Operation;
 use crate::policy::{RetryPolicy, TokenRequestPolicy};
 
 /// What to do after a failed attempt.
@@ -119,7 +119,7 @@ pub(crate) fn classify(error: &Error) -> Failure {
         Error::Api(api) => {
             let status = api.status();
             let oauth_code = match api.body() {
-                Some(ErrorBody::OAuthError(body)) if api.operation() == TOKEN_OPERATION => {
+                Some(ErrorBody::OAuthError(body)) if api.operation() == Operation::RequestToken => {
                     Some(body.error.as_str())
                 }
                 _ => None,
@@ -171,7 +171,7 @@ pub(crate) fn decide(error: &Error, state: &AttemptState, rules: &Rules, draw: f
 fn is_api_answer(error: &Error) -> bool {
     error
         .as_api()
-        .is_some_and(|api| api.operation() != TOKEN_OPERATION)
+        .is_some_and(|api| api.operation() != Operation::RequestToken)
 }
 
 /// Exponential backoff with full jitter: `draw` × `min(cap, base × 2^retry)`.

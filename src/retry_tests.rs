@@ -5,16 +5,17 @@ use std::time::Duration;
 use proptest::prelude::*;
 
 use super::*;
+use crate::auth::token::OPERATION as TOKEN_OPERATION;
 use crate::error::{ApiError, BodyPrefix};
 
 fn api_error(operation: &'static str, status: u16, retry_after: Option<u64>, body: &[u8]) -> Error {
     let status = StatusCode::from_u16(status).unwrap();
+    let operation = Operation::from_id(operation).unwrap();
     Error::Api(Box::new(ApiError {
         operation,
+        request_id: None,
         status,
-        body: crate::operation::Operation::from_id(operation)
-            .and_then(|operation| ErrorBody::decode(operation, status.as_u16(), body))
-            .and_then(Result::ok),
+        body: ErrorBody::decode(operation, status.as_u16(), body).and_then(Result::ok),
         undecoded: None,
         retry_after: retry_after.map(Duration::from_secs),
         raw: BodyPrefix::new(body, true),

@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use flowpayroll::operation::Operation;
 use flowpayroll::{BodyPrefix, Error, RetryPolicy};
 use httpmock::prelude::*;
 use serde_json::json;
@@ -151,4 +152,52 @@ async fn a_connection_failure_is_a_transport_error() {
         ),
         "{error:?}"
     );
+}
+
+#[tokio::test]
+async fn an_api_error_names_its_operation_request_id_and_whether_it_is_transient() {
+    let server = MockServer::start_async().await;
+    let fp = client(&server).await;
+    let unavailable = server
+        .mock_async(|when, then| {
+            when.path("/2023-03-01/management/tokens");
+            then.status(503).header("x-request-id", " req-7f3a ");
+        })
+        .await;
+    let error = fp.management().tokens().await.unwrap_err();
+    let api = error.as_api().unwrap();
+    assert_eq!(api.operation(), Operation::ListTokens);
+    assert_eq!(api.request_id(), Some("req-7f3a"));
+    assert!(error.is_transient());
+    assert_eq!(unavailable.calls_async().await, 1);
+
+    let missing = server
+        .mock_async(|when, then| {
+            when.path("/2023-03-01/management/client");
+            then.status(404)
+                .header("x-correlation-id", "corr-1")
+                .json_body(json!({"message": "no such client"}));
+        })
+        .await;
+    let error = fp.management().client().await.unwrap_err();
+    let api = error.as_api().unwrap();
+    assert_eq!(api.operation(), Operation::GetClient);
+    assert_eq!(api.request_id(), Some("corr-1"));
+    assert!(!error.is_transient());
+    assert_eq!(missing.calls_async().await, 1);
+
+    let long = "r".repeat(1000);
+    server
+        .mock_async(|when, then| {
+            when.path("/2023-03-01/management/introspect");
+            then.status(429).header("x-request-id", long.as_str());
+        })
+        .await;
+    let error = fp.management().introspect().await.unwrap_err();
+    assert_eq!(
+        error.as_api().unwrap().request_id().map(str::len),
+        Some(128)
+    );
+    assert!(error.is_transient());
+    assert!(!Error::Config("x".into()).is_transient());
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use flowpayroll::operation::Operation;
 use flowpayroll::types::{
     AuthorizationCodeExchange, AuthorizationCodeGrantType, ClientUpdate, Mode, Provider, Scope,
 };
@@ -478,7 +479,7 @@ async fn token_endpoint_errors_decode_into_oauth_errors() {
             .build()
             .unwrap();
         let api = api_error(fp.authenticate().await.unwrap_err(), status);
-        assert_eq!(api.operation(), "request_token");
+        assert_eq!(api.operation(), Operation::RequestToken);
         assert_eq!(serde_json::to_value(api.body().unwrap()).unwrap(), body);
         match (status, api.body().unwrap()) {
             (400, ErrorBody::OAuthError(b)) => assert_eq!(b.error.as_str(), "invalid_scope"),

@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use flowpayroll::operation::Operation;
 use flowpayroll::TokenId;
 use httpmock::prelude::*;
 use httpmock::Mock;
@@ -216,7 +217,7 @@ async fn an_expired_token_is_not_used_while_the_endpoint_fails() {
     clock.advance(Duration::from_secs(11));
     let error = fp.management().tokens().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
-    assert_eq!(error.as_api().unwrap().operation(), "request_token");
+    assert_eq!(error.as_api().unwrap().operation(), Operation::RequestToken);
     api.assert_calls_async(1).await;
     failing.assert_calls_async(1).await;
 }

@@ -128,7 +128,12 @@ impl TokenEndpoint {
             .map_err(|source| response::transport(OPERATION, source, self.timeout))?;
         if !status.is_success() {
             return Err(response::api_error(
-                OPERATION, status, &headers, &body, now, &secrets,
+                crate::operation::Operation::RequestToken,
+                status,
+                &headers,
+                &body,
+                now,
+                &secrets,
             ));
         }
         if !body.complete {
