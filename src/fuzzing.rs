@@ -88,7 +88,7 @@ pub fn error_body(data: &[u8]) {
             for status in [400, 401, 403, 404, 409, 429, 500, 502] {
                 let status = StatusCode::from_u16(status).expect("valid status");
                 let error = api_error(
-                    operation.id(),
+                    *operation,
                     status,
                     &HeaderMap::new(),
                     &capped,
