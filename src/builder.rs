@@ -207,7 +207,10 @@ impl FlowPayrollBuilder {
             .as_deref()
             .map(user_value)
             .transpose()
-            .map_err(Error::Config)?;
+            .map_err(|message| Error::InvalidRequest {
+                operation: "build",
+                message,
+            })?;
         let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
         let http = http_client::client(&HttpSettings {
             connect_timeout: self.connect_timeout.unwrap_or(Duration::from_secs(10)),

@@ -139,8 +139,8 @@ impl FlowPayroll {
     /// success bodies are read up to [`FlowPayrollBuilder::max_response_body`]. It does
     /// not retry, re-mint after a 401 or decode error bodies: errors are progenitor's.
     pub async fn raw(&self) -> Result<RawClient, Error> {
+        let user_id = self.user_id_for_raw("raw")?;
         let lease = self.shared.tokens.lease().await?;
-        let user_id = self.user_id_for_raw()?;
         Ok(self.raw_client(lease.header, user_id))
     }
 
@@ -150,17 +150,23 @@ impl FlowPayroll {
     /// [`Self::raw`]: a `raw::Client::new` makes its own HTTP client, which follows
     /// redirects (carrying `X-Auth-Token` along) and has no User-Agent.
     pub async fn request_context(&self) -> Result<RequestContext, Error> {
+        let user_id = self.user_id_for_raw("request_context")?;
         let lease = self.shared.tokens.lease().await?;
         Ok(RequestContext::new()
             .with_access_token_value(lease.header)
-            .with_user_id_value(self.user_id_for_raw()?)
+            .with_user_id_value(user_id)
             .with_token_origin(self.shared.api_origin.clone())
             .with_body_limit(self.shared.body_limit))
     }
 
-    fn user_id_for_raw(&self) -> Result<Option<HeaderValue>, Error> {
+    /// This client's `User-Id`, or the [`Error::InvalidRequest`] every path returns,
+    /// before anything is sent, when it is not a valid header value.
+    fn user_id_for_raw(&self, operation: &'static str) -> Result<Option<HeaderValue>, Error> {
         match &self.user_id {
-            Some(Err(message)) => Err(Error::Config(message.clone())),
+            Some(Err(message)) => Err(Error::InvalidRequest {
+                operation,
+                message: message.clone(),
+            }),
             Some(Ok(value)) => Ok(Some(value.clone())),
             None => Ok(None),
         }
@@ -192,16 +198,7 @@ impl FlowPayroll {
         Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
     {
         let operation = op.id();
-        let user_id = match &self.user_id {
-            None => None,
-            Some(Ok(value)) => Some(value.clone()),
-            Some(Err(message)) => {
-                return Err(Error::InvalidRequest {
-                    operation,
-                    message: message.clone(),
-                })
-            }
-        };
+        let user_id = self.user_id_for_raw(operation)?;
         let shared = &*self.shared;
         let clock = &*shared.clock;
         let rules = Rules::api(&shared.retry);

@@ -31,10 +31,12 @@ pub enum Error {
     Config(String),
 
     /// The request could not be built from the caller's input (for example a `User-Id`
-    /// that is not a valid header value).
+    /// that is not a valid header value). Nothing was sent.
     #[error("invalid request for `{operation}`: {message}")]
     InvalidRequest {
-        /// The operation id.
+        /// The operation id; `build`, `raw` or `request_context` when the input was
+        /// refused by [`crate::FlowPayrollBuilder::build`], [`crate::FlowPayroll::raw`] or
+        /// [`crate::FlowPayroll::request_context`].
         operation: &'static str,
         /// What is wrong.
         message: String,
