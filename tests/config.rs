@@ -99,11 +99,16 @@ fn missing_credentials_and_bad_values_are_named() {
         message.contains("the API URL `not a url` is not a URL"),
         "{message}"
     );
-    let message = config_error(
-        FlowPayroll::builder()
-            .credentials("id", "s")
-            .user_id("a\r\nb")
-            .build(),
-    );
-    assert!(message.contains("User-Id"), "{message}");
+    // A bad User-Id is the caller's input, refused as on every other path (tests/user_id.rs).
+    match FlowPayroll::builder()
+        .credentials("id", "s")
+        .user_id("a\r\nb")
+        .build()
+    {
+        Err(Error::InvalidRequest { operation, message }) => {
+            assert_eq!(operation, "build");
+            assert!(message.contains("User-Id"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
