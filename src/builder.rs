@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::auth::cache::TokenCache;
+use crate::auth::cache::{TokenCache, TokenSource};
 use crate::auth::clock::{Clock, SystemClock};
 use crate::auth::mint::Minter;
 use crate::auth::token::TokenEndpoint;
 use crate::client::{user_value, FlowPayroll, Shared};
 use crate::config::{self, Environment, TokenAuthMethod};
 use crate::error::Error;
+use crate::hold::ApiHold;
 use crate::http_client::{self, HttpSettings};
 use crate::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
 use crate::secret::SecretString;
@@ -40,6 +41,10 @@ pub struct FlowPayrollBuilder {
     token_requests: TokenRequestPolicy,
     retry: RetryPolicy,
     clock: Option<Arc<dyn Clock>>,
+    #[cfg(feature = "redis")]
+    redis_url: Option<SecretString>,
+    #[cfg(feature = "redis")]
+    fleet_policy: crate::fleet::FleetPolicy,
 }
 
 impl FlowPayrollBuilder {
@@ -58,6 +63,18 @@ impl FlowPayrollBuilder {
         builder.api_url = env.api_url.map(String::from);
         builder.scope = env.scope;
         builder.user_id = env.user_id;
+        #[cfg(feature = "redis")]
+        {
+            builder.redis_url = env.redis_url;
+        }
+        #[cfg(not(feature = "redis"))]
+        if env.redis_url.is_some() {
+            return Err(Error::Config(
+                "FLOWPAYROLL_REDIS_URL is set, but flowpayroll was built without its `redis` \
+                 feature (fleet mode)"
+                    .to_owned(),
+            ));
+        }
         Ok(builder)
     }
 
@@ -178,6 +195,22 @@ impl FlowPayrollBuilder {
         self
     }
 
+    /// Fleet mode: share tokens, the mint and the 429 back-off with every process using
+    /// the same client through the Redis at `url` (`redis://[:password@]host[:port][/db]`;
+    /// also `FLOWPAYROLL_REDIS_URL`). See [`crate::fleet`].
+    #[cfg(feature = "redis")]
+    pub fn redis_url(mut self, url: impl Into<SecretString>) -> Self {
+        self.redis_url = Some(url.into());
+        self
+    }
+
+    /// How a fleet member uses Redis (timeouts, lease, polling).
+    #[cfg(feature = "redis")]
+    pub fn fleet_policy(mut self, policy: crate::fleet::FleetPolicy) -> Self {
+        self.fleet_policy = policy;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<FlowPayroll, Error> {
         let client_id = self.client_id.filter(|id| !id.is_empty()).ok_or_else(|| {
@@ -228,9 +261,35 @@ impl FlowPayrollBuilder {
             scope: self.scope,
             timeout: self.token_timeout.unwrap_or(Duration::from_secs(10)),
         };
+        let hold = Arc::new(ApiHold::new(clock.now(), self.retry.total_budget));
+        #[cfg(feature = "redis")]
+        let fleet = match &self.redis_url {
+            Some(url) => Some(crate::fleet::Fleet::new(
+                url,
+                crate::fleet::Member::of(&endpoint),
+                self.fleet_policy,
+                Arc::clone(&clock),
+                &hold,
+            )?),
+            None => None,
+        };
         let minter = Minter::new(endpoint, Arc::clone(&clock), self.token_requests.clone());
+        // In fleet mode the cache's flights ask the fleet before minting.
+        #[cfg(feature = "redis")]
+        let source: Arc<dyn TokenSource> = match &fleet {
+            Some(fleet) => Arc::new(crate::fleet::FleetSource {
+                fleet: fleet.clone(),
+                minter,
+                clock: Arc::clone(&clock),
+                refresh: self.refresh.clone(),
+                requests: self.token_requests.clone(),
+            }),
+            None => Arc::new(minter),
+        };
+        #[cfg(not(feature = "redis"))]
+        let source: Arc<dyn TokenSource> = Arc::new(minter);
         let tokens = TokenCache::new(
-            Arc::new(minter),
+            source,
             Arc::clone(&clock),
             self.refresh,
             self.token_requests,
@@ -246,6 +305,9 @@ impl FlowPayrollBuilder {
                 tokens,
                 retry: self.retry,
                 clock,
+                hold,
+                #[cfg(feature = "redis")]
+                fleet,
             },
             user_id,
         ))

@@ -53,6 +53,11 @@ pub(crate) struct Shared {
     pub tokens: TokenCache,
     pub retry: RetryPolicy,
     pub clock: Arc<dyn Clock>,
+    /// Calls wait here after a 429 (this client's, or the fleet's).
+    pub hold: Arc<crate::hold::ApiHold>,
+    /// The fleet this client is a member of (fleet mode).
+    #[cfg(feature = "redis")]
+    pub fleet: Option<crate::fleet::Fleet>,
 }
 
 impl fmt::Debug for FlowPayroll {
@@ -111,14 +116,20 @@ impl FlowPayroll {
     /// The state of the token cache, for readiness probes. Takes no lock that a mint
     /// holds and sends nothing.
     pub fn token_status(&self) -> TokenStatus {
-        self.shared.tokens.status()
+        let mut status = self.shared.tokens.status();
+        status.rate_limited_for = self.shared.hold.remaining(self.shared.clock.now());
+        #[cfg(feature = "redis")]
+        {
+            status.fleet = self.shared.fleet.as_ref().map(crate::fleet::Fleet::status);
+        }
+        status
     }
 
     /// Makes sure a valid token is cached, minting one if needed, and returns its
     /// status: a way to check credentials at start-up.
     pub async fn authenticate(&self) -> Result<TokenStatus, Error> {
         self.shared.tokens.lease().await?;
-        Ok(self.shared.tokens.status())
+        Ok(self.token_status())
     }
 
     /// The cached access token (minted if needed), for tools that must pass it on
@@ -209,6 +220,11 @@ impl FlowPayroll {
                 let lease = shared.tokens.lease().await?;
                 let generation = lease.generation;
                 let api = self.raw_client(lease.header.clone(), user_id.clone());
+                // After a 429 seen by any caller of this client (or of the fleet), wait
+                // instead of sending.
+                while let Some(wait) = shared.hold.remaining(clock.now()) {
+                    clock.sleep(wait).await;
+                }
                 let outcome = send(api).await;
                 let token = lease.header.to_str().unwrap_or_default();
                 let secrets = [shared.client_secret.expose_secret(), token];
@@ -230,6 +246,7 @@ impl FlowPayroll {
                         state.reminted = true;
                     }
                     Decision::RetryAfter(wait) => {
+                        shared.hold.hold(clock.now(), wait);
                         state.retries += 1;
                         tracing::info!(
                             target: "flowpayroll::api",
@@ -240,7 +257,15 @@ impl FlowPayroll {
                         );
                         clock.sleep(wait).await;
                     }
-                    Decision::GiveUp => return Err(error),
+                    Decision::GiveUp => {
+                        // Out of retries or budget: the others still wait out the 429.
+                        if error.status() == Some(reqwest::StatusCode::TOO_MANY_REQUESTS) {
+                            if let Some(wait) = error.retry_after() {
+                                shared.hold.hold(clock.now(), wait);
+                            }
+                        }
+                        return Err(error);
+                    }
                 }
             }
         };

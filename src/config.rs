@@ -153,6 +153,8 @@ pub(crate) struct EnvSettings {
     pub token_auth: TokenAuthMethod,
     pub scope: Option<String>,
     pub user_id: Option<String>,
+    /// `FLOWPAYROLL_REDIS_URL` (fleet mode); may hold a password.
+    pub redis_url: Option<crate::SecretString>,
 }
 
 /// Reads the `FLOWPAYROLL_*` variables through `get` (the process environment, or a map
@@ -192,6 +194,7 @@ pub(crate) fn read_env(get: impl Fn(&str) -> Option<String>) -> Result<EnvSettin
         token_auth,
         scope: optional("FLOWPAYROLL_SCOPE"),
         user_id: optional("FLOWPAYROLL_USER_ID"),
+        redis_url: optional("FLOWPAYROLL_REDIS_URL").map(crate::SecretString::new),
     })
 }
 

@@ -21,6 +21,9 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http_client;
+#[cfg(feature = "redis")]
+pub mod fleet;
+mod hold;
 mod management;
 pub mod operation;
 mod policy;
@@ -33,7 +36,7 @@ mod tls;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
-pub use auth::{clock, TokenId, TokenStatus, DEFAULT_LIFETIME, MAX_LIFETIME};
+pub use auth::{clock, TokenId, TokenOrigin, TokenStatus, DEFAULT_LIFETIME, MAX_LIFETIME};
 pub use body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 pub use builder::FlowPayrollBuilder;
 pub use client::FlowPayroll;

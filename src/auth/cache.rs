@@ -20,8 +20,10 @@
 //!
 //! Where tokens come from is a seam: the cache asks a [`TokenSource`] (in production
 //! [`super::mint::Minter`], which retries token requests under the shared retry rule).
-//! A source that shares tokens across processes plugs in there; the cache's states
-//! (fast path, flight, cooldown) stay the same whatever the source.
+//! A source that shares tokens across processes plugs in there (fleet mode,
+//! `crate::fleet::source`); the cache's states (fast path, flight, cooldown) stay the
+//! same whatever the source. The source also hears of tokens refused with a 401
+//! ([`TokenSource::refused`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -44,6 +46,9 @@ use crate::retry::{classify, Failure};
 pub(crate) trait TokenSource: std::fmt::Debug + Send + Sync + 'static {
     /// Gets a new token.
     fn mint(&self) -> Pin<Box<dyn Future<Output = Result<Minted, Error>> + Send + '_>>;
+
+    /// The cached token with this header was refused (401) and dropped.
+    fn refused(&self, _header: &HeaderValue) {}
 }
 
 /// A token from a [`TokenSource`], with when its successful request was sent (its
@@ -54,6 +59,32 @@ pub(crate) struct Minted {
     pub issued: IssuedToken,
     /// When the request that got it was sent, on the cache's clock.
     pub sent_at: Instant,
+    /// When to refresh it, from `sent_at`; `None`: the cache's [`RefreshPolicy`] decides.
+    pub refresh_in: Option<Duration>,
+    /// Minted here, or taken from the fleet cache.
+    pub origin: TokenOrigin,
+}
+
+impl Minted {
+    /// A token this process just requested, sent at `sent_at`.
+    pub fn new(issued: IssuedToken, sent_at: Instant) -> Self {
+        Self {
+            issued,
+            sent_at,
+            refresh_in: None,
+            origin: TokenOrigin::Minted,
+        }
+    }
+}
+
+/// Where the cached token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenOrigin {
+    /// This process asked the token endpoint for it.
+    Minted,
+    /// Another member of the fleet minted it; this process read it from Redis.
+    FleetCache,
 }
 
 /// A token in the cache.
@@ -69,6 +100,8 @@ pub(crate) struct CachedToken {
     pub refresh_at: Instant,
     /// When the token stops being used.
     pub expires_at: Instant,
+    /// Minted here, or taken from the fleet cache.
+    pub origin: TokenOrigin,
 }
 
 impl CachedToken {
@@ -107,8 +140,16 @@ pub struct TokenStatus {
     pub consecutive_failures: u32,
     /// The error of the last failed mint, until one succeeds.
     pub last_error: Option<Error>,
-    /// Tokens minted since the client was built.
+    /// Tokens minted since the client was built (by this process).
     pub tokens_minted: u64,
+    /// Where the cached token came from.
+    pub origin: Option<TokenOrigin>,
+    /// How long API calls are still held back after a 429 (seen by this process or, in
+    /// fleet mode, by another member); `None` when they may send.
+    pub rate_limited_for: Option<Duration>,
+    /// The fleet member's state, in fleet mode (feature `redis`).
+    #[cfg(feature = "redis")]
+    pub fleet: Option<crate::fleet::FleetStatus>,
 }
 
 /// The shared token cache (cheap to clone).
@@ -201,6 +242,7 @@ impl TokenCache {
         let invalidated = previous.as_ref().is_some_and(|p| Arc::ptr_eq(p, token));
         if invalidated {
             tracing::info!(target: "flowpayroll::auth", jti = %token.id.logged(), "token invalidated after 401");
+            self.inner.source.refused(&token.header);
         }
         invalidated
     }
@@ -225,6 +267,10 @@ impl TokenCache {
             consecutive_failures: control.consecutive_failures,
             last_error: control.last_error.clone(),
             tokens_minted: control.minted,
+            origin: current.as_ref().map(|t| t.origin),
+            rate_limited_for: None,
+            #[cfg(feature = "redis")]
+            fleet: None,
         }
     }
 
@@ -358,9 +404,16 @@ impl CacheInner {
 
     /// Turns a minted token into the cached one (refresh time, generation) and logs it.
     fn store(&self, minted: Minted, trigger: Trigger) -> Arc<CachedToken> {
-        let Minted { issued, sent_at } = minted;
+        let Minted {
+            issued,
+            sent_at,
+            refresh_in,
+            origin,
+        } = minted;
         let lifetime = issued.lifetime;
-        let refresh_in = lifetime.saturating_sub(self.refresh.margin(lifetime, fastrand::f64()));
+        let refresh_in = refresh_in.unwrap_or_else(|| {
+            lifetime.saturating_sub(self.refresh.margin(lifetime, fastrand::f64()))
+        });
         let token = CachedToken {
             header: issued.header,
             generation: self
@@ -370,6 +423,7 @@ impl CacheInner {
             refresh_at: later(sent_at, refresh_in),
             expires_at: later(sent_at, lifetime),
             id: issued.id,
+            origin,
         };
         let latency = self.clock.now().saturating_duration_since(sent_at);
         tracing::info!(
@@ -379,6 +433,7 @@ impl CacheInner {
             refresh_in_s = refresh_in.as_secs(),
             latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
             refresh = trigger == Trigger::Refresh,
+            from_fleet_cache = origin == TokenOrigin::FleetCache,
             "token minted"
         );
         Arc::new(token)
@@ -403,19 +458,13 @@ impl CacheInner {
                 control.cooldown = None;
                 control.consecutive_failures = 0;
                 control.last_error = None;
-                control.minted = control.minted.saturating_add(1);
+                if token.origin == TokenOrigin::Minted {
+                    control.minted = control.minted.saturating_add(1);
+                }
             }
             Err(error) => {
                 control.consecutive_failures = control.consecutive_failures.saturating_add(1);
-                let ttl = match classify(error) {
-                    Failure::Refused => self.requests.permanent_failure_ttl,
-                    Failure::Throttled(Some(wait)) | Failure::Unavailable(Some(wait)) => {
-                        wait.min(self.requests.max_failure_cooldown)
-                    }
-                    _ => Duration::from_secs(1)
-                        .saturating_mul(1 << (control.consecutive_failures - 1).min(16))
-                        .min(self.requests.max_failure_cooldown),
-                };
+                let ttl = failure_cooldown(&self.requests, error, control.consecutive_failures);
                 tracing::warn!(
                     target: "flowpayroll::auth",
                     error = %error,
@@ -430,6 +479,23 @@ impl CacheInner {
                 control.last_error = Some(error.clone());
             }
         }
+    }
+}
+
+/// How long a failed mint is remembered, the `failures`-th in a row (1 for the first).
+pub(crate) fn failure_cooldown(
+    requests: &TokenRequestPolicy,
+    error: &Error,
+    failures: u32,
+) -> Duration {
+    match classify(error) {
+        Failure::Refused => requests.permanent_failure_ttl,
+        Failure::Throttled(Some(wait)) | Failure::Unavailable(Some(wait)) => {
+            wait.min(requests.max_failure_cooldown)
+        }
+        _ => Duration::from_secs(1)
+            .saturating_mul(1 << failures.saturating_sub(1).min(16))
+            .min(requests.max_failure_cooldown),
     }
 }
 

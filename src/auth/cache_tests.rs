@@ -30,14 +30,14 @@ impl TokenSource for Scripted {
                 _ => {
                     let mut header = HeaderValue::from_static("stub-token");
                     header.set_sensitive(true);
-                    Ok(Minted {
-                        issued: IssuedToken {
+                    Ok(Minted::new(
+                        IssuedToken {
                             header,
                             id: TokenId::Jti(format!("stub-{n}")),
                             lifetime: Duration::from_secs(3600),
                         },
-                        sent_at: SystemClock.now(),
-                    })
+                        SystemClock.now(),
+                    ))
                 }
             }
         })

@@ -41,7 +41,7 @@ impl Minter {
             loop {
                 let sent_at = clock.now();
                 let error = match self.endpoint.request(clock.system_now()).await {
-                    Ok(issued) => return Ok(Minted { issued, sent_at }),
+                    Ok(issued) => return Ok(Minted::new(issued, sent_at)),
                     Err(error) => error,
                 };
                 state.elapsed = clock.now().saturating_duration_since(started);

@@ -6,5 +6,5 @@ pub mod clock;
 pub(crate) mod mint;
 pub(crate) mod token;
 
-pub use cache::TokenStatus;
+pub use cache::{TokenOrigin, TokenStatus};
 pub use token::{TokenId, DEFAULT_LIFETIME, MAX_LIFETIME};

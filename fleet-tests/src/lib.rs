@@ -1,0 +1,6 @@
+//! Test support for flowpayroll's fleet mode: [`redis_server::RedisServer`], a real
+//! `redis-server` the fleet tests and the fleet benchmark start and stop themselves.
+//! The package also holds the `fleet-member` binary (one member as its own process),
+//! the fleet tests (`tests/`) and the fleet benchmark (`benches/fleet.rs`).
+
+pub mod redis_server;

@@ -1,0 +1,154 @@
+//! A real `redis-server` for the fleet tests and benchmark: started on a free 127.0.0.1 port with a
+//! temporary directory and no persistence, killed and restarted on demand, stopped and
+//! cleaned up when dropped.
+//!
+//! Without `redis-server` on PATH the fleet tests pass without running and print one
+//! line saying so, unless `FLOWPAYROLL_REQUIRE_REDIS=1` (set by `.ci/run`) makes that a
+//! failure.
+
+use std::io::Write as _;
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Once;
+use std::time::Duration;
+
+/// The variable that turns a missing `redis-server` into a test failure.
+pub const REQUIRE: &str = "FLOWPAYROLL_REQUIRE_REDIS";
+
+/// A `redis-server` child process on 127.0.0.1 (see the module docs).
+#[derive(Debug)]
+pub struct RedisServer {
+    binary: PathBuf,
+    port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+fn find_binary() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/bin")])
+        .map(|dir| dir.join("redis-server"))
+        .find(|candidate| candidate.is_file())
+}
+
+impl RedisServer {
+    /// A running server, or `None` (after one line on stderr) when `redis-server` is
+    /// not installed and not required.
+    pub fn start() -> Option<Self> {
+        let Some(binary) = find_binary() else {
+            if std::env::var(REQUIRE).is_ok_and(|v| v == "1") {
+                panic!(
+                    "{REQUIRE}=1 but redis-server is not on PATH (apt-get install redis-server)"
+                );
+            }
+            static SAID: Once = Once::new();
+            SAID.call_once(|| {
+                // Straight to stderr, so the line shows even when the harness captures
+                // test output.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "fleet tests did NOT run: redis-server is not on PATH; install it \
+                     (apt-get install redis-server) and rerun, or set {REQUIRE}=1 to make this a failure"
+                );
+            });
+            return None;
+        };
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("flowpayroll-redis-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let mut server = Self {
+            binary,
+            port,
+            dir,
+            child: None,
+        };
+        server.restart();
+        Some(server)
+    }
+
+    /// `redis://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server (SIGKILL: no goodbye to the clients).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server (again) on the same port, empty, and waits until it answers.
+    pub fn restart(&mut self) {
+        self.kill();
+        let child = Command::new(&self.binary)
+            .args(["--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .args(["--daemonize", "no", "--loglevel", "warning"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.child = Some(child);
+        for _ in 0..500 {
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() && self.ping() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("redis-server did not answer on port {}", self.port);
+    }
+
+    fn ping(&self) -> bool {
+        redis::Client::open(self.url())
+            .and_then(|c| c.get_connection())
+            .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c))
+            .is_ok()
+    }
+
+    /// A plain connection, to look at or tamper with what the fleet stored.
+    pub fn connection(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .and_then(|c| c.get_connection())
+            .expect("a connection to the test redis-server")
+    }
+
+    /// Commands the server has processed since it started (`INFO stats`), this call's
+    /// own included.
+    pub fn commands_processed(&self) -> u64 {
+        let info: String = redis::cmd("INFO")
+            .arg("stats")
+            .query(&mut self.connection())
+            .expect("INFO answers");
+        info.lines()
+            .find_map(|line| line.strip_prefix("total_commands_processed:"))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("INFO stats has total_commands_processed")
+    }
+
+    /// The one key of `kind` (`token`, `lease`, `hold`, `cooldown`) the fleet wrote.
+    pub fn key(&self, kind: &str) -> String {
+        let mut keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("flowpayroll:*:{kind}"))
+            .query(&mut self.connection())
+            .unwrap();
+        assert_eq!(keys.len(), 1, "{kind} keys: {keys:?}");
+        keys.remove(0)
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -1,0 +1,322 @@
+//! Fleet mode against a real `redis-server` and the embedded sandbox: one mint per
+//! lifetime for a whole fleet (in-process members and OS processes), one re-mint for a
+//! hundred 401s, a 429 that holds back every member, and a fleet that survives losing
+//! Redis. Each test counts the sandbox's token and API requests.
+//!
+//! These tests run on real time (Redis TTLs do), with 2-second token lifetimes. Without
+//! `redis-server` they print one line and pass, unless `FLOWPAYROLL_REQUIRE_REDIS=1`.
+#![allow(clippy::disallowed_methods)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::redis_server::RedisServer;
+use common::*;
+use flowpayroll::clock::ManualClock;
+use flowpayroll::fleet::FleetState;
+use flowpayroll::sandbox::{Fault, Sandbox, SandboxConfig};
+use flowpayroll::TokenOrigin;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_of_eight_mints_once_cold_and_once_per_lifetime() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = sandbox().await;
+    let fleet = members(&sandbox, &redis.url(), 8);
+
+    call_all(&fleet).await;
+    assert_eq!(sandbox.token_requests(), 1, "cold start");
+    let origins: Vec<_> = fleet.iter().map(|m| m.token_status().origin).collect();
+    let minted = origins
+        .iter()
+        .filter(|o| **o == Some(TokenOrigin::Minted))
+        .count();
+    let adopted = origins
+        .iter()
+        .filter(|o| **o == Some(TokenOrigin::FleetCache))
+        .count();
+    assert_eq!((minted, adopted), (1, 7), "{origins:?}");
+
+    let lifetimes = 3;
+    let (ok, failed) = run_calls(&fleet, LIFETIME * lifetimes).await;
+    assert_eq!(failed, 0);
+    assert!(ok > 8 * 50, "{ok} calls");
+    // The cold mint, then one refresh per 1.8 s of a 2 s lifetime.
+    let mints = sandbox.token_requests() as u32;
+    assert!(
+        (lifetimes..=lifetimes + 1).contains(&mints),
+        "{mints} mints over {lifetimes} lifetimes"
+    );
+    let by_members: u64 = fleet.iter().map(|m| m.token_status().tokens_minted).sum();
+    assert_eq!(by_members, u64::from(mints));
+    for member in &fleet {
+        let fleet_status = member.token_status().fleet.unwrap();
+        assert_eq!(fleet_status.state, FleetState::Connected);
+        assert_eq!(fleet_status.local_mints, 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_concurrent_401s_across_the_fleet_cause_one_re_mint() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    // The sandbox runs on a manual clock: moving it past the lifetime makes every
+    // member's token really expire there, while the members still believe it valid.
+    let sandbox_clock = Arc::new(ManualClock::new());
+    let sandbox = Sandbox::start_with(SandboxConfig {
+        clock: sandbox_clock.clone(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let fleet = members(&sandbox, &redis.url(), 8);
+    call_all(&fleet).await;
+    assert_eq!(sandbox.token_requests(), 1);
+    assert_eq!(sandbox.api_requests("list_tokens"), 8);
+
+    sandbox_clock.advance(Duration::from_secs(3601));
+    let calls: Vec<_> = (0..100)
+        .map(|i| {
+            let member = fleet[i % fleet.len()].clone();
+            tokio::spawn(async move { member.management().tokens().await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        sandbox.token_requests(),
+        2,
+        "one re-mint for the whole fleet"
+    );
+    // Each call: a 401, then the replay with the new token.
+    assert_eq!(sandbox.api_requests("list_tokens"), 8 + 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_seen_by_one_member_holds_back_the_others_for_its_retry_after() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = Sandbox::start().await.unwrap();
+    let fleet = members(&sandbox, &redis.url(), 8);
+    call_all(&fleet).await;
+    assert_eq!(sandbox.api_requests("list_tokens"), 8);
+
+    sandbox.fail_next("list_tokens", 1, Fault::TooManyRequests { retry_after: 2 });
+    let started = Instant::now();
+    let first = {
+        let member = fleet[0].clone();
+        tokio::spawn(async move { member.management().tokens().await })
+    };
+    // Every member learns the hold (the others through Redis).
+    for member in &fleet {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while member.token_status().rate_limited_for.is_none() {
+            assert!(Instant::now() < deadline, "a member never learned the hold");
+            real_pause(5).await;
+        }
+    }
+    assert_eq!(sandbox.api_requests("list_tokens"), 9);
+    // The other members, and another caller of the first member's client, call now.
+    let mut callers: Vec<_> = fleet[1..].to_vec();
+    callers.push(fleet[0].clone());
+    let others: Vec<_> = callers
+        .into_iter()
+        .map(|member| {
+            tokio::spawn(async move {
+                member.management().tokens().await.unwrap();
+                Instant::now()
+            })
+        })
+        .collect();
+    real_pause(1500).await;
+    assert_eq!(
+        sandbox.api_requests("list_tokens"),
+        9,
+        "sent during the hold"
+    );
+    for other in others {
+        let done = other.await.unwrap();
+        assert!(
+            done - started >= Duration::from_millis(1990),
+            "a call finished {:?} after the 429",
+            done - started
+        );
+    }
+    first.await.unwrap().unwrap();
+    // The 429, the first member's retry, and one call from each of the 8 others.
+    assert_eq!(sandbox.api_requests("list_tokens"), 9 + 1 + 8);
+    assert_eq!(sandbox.token_requests(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_endpoint_cooldown_holds_back_the_fleet() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = sandbox().await;
+    sandbox.fail_next(
+        "request_token",
+        1,
+        Fault::TooManyRequests { retry_after: 3 },
+    );
+    let fleet: Vec<_> = (0..4)
+        .map(|_| {
+            sandbox
+                .client_builder()
+                .fleet_policy(fleet_policy())
+                .token_request_policy(flowpayroll::TokenRequestPolicy {
+                    attempts: 1,
+                    ..Default::default()
+                })
+                .redis_url(redis.url())
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let error = fleet[0].authenticate().await.unwrap_err();
+    assert_eq!(
+        error.status(),
+        Some(flowpayroll::StatusCode::TOO_MANY_REQUESTS)
+    );
+    for member in &fleet[1..] {
+        let error = member.authenticate().await.unwrap_err().to_string();
+        assert!(error.contains("another member of the fleet"), "{error}");
+    }
+    assert_eq!(sandbox.token_requests(), 1, "the others did not ask");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_redis_fails_no_call_and_sharing_resumes_when_it_is_back() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = sandbox().await;
+    let fleet = members(&sandbox, &redis.url(), 8);
+    let (_, failed) = run_calls(&fleet, LIFETIME).await;
+    assert_eq!(failed, 0);
+    let shared_phase = sandbox.token_requests();
+    assert!(shared_phase <= 2, "{shared_phase} mints in one lifetime");
+
+    redis.kill();
+    let (ok, failed) = run_calls(&fleet, LIFETIME * 2).await;
+    assert_eq!(failed, 0, "calls failed while Redis was down");
+    assert!(ok > 0);
+    let down_phase = sandbox.token_requests() - shared_phase;
+    for member in &fleet {
+        let status = member.token_status().fleet.unwrap();
+        assert_eq!(status.state, FleetState::Unavailable);
+        assert!(status.reason.is_some());
+        assert!(status.local_mints >= 1, "{status:?}");
+    }
+    // Every member minted for itself at least once.
+    assert!(down_phase >= 8, "{down_phase} mints while Redis was down");
+
+    redis.restart();
+    for member in &fleet {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while member.token_status().fleet.unwrap().state != FleetState::Connected {
+            assert!(Instant::now() < deadline, "a member never reconnected");
+            real_pause(10).await;
+        }
+    }
+    let before = sandbox.token_requests();
+    let lifetimes = 3;
+    let (_, failed) = run_calls(&fleet, LIFETIME * lifetimes).await;
+    assert_eq!(failed, 0);
+    let back_phase = sandbox.token_requests() - before;
+    // One mint per lifetime again, plus the first shared one.
+    assert!(
+        back_phase <= lifetimes as usize + 2,
+        "{back_phase} mints over {lifetimes} lifetimes after Redis came back"
+    );
+    // And the whole fleet holds the same token.
+    let ids: Vec<_> = fleet.iter().map(|m| m.token_status().token_id).collect();
+    let first_id = ids[0].clone().unwrap();
+    let same = ids
+        .iter()
+        .filter(|id| id.as_ref() == Some(&first_id))
+        .count();
+    assert!(same >= 7, "{ids:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_foreign_and_garbage_entries_are_ignored_and_never_sent() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = sandbox().await;
+    let new_member = || members(&sandbox, &redis.url(), 1).remove(0);
+    new_member().management().tokens().await.unwrap();
+    assert_eq!(sandbox.token_requests(), 1);
+    let key = redis.key("token");
+    let mut conn = redis.connection();
+    let get = |conn: &mut redis::Connection| -> Vec<u8> {
+        redis::cmd("GET").arg(&key).query(conn).unwrap()
+    };
+    let original = get(&mut conn);
+
+    // Another client's entry (another sandbox, another secret), copied over ours.
+    let other = Sandbox::start().await.unwrap();
+    let stranger = other
+        .client_builder()
+        .redis_url(redis.url())
+        .build()
+        .unwrap();
+    stranger.management().tokens().await.unwrap();
+    let foreign: Vec<u8> = {
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg("flowpayroll:*:token")
+            .query(&mut conn)
+            .unwrap();
+        let theirs = keys.into_iter().find(|k| *k != key).unwrap();
+        redis::cmd("GET").arg(theirs).query(&mut conn).unwrap()
+    };
+    let mut tampered = original.clone();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 0x20;
+
+    let mut expected_mints = 1;
+    for (what, value) in [
+        ("tampered", tampered),
+        ("foreign", foreign),
+        ("garbage", b"not an entry at all".to_vec()),
+    ] {
+        let _: () = redis::cmd("SET")
+            .arg(&key)
+            .arg(&value)
+            .query(&mut conn)
+            .unwrap();
+        let member = new_member();
+        member.management().tokens().await.unwrap();
+        expected_mints += 1;
+        assert_eq!(sandbox.token_requests(), expected_mints, "{what}");
+        assert_eq!(
+            member.token_status().origin,
+            Some(TokenOrigin::Minted),
+            "{what}"
+        );
+        // The member's mint replaced the bad entry.
+        assert_ne!(get(&mut conn), value, "{what}");
+    }
+    // A key of another type.
+    let _: () = redis::cmd("DEL").arg(&key).query(&mut conn).unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg(&key)
+        .arg("f")
+        .arg("v")
+        .query(&mut conn)
+        .unwrap();
+    let member = new_member();
+    member.management().tokens().await.unwrap();
+    expected_mints += 1;
+    assert_eq!(sandbox.token_requests(), expected_mints, "hash");
+    // No bad token was ever sent: every call was answered 200 at the first try.
+    assert_eq!(sandbox.api_requests("list_tokens"), 5);
+    assert_eq!(other.token_requests(), 1);
+}

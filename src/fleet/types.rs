@@ -1,0 +1,64 @@
+//! The public face of fleet mode: its settings ([`FleetPolicy`]) and what a member
+//! reports ([`FleetStatus`], [`FleetState`]).
+
+use std::time::Duration;
+
+/// How a fleet member uses Redis. The defaults suit a Redis on the same network.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct FleetPolicy {
+    /// The longest any one Redis call may take (connecting included); past it, the
+    /// member mints locally. Default 250 ms.
+    pub timeout: Duration,
+    /// How long a mint lease lasts at most, and so the longest a member waits for
+    /// another one's token before minting itself. Default 15 s.
+    pub lease: Duration,
+    /// How often a waiting member looks for the token (jittered ±50%). Default 50 ms.
+    pub wait_poll: Duration,
+    /// How often the background watcher reads the fleet's API hold and, while Redis is
+    /// unavailable, probes it (jittered ±50%). Default 250 ms.
+    pub poll_interval: Duration,
+    /// How often a lasting Redis problem is logged again. Default 60 s.
+    pub log_interval: Duration,
+}
+
+impl Default for FleetPolicy {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_millis(250),
+            lease: Duration::from_secs(15),
+            wait_poll: Duration::from_millis(50),
+            poll_interval: Duration::from_millis(250),
+            log_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The link between a fleet member and Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FleetState {
+    /// Nothing asked yet.
+    Connecting,
+    /// The last call answered.
+    Connected,
+    /// The last call failed: the member mints locally while the watcher probes Redis.
+    Unavailable,
+}
+
+/// What a fleet member reports in [`crate::TokenStatus::fleet`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FleetStatus {
+    /// The link to Redis.
+    pub state: FleetState,
+    /// Why Redis is unavailable, while it is.
+    pub reason: Option<String>,
+    /// Tokens taken from the fleet cache instead of minted.
+    pub tokens_adopted: u64,
+    /// Tokens this member minted under the lease and shared.
+    pub tokens_shared: u64,
+    /// Tokens this member minted without the fleet (Redis unavailable, or the lease
+    /// holder too slow).
+    pub local_mints: u64,
+}

@@ -1,0 +1,120 @@
+//! The client-wide hold after a 429: when one call is told to wait (`Retry-After`, or
+//! the backoff without one), every other call of the same client waits too instead of
+//! sending, until the hold ends. In fleet mode the hold is also published to, and read
+//! from, the other processes ([`HoldSink`]).
+//!
+//! Checking the hold is one atomic load: it costs nothing while no hold is set.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{OnceLock, Weak};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// Where a hold seen here is sent on to (the fleet).
+pub(crate) trait HoldSink: Send + Sync + std::fmt::Debug {
+    /// Tells the others to hold back for `wait` from now.
+    fn publish(self: std::sync::Arc<Self>, wait: Duration);
+}
+
+/// The end of the current hold, shared by every clone of a client.
+#[derive(Debug)]
+pub(crate) struct ApiHold {
+    /// The instant `until_nanos` counts from.
+    base: Instant,
+    /// Nanoseconds after `base` at which the hold ends (0: none yet).
+    until_nanos: AtomicU64,
+    /// The longest hold accepted, from here or elsewhere.
+    cap: Duration,
+    sink: OnceLock<Weak<dyn HoldSink>>,
+}
+
+impl ApiHold {
+    pub(crate) fn new(now: Instant, cap: Duration) -> Self {
+        Self {
+            base: now,
+            until_nanos: AtomicU64::new(0),
+            cap,
+            sink: OnceLock::new(),
+        }
+    }
+
+    /// Sends holds seen here on to `sink` (set once, when the fleet is built).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn share_with(&self, sink: Weak<dyn HoldSink>) {
+        let _ = self.sink.set(sink);
+    }
+
+    /// Holds every call back for `wait` (capped) from `now`, and tells the fleet.
+    pub(crate) fn hold(&self, now: Instant, wait: Duration) {
+        let wait = wait.min(self.cap);
+        self.extend(now, wait);
+        if let Some(sink) = self.sink.get().and_then(Weak::upgrade) {
+            sink.publish(wait);
+        }
+    }
+
+    /// Extends the hold to `now + wait` (capped) if it ends later than the current one;
+    /// for holds that come from the fleet.
+    pub(crate) fn extend(&self, now: Instant, wait: Duration) {
+        let until = now.saturating_duration_since(self.base) + wait.min(self.cap);
+        let nanos = u64::try_from(until.as_nanos()).unwrap_or(u64::MAX);
+        self.until_nanos.fetch_max(nanos, Ordering::AcqRel);
+    }
+
+    /// How long calls must still wait at `now`; `None` when they may send.
+    pub(crate) fn remaining(&self, now: Instant) -> Option<Duration> {
+        let until = Duration::from_nanos(self.until_nanos.load(Ordering::Acquire));
+        let elapsed = now.saturating_duration_since(self.base);
+        (until > elapsed).then(|| until - elapsed)
+    }
+}
+
+#[cfg(test)]
+// Any instant does as the base: the tests pass times explicitly.
+#[allow(clippy::disallowed_methods)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Debug, Default)]
+    struct Recorder(Mutex<Vec<Duration>>);
+
+    impl HoldSink for Recorder {
+        fn publish(self: Arc<Self>, wait: Duration) {
+            self.0.lock().unwrap().push(wait);
+        }
+    }
+
+    #[test]
+    fn holds_extend_but_never_shrink_and_are_capped() {
+        let start = Instant::now();
+        let hold = ApiHold::new(start, Duration::from_secs(60));
+        assert_eq!(hold.remaining(start), None);
+        hold.hold(start, Duration::from_secs(2));
+        assert_eq!(hold.remaining(start), Some(Duration::from_secs(2)));
+        hold.extend(start, Duration::from_secs(1));
+        assert_eq!(hold.remaining(start), Some(Duration::from_secs(2)));
+        let later = start + Duration::from_secs(1);
+        assert_eq!(hold.remaining(later), Some(Duration::from_secs(1)));
+        assert_eq!(hold.remaining(start + Duration::from_secs(2)), None);
+        hold.extend(start, Duration::from_secs(3600));
+        assert_eq!(hold.remaining(start), Some(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn holds_seen_here_go_to_the_sink_and_fleet_holds_do_not() {
+        let start = Instant::now();
+        let hold = ApiHold::new(start, Duration::from_secs(60));
+        let recorder = Arc::new(Recorder::default());
+        let sink: Arc<dyn HoldSink> = recorder.clone();
+        hold.share_with(Arc::downgrade(&sink));
+        hold.hold(start, Duration::from_secs(2));
+        hold.hold(start, Duration::from_secs(600));
+        hold.extend(start, Duration::from_secs(5));
+        assert_eq!(
+            *recorder.0.lock().unwrap(),
+            [Duration::from_secs(2), Duration::from_secs(60)]
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! A 429 seen by one caller holds back every other caller of the same client: they wait
+//! for the `Retry-After` instead of sending (in virtual time). Fleet mode extends this to
+//! other processes (`fleet-tests/tests/fleet.rs`).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use httpmock::prelude::*;
+use serde_json::json;
+
+const PATH: &str = "/2023-03-01/management/tokens";
+
+#[tokio::test]
+async fn callers_wait_out_a_429_seen_by_another_caller() {
+    let server = MockServer::start_async().await;
+    let mint = token_endpoint(&server, &jwt("jti-hold"), 3600).await;
+    let (fp, clock) = client_with_clock(&server);
+    let limited = server
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH);
+            then.status(429)
+                .header("retry-after", "2")
+                .json_body(json!({"message": "slow down"}))
+                .up_to_n_times(1);
+        })
+        .await;
+    let ok = server
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH);
+            then.status(200).json_body(json!([]));
+        })
+        .await;
+
+    let first = tokio::spawn({
+        let fp = fp.clone();
+        async move { fp.management().tokens().await }
+    });
+    eventually("the first call is waiting out the 429", || {
+        clock.sleepers() == 1
+    })
+    .await;
+    assert_eq!(
+        fp.token_status().rate_limited_for,
+        Some(Duration::from_secs(2))
+    );
+    // Five more callers (clones, as other tasks would hold): none of them sends.
+    let others: Vec<_> = (0..5)
+        .map(|_| {
+            let fp = fp.clone();
+            tokio::spawn(async move { fp.management().tokens().await })
+        })
+        .collect();
+    eventually("every caller is waiting", || clock.sleepers() == 6).await;
+    clock.advance(Duration::from_millis(1900));
+    real_pause(50).await;
+    limited.assert_calls_async(1).await;
+    ok.assert_calls_async(0).await;
+    assert_eq!(
+        fp.token_status().rate_limited_for,
+        Some(Duration::from_millis(100))
+    );
+
+    clock.advance(Duration::from_millis(100));
+    first.await.unwrap().unwrap();
+    for other in others {
+        other.await.unwrap().unwrap();
+    }
+    limited.assert_calls_async(1).await;
+    ok.assert_calls_async(6).await;
+    mint.assert_calls_async(1).await;
+    assert_eq!(fp.token_status().rate_limited_for, None);
+}
