@@ -16,6 +16,7 @@ use common::redis_server::RedisServer;
 use common::*;
 use flowpayroll::clock::ManualClock;
 use flowpayroll::fleet::FleetState;
+use flowpayroll::operation::Operation;
 use flowpayroll::sandbox::{Fault, Sandbox, SandboxConfig};
 use flowpayroll::TokenOrigin;
 
@@ -76,7 +77,7 @@ async fn a_hundred_concurrent_401s_across_the_fleet_cause_one_re_mint() {
     let fleet = members(&sandbox, &redis.url(), 8);
     call_all(&fleet).await;
     assert_eq!(sandbox.token_requests(), 1);
-    assert_eq!(sandbox.api_requests("list_tokens"), 8);
+    assert_eq!(sandbox.api_requests(Operation::ListTokens), 8);
 
     sandbox_clock.advance(Duration::from_secs(3601));
     let calls: Vec<_> = (0..100)
@@ -94,7 +95,7 @@ async fn a_hundred_concurrent_401s_across_the_fleet_cause_one_re_mint() {
         "one re-mint for the whole fleet"
     );
     // Each call: a 401, then the replay with the new token.
-    assert_eq!(sandbox.api_requests("list_tokens"), 8 + 200);
+    assert_eq!(sandbox.api_requests(Operation::ListTokens), 8 + 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,9 +106,13 @@ async fn a_429_seen_by_one_member_holds_back_the_others_for_its_retry_after() {
     let sandbox = Sandbox::start().await.unwrap();
     let fleet = members(&sandbox, &redis.url(), 8);
     call_all(&fleet).await;
-    assert_eq!(sandbox.api_requests("list_tokens"), 8);
+    assert_eq!(sandbox.api_requests(Operation::ListTokens), 8);
 
-    sandbox.fail_next("list_tokens", 1, Fault::TooManyRequests { retry_after: 2 });
+    sandbox.fail_next(
+        Operation::ListTokens,
+        1,
+        Fault::TooManyRequests { retry_after: 2 },
+    );
     let started = Instant::now();
     let first = {
         let member = fleet[0].clone();
@@ -121,7 +126,7 @@ async fn a_429_seen_by_one_member_holds_back_the_others_for_its_retry_after() {
             real_pause(5).await;
         }
     }
-    assert_eq!(sandbox.api_requests("list_tokens"), 9);
+    assert_eq!(sandbox.api_requests(Operation::ListTokens), 9);
     // The other members, and another caller of the first member's client, call now.
     let mut callers: Vec<_> = fleet[1..].to_vec();
     callers.push(fleet[0].clone());
@@ -136,7 +141,7 @@ async fn a_429_seen_by_one_member_holds_back_the_others_for_its_retry_after() {
         .collect();
     real_pause(1500).await;
     assert_eq!(
-        sandbox.api_requests("list_tokens"),
+        sandbox.api_requests(Operation::ListTokens),
         9,
         "sent during the hold"
     );
@@ -150,7 +155,7 @@ async fn a_429_seen_by_one_member_holds_back_the_others_for_its_retry_after() {
     }
     first.await.unwrap().unwrap();
     // The 429, the first member's retry, and one call from each of the 8 others.
-    assert_eq!(sandbox.api_requests("list_tokens"), 9 + 1 + 8);
+    assert_eq!(sandbox.api_requests(Operation::ListTokens), 9 + 1 + 8);
     assert_eq!(sandbox.token_requests(), 1);
 }
 
@@ -161,7 +166,7 @@ async fn a_token_endpoint_cooldown_holds_back_the_fleet() {
     };
     let sandbox = sandbox().await;
     sandbox.fail_next(
-        "request_token",
+        Operation::RequestToken,
         1,
         Fault::TooManyRequests { retry_after: 3 },
     );
@@ -317,6 +322,6 @@ async fn tampered_foreign_and_garbage_entries_are_ignored_and_never_sent() {
     expected_mints += 1;
     assert_eq!(sandbox.token_requests(), expected_mints, "hash");
     // No bad token was ever sent: every call was answered 200 at the first try.
-    assert_eq!(sandbox.api_requests("list_tokens"), 5);
+    assert_eq!(sandbox.api_requests(Operation::ListTokens), 5);
     assert_eq!(other.token_requests(), 1);
 }

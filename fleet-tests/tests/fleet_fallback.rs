@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use flowpayroll::fleet::FleetState;
+use flowpayroll::operation::Operation;
 use flowpayroll::sandbox::Sandbox;
 use flowpayroll::FlowPayroll;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -35,7 +36,7 @@ async fn two_members_mint_locally(redis_url: &str) -> Vec<flowpayroll::fleet::Fl
         }
     }
     assert_eq!(sandbox.token_requests(), 2);
-    assert_eq!(sandbox.api_requests("list_tokens"), 6);
+    assert_eq!(sandbox.api_requests(Operation::ListTokens), 6);
     members
         .iter()
         .map(|m| {
