@@ -17,13 +17,13 @@ mod client;
 mod config;
 mod context;
 mod error;
+#[cfg(feature = "redis")]
+pub mod fleet;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
-mod http_client;
-#[cfg(feature = "redis")]
-pub mod fleet;
 mod hold;
+mod http_client;
 mod management;
 pub mod operation;
 mod policy;
