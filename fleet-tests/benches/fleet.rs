@@ -30,11 +30,12 @@ fn members(
 ) -> Vec<FlowPayroll> {
     (0..n)
         .map(|_| {
-            let builder = sandbox.client_builder().refresh_policy(RefreshPolicy {
-                fraction: 0.1,
-                min_margin: Duration::from_millis(100),
-                jitter: 0.0,
-            });
+            let builder = sandbox.client_builder().refresh_policy(
+                RefreshPolicy::default()
+                    .with_fraction(0.1)
+                    .with_min_margin(Duration::from_millis(100))
+                    .with_jitter(0.0),
+            );
             match redis {
                 Some(url) => builder.redis_url(url).fleet_policy(policy.clone()),
                 None => builder,
@@ -46,12 +47,9 @@ fn members(
 }
 
 async fn mints_per_lifetime(redis: Option<&str>, n: usize) -> (f64, u64) {
-    let sandbox = Sandbox::start_with(SandboxConfig {
-        token_lifetime: LIFETIME,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let sandbox = Sandbox::start_with(SandboxConfig::default().with_token_lifetime(LIFETIME))
+        .await
+        .unwrap();
     let mut policy = FleetPolicy::default();
     policy.timeout = Duration::from_secs(1);
     let fleet = members(&sandbox, redis, n, &policy);

@@ -17,11 +17,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     policy.timeout = Duration::from_secs(2);
     policy.wait_poll = Duration::from_millis(20);
     let client = FlowPayrollBuilder::from_env()?
-        .refresh_policy(RefreshPolicy {
-            fraction: 0.1,
-            min_margin: Duration::from_millis(100),
-            jitter: 0.0,
-        })
+        .refresh_policy(
+            RefreshPolicy::default()
+                .with_fraction(0.1)
+                .with_min_margin(Duration::from_millis(100))
+                .with_jitter(0.0),
+        )
         .fleet_policy(policy)
         .build()?;
     let end = Instant::now() + Duration::from_millis(run_ms);

@@ -68,12 +68,9 @@ async fn a_hundred_concurrent_401s_across_the_fleet_cause_one_re_mint() {
     // The sandbox runs on a manual clock: moving it past the lifetime makes every
     // member's token really expire there, while the members still believe it valid.
     let sandbox_clock = Arc::new(ManualClock::new());
-    let sandbox = Sandbox::start_with(SandboxConfig {
-        clock: sandbox_clock.clone(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let sandbox = Sandbox::start_with(SandboxConfig::default().with_clock(sandbox_clock.clone()))
+        .await
+        .unwrap();
     let fleet = members(&sandbox, &redis.url(), 8);
     call_all(&fleet).await;
     assert_eq!(sandbox.token_requests(), 1);
@@ -175,10 +172,7 @@ async fn a_token_endpoint_cooldown_holds_back_the_fleet() {
             sandbox
                 .client_builder()
                 .fleet_policy(fleet_policy())
-                .token_request_policy(flowpayroll::TokenRequestPolicy {
-                    attempts: 1,
-                    ..Default::default()
-                })
+                .token_request_policy(flowpayroll::TokenRequestPolicy::default().with_attempts(1))
                 .redis_url(redis.url())
                 .build()
                 .unwrap()

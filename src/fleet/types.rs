@@ -34,6 +34,43 @@ impl Default for FleetPolicy {
     }
 }
 
+impl FleetPolicy {
+    /// Sets [`FleetPolicy::timeout`].
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets [`FleetPolicy::lease`].
+    #[must_use]
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// Sets [`FleetPolicy::wait_poll`].
+    #[must_use]
+    pub fn with_wait_poll(mut self, wait_poll: Duration) -> Self {
+        self.wait_poll = wait_poll;
+        self
+    }
+
+    /// Sets [`FleetPolicy::poll_interval`].
+    #[must_use]
+    pub fn with_poll_interval(mut self, poll_interval: Duration) -> Self {
+        self.poll_interval = poll_interval;
+        self
+    }
+
+    /// Sets [`FleetPolicy::log_interval`].
+    #[must_use]
+    pub fn with_log_interval(mut self, log_interval: Duration) -> Self {
+        self.log_interval = log_interval;
+        self
+    }
+}
+
 /// The link between a fleet member and Redis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

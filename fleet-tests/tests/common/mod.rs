@@ -17,21 +17,17 @@ pub const LIFETIME: Duration = Duration::from_secs(2);
 
 /// A sandbox issuing tokens that live [`LIFETIME`].
 pub async fn sandbox() -> Sandbox {
-    Sandbox::start_with(SandboxConfig {
-        token_lifetime: LIFETIME,
-        ..Default::default()
-    })
-    .await
-    .unwrap()
+    Sandbox::start_with(SandboxConfig::default().with_token_lifetime(LIFETIME))
+        .await
+        .unwrap()
 }
 
 /// Refresh 200 ms before expiry, without jitter: one refresh per 1.8 s.
 pub fn refresh_policy() -> RefreshPolicy {
-    RefreshPolicy {
-        fraction: 0.1,
-        min_margin: Duration::from_millis(100),
-        jitter: 0.0,
-    }
+    RefreshPolicy::default()
+        .with_fraction(0.1)
+        .with_min_margin(Duration::from_millis(100))
+        .with_jitter(0.0)
 }
 
 /// Generous timeouts (the test machine is shared), quick polling.
