@@ -364,4 +364,42 @@ mod tests {
             assert!(!reason.contains("leak-me"), "{reason}");
         }
     }
+
+    use proptest::prelude::*;
+
+    proptest::proptest! {
+        /// Any `expires_in`, any `exp` (integer, float, huge, negative), any `jti`:
+        /// no panic, and an accepted token lives between a second and a day.
+        #[test]
+        fn any_lifetime_claim_is_bounded(
+            expires_in in proptest::option::of(proptest::num::i64::ANY),
+            exp in proptest::option::of(proptest::prop_oneof![
+                proptest::num::u64::ANY.prop_map(|n| n.to_string()),
+                proptest::num::i64::ANY.prop_map(|n| n.to_string()),
+                proptest::num::f64::ANY.prop_map(|f| format!("{f:e}")),
+            ]),
+            jti in "\\PC{0,300}",
+            now_s in proptest::num::u64::ANY,
+        ) {
+            let now = SystemTime::UNIX_EPOCH
+                .checked_add(Duration::from_secs(now_s))
+                .unwrap_or(SystemTime::UNIX_EPOCH);
+            let mut claims = serde_json::json!({ "jti": jti });
+            if let Some(exp) = &exp {
+                if let Ok(value) = serde_json::from_str::<serde_json::Value>(exp) {
+                    claims["exp"] = value;
+                }
+            }
+            let token = jwt(&claims.to_string());
+            let rest = expires_in.map(|s| format!(r#","expires_in":{s}"#)).unwrap_or_default();
+            match parse_issued(&body(&token, &rest), now) {
+                Ok(issued) => {
+                    prop_assert!(issued.lifetime >= Duration::from_secs(1) || expires_in.is_none());
+                    prop_assert!(issued.lifetime <= MAX_LIFETIME && !issued.lifetime.is_zero());
+                    prop_assert!(issued.id.to_string().chars().count() <= 128 + 7);
+                }
+                Err(reason) => prop_assert!(!reason.contains(&token), "{}", reason),
+            }
+        }
+    }
 }
