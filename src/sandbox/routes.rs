@@ -1,6 +1,7 @@
 //! The sandbox's HTTP routes: one per [`Operation`] (method and path from the spec),
 //! counting, latency and forced faults before any work, the token check, and the
-//! management operations over the sandbox's state.
+//! management operations over the sandbox's state. Answers are compressed (`br`, `gzip`,
+//! `deflate`) when the request asks, and counted by encoding.
 
 // An early answer is returned as `Err(Response)`, the usual axum shape; boxing it would
 // buy nothing on a test server.
@@ -18,6 +19,7 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
+use tower_http::compression::CompressionLayer;
 
 use super::faults::{Fault, MALFORMED_BODY};
 use super::tokens::{Issued, Refusal};
@@ -59,7 +61,22 @@ pub(super) fn router(state: Arc<State>) -> Router {
     router
         .merge(control::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::map_response_with_state(
+            Arc::clone(&state),
+            count_compressed,
+        ))
         .with_state(state)
+}
+
+/// Counts an answer the compression layer encoded.
+async fn count_compressed(Shared(state): Shared<Arc<State>>, response: Response) -> Response {
+    if let Some(encoding) = response.headers().get(header::CONTENT_ENCODING) {
+        state
+            .counters
+            .record_compressed(encoding.to_str().unwrap_or_default());
+    }
+    response
 }
 
 /// One request of `operation`: counted, delayed, maybe faulted, then answered.

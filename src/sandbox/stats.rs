@@ -34,7 +34,13 @@ pub struct Stats {
     pub recent_user_ids: Vec<String>,
     /// Faulted answers still queued, per operation id (operations without any left out).
     pub faults_pending: BTreeMap<String, u64>,
+    /// Answers sent compressed, per `content-encoding` (`br`, `gzip`, `deflate`; those
+    /// never used left out). The sandbox compresses when the request asks for it.
+    pub compressed_answers: BTreeMap<String, u64>,
 }
+
+/// The encodings the sandbox answers with, in the order of [`Counters::compressed`].
+const ENCODINGS: [&str; 3] = ["br", "gzip", "deflate"];
 
 /// The live counters.
 #[derive(Debug)]
@@ -43,6 +49,7 @@ pub(super) struct Counters {
     pub(super) tokens_issued: AtomicU64,
     user_id_requests: AtomicU64,
     recent_user_ids: Mutex<VecDeque<String>>,
+    compressed: [AtomicU64; ENCODINGS.len()],
 }
 
 impl Default for Counters {
@@ -52,6 +59,7 @@ impl Default for Counters {
             tokens_issued: AtomicU64::new(0),
             user_id_requests: AtomicU64::new(0),
             recent_user_ids: Mutex::default(),
+            compressed: Default::default(),
         }
     }
 }
@@ -71,6 +79,13 @@ impl Counters {
                 recent.pop_front();
             }
             recent.push_back(user_id[..end].to_owned());
+        }
+    }
+
+    /// Counts an answer sent with `content-encoding: encoding`.
+    pub(super) fn record_compressed(&self, encoding: &str) {
+        if let Some(index) = ENCODINGS.iter().position(|e| *e == encoding) {
+            self.compressed[index].fetch_add(1, Ordering::SeqCst);
         }
     }
 
@@ -95,6 +110,12 @@ impl Counters {
             user_id_requests: self.user_id_requests.load(Ordering::SeqCst),
             recent_user_ids: self.recent_user_ids(),
             faults_pending: BTreeMap::new(),
+            compressed_answers: ENCODINGS
+                .iter()
+                .zip(&self.compressed)
+                .map(|(name, count)| ((*name).to_owned(), count.load(Ordering::SeqCst)))
+                .filter(|(_, count)| *count > 0)
+                .collect(),
         }
     }
 
@@ -104,6 +125,9 @@ impl Counters {
         }
         self.tokens_issued.store(0, Ordering::SeqCst);
         self.user_id_requests.store(0, Ordering::SeqCst);
+        for count in &self.compressed {
+            count.store(0, Ordering::SeqCst);
+        }
         lock(&self.recent_user_ids).clear();
     }
 }

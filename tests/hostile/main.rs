@@ -7,6 +7,7 @@
 mod common;
 
 mod bodies;
+mod compression;
 mod no_panic;
 mod raw_client;
 mod secrets;

@@ -16,7 +16,7 @@ struct Variant {
 }
 
 /// reqwest as flowpayroll uses it, minus the TLS feature.
-const REQWEST: &str = r#"reqwest = { version = "0.13.5", default-features = false, features = ["json", "query", "form", "http2"#;
+const REQWEST: &str = r#"reqwest = { version = "0.13.5", default-features = false, features = ["json", "query", "form", "http2", "gzip", "brotli", "deflate""#;
 const TOKIO: &str = r#"tokio = { version = "1.48", features = ["rt", "time", "sync", "macros"] }"#;
 
 const VARIANTS: [Variant; 4] = [
