@@ -105,10 +105,7 @@ async fn a_gzip_bomb_from_the_token_endpoint_ends_at_64_kib_decoded() {
     assert!(wire < TOKEN_BODY_LIMIT, "{wire}");
     let server = RawServer::start(move |_, _| reply.clone());
     let fp = builder_for(&server)
-        .token_request_policy(flowpayroll::TokenRequestPolicy {
-            attempts: 1,
-            ..Default::default()
-        })
+        .token_request_policy(flowpayroll::TokenRequestPolicy::default().with_attempts(1))
         .build()
         .unwrap();
 
