@@ -255,7 +255,7 @@ impl FlowPayrollBuilder {
         let endpoint = TokenEndpoint {
             http: http.clone(),
             url: token_url,
-            client_id,
+            client_id: client_id.clone(),
             client_secret: client_secret.clone(),
             method: self.token_auth,
             scope: self.scope,
@@ -299,6 +299,7 @@ impl FlowPayrollBuilder {
                 http,
                 api_url: api_url.as_str().trim_end_matches('/').to_owned(),
                 api_origin: api_url.origin(),
+                client_id,
                 client_secret,
                 body_limit: self.max_response_body.unwrap_or(crate::DEFAULT_BODY_LIMIT),
                 timeout,

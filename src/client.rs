@@ -24,6 +24,7 @@ use crate::policy::RetryPolicy;
 use crate::response::{self, Seen};
 use crate::retry::{decide, within, AttemptState, Decision, Rules};
 use crate::secret::SecretString;
+use crate::types::{AuthorizationCodeExchange, AuthorizationCodeGrantType};
 
 /// The Flow Payroll client: typed operations with tokens minted, cached, refreshed and
 /// attached for you.
@@ -44,7 +45,10 @@ pub(crate) struct Shared {
     pub api_url: String,
     /// Where the token may go: the API URL's scheme, host and port.
     pub api_origin: url::Origin,
-    /// Masked in any server text an error keeps.
+    /// The client's id, sent by the calls that carry the credentials.
+    pub client_id: String,
+    /// Masked in any server text an error keeps; sent by the calls that carry the
+    /// credentials.
     pub client_secret: SecretString,
     /// The most bytes read of a success body.
     pub body_limit: usize,
@@ -180,6 +184,21 @@ impl FlowPayroll {
             }),
             Some(Ok(value)) => Ok(Some(value.clone())),
             None => Ok(None),
+        }
+    }
+
+    /// A code exchange for `code` and `redirect_uri` with this client's credentials.
+    pub(crate) fn code_exchange(
+        &self,
+        code: &str,
+        redirect_uri: &str,
+    ) -> AuthorizationCodeExchange {
+        AuthorizationCodeExchange {
+            client_id: self.shared.client_id.clone(),
+            client_secret: self.shared.client_secret.clone(),
+            code: code.to_owned(),
+            grant_type: AuthorizationCodeGrantType::AuthorizationCode,
+            redirect_uri: redirect_uri.to_owned(),
         }
     }
 

@@ -3,8 +3,7 @@
 
 use crate::operation::Operation;
 use crate::types::{
-    AuthorizationCodeExchange, ClientSettings, ClientUpdate, ConnectionToken, Disconnection,
-    Introspection, TokenSummary,
+    ClientSettings, ClientUpdate, ConnectionToken, Disconnection, Introspection, TokenSummary,
 };
 use crate::{Error, FlowPayroll};
 
@@ -72,12 +71,16 @@ impl<'a> Management<'a> {
             .await
     }
 
-    /// Exchanges an authorization code for a connection token
-    /// (`POST /2023-03-01/management/token`).
+    /// Exchanges the authorization `code` received on `redirect_uri` for a connection
+    /// token (`POST /2023-03-01/management/token`). The client sends its own id, secret
+    /// and the `authorization_code` grant type; `redirect_uri` must be the one of the
+    /// original authorization link, exactly.
     pub async fn exchange_authorization_code(
         &self,
-        exchange: &AuthorizationCodeExchange,
+        code: &str,
+        redirect_uri: &str,
     ) -> Result<ConnectionToken, Error> {
+        let exchange = &self.client.code_exchange(code, redirect_uri);
         self.client
             .call(Operation::ExchangeAuthorizationCode, |api| async move {
                 api.exchange_authorization_code(exchange).await

@@ -299,12 +299,16 @@ async fn exchange_authorization_code_sends_json_and_decodes_success_and_errors()
     let server = MockServer::start_async().await;
     let fp = client(&server).await;
     let path = "/2023-03-01/management/token";
-    let request = example("exchange_authorization_code.request.reference.application_json.json");
+    let mut request =
+        example("exchange_authorization_code.request.reference.application_json.json");
     let exchange: AuthorizationCodeExchange = serde_json::from_value(request.clone()).unwrap();
     assert_eq!(
         exchange.grant_type,
         AuthorizationCodeGrantType::AuthorizationCode
     );
+    // The client sends its own credentials with the caller's code and redirect URI.
+    request["client_id"] = json!(CLIENT_ID);
+    request["client_secret"] = json!(CLIENT_SECRET);
     let ok = server
         .mock_async(|when, then| {
             when.method(POST)
@@ -318,7 +322,7 @@ async fn exchange_authorization_code_sends_json_and_decodes_success_and_errors()
         .await;
     let connection = fp
         .management()
-        .exchange_authorization_code(&exchange)
+        .exchange_authorization_code(&exchange.code, &exchange.redirect_uri)
         .await
         .unwrap();
     ok.assert_calls_async(1).await;
@@ -336,7 +340,7 @@ async fn exchange_authorization_code_sends_json_and_decodes_success_and_errors()
         answer(&server, POST, path, status, &seed(status)).await;
         assert_seed_error(
             fp.management()
-                .exchange_authorization_code(&exchange)
+                .exchange_authorization_code(&exchange.code, &exchange.redirect_uri)
                 .await
                 .unwrap_err(),
             status,

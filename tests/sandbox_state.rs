@@ -316,18 +316,23 @@ async fn an_exchanged_code_issues_a_listed_token_once() {
     SpecSchemas::load().check("exchange_authorization_code", 409, &again.body);
     assert_eq!(again.body["code"], exchange["code"]);
 
-    // Through the typed client, a wrong secret is a 400.
-    let mut typed: flowpayroll::types::AuthorizationCodeExchange =
-        serde_json::from_value(exchange).unwrap();
-    typed.code = "another-code".into();
-    typed.client_secret = "wrong".into();
+    // Through the typed client, which sends its own id and secret: a new code is
+    // accepted once, the same code again is the documented 409.
+    let redirect = exchange["redirect_uri"].as_str().unwrap().to_owned();
+    let connection = fp
+        .management()
+        .exchange_authorization_code("another-code", &redirect)
+        .await
+        .unwrap();
+    assert!(!connection.access_token.expose_secret().is_empty());
+    assert_eq!(sandbox.tokens_issued(), 3);
     let error = fp
         .management()
-        .exchange_authorization_code(&typed)
+        .exchange_authorization_code("another-code", &redirect)
         .await
         .unwrap_err();
-    assert_eq!(error.status().unwrap().as_u16(), 400);
-    assert_eq!(sandbox.tokens_issued(), 2);
+    assert_eq!(error.status().unwrap().as_u16(), 409);
+    assert_eq!(sandbox.tokens_issued(), 3);
 }
 
 #[tokio::test]
