@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Url;
+use url::Url;
 
 use crate::auth::cache::{TokenCache, TokenSource};
 use crate::auth::clock::{Clock, SystemClock};

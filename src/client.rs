@@ -278,7 +278,7 @@ impl FlowPayroll {
                     }
                     Decision::GiveUp => {
                         // Out of retries or budget: the others still wait out the 429.
-                        if error.status() == Some(reqwest::StatusCode::TOO_MANY_REQUESTS) {
+                        if error.status() == Some(http::StatusCode::TOO_MANY_REQUESTS) {
                             if let Some(wait) = error.retry_after() {
                                 shared.hold.hold(clock.now(), wait);
                             }

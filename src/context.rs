@@ -13,19 +13,23 @@
 //! [`crate::FlowPayroll`], refuses to send its token anywhere but the configured API
 //! origin.
 
+use http::{HeaderName, HeaderValue};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{HeaderName, HeaderValue, InvalidHeaderValue};
 use url::Origin;
 
 use crate::body::{limit_response, DEFAULT_BODY_LIMIT};
+use crate::client::user_value;
+use crate::error::Error;
 use crate::generated::Client;
-use crate::SecretString;
+use crate::secret::SecretString;
 
 /// The header that carries the access token.
 pub const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 /// The header that names the end user a call is made for (audit log only).
 pub const USER_ID: HeaderName = HeaderName::from_static("user-id");
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+/// The operation named by the errors of [`RequestContext`]'s checks.
+const CONTEXT: &str = "request_context";
 
 /// Headers a generated [`Client`] attaches to every request it sends.
 ///
@@ -73,8 +77,16 @@ impl RequestContext {
 
     /// Sends `token` as `X-Auth-Token`. The header value is marked sensitive, so HTTP
     /// libraries never log it.
-    pub fn with_access_token(mut self, token: &SecretString) -> Result<Self, InvalidHeaderValue> {
-        let mut value = HeaderValue::from_str(token.expose_secret())?;
+    ///
+    /// A token that cannot be an HTTP header value is [`Error::InvalidRequest`] (operation
+    /// `request_context`); the message does not quote it.
+    pub fn with_access_token(mut self, token: &SecretString) -> Result<Self, Error> {
+        let mut value =
+            HeaderValue::from_str(token.expose_secret()).map_err(|_| Error::InvalidRequest {
+                operation: CONTEXT,
+                message: "the access token contains characters that cannot go in an HTTP header"
+                    .to_owned(),
+            })?;
         value.set_sensitive(true);
         self.access_token = Some(value);
         Ok(self)
@@ -86,9 +98,15 @@ impl RequestContext {
         self
     }
 
-    /// Sends `User-Id: user_id`.
-    pub fn with_user_id(mut self, user_id: &str) -> Result<Self, InvalidHeaderValue> {
-        self.user_id = Some(HeaderValue::from_str(user_id)?);
+    /// Sends `User-Id: user_id`. It is checked as on every other path (the builder,
+    /// [`crate::FlowPayroll::as_user`]): a value that cannot be sent is
+    /// [`Error::InvalidRequest`] (operation `request_context`).
+    pub fn with_user_id(mut self, user_id: &str) -> Result<Self, Error> {
+        let value = user_value(user_id).map_err(|message| Error::InvalidRequest {
+            operation: CONTEXT,
+            message,
+        })?;
+        self.user_id = Some(value);
         Ok(self)
     }
 
@@ -99,7 +117,7 @@ impl RequestContext {
     }
 
     /// Whether the token may go to `url`.
-    fn may_send_token_to(&self, url: &reqwest::Url) -> bool {
+    fn may_send_token_to(&self, url: &url::Url) -> bool {
         self.token_origin
             .as_ref()
             .is_none_or(|origin| *origin == url.origin())
@@ -163,7 +181,28 @@ mod tests {
     }
 
     #[test]
-    fn rejects_user_ids_that_are_not_header_values() {
-        assert!(RequestContext::new().with_user_id("bad\nvalue").is_err());
+    fn refuses_values_that_are_not_header_values_as_invalid_requests() {
+        let error = RequestContext::new()
+            .with_user_id("bad\nvalue")
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::InvalidRequest { operation: "request_context", message }
+                if message.contains("User-Id")),
+            "{error:?}"
+        );
+        let error = RequestContext::new()
+            .with_access_token(&SecretString::new("tok\n4f9a"))
+            .unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                Error::InvalidRequest {
+                    operation: "request_context",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(!error.to_string().contains("4f9a"), "{error}");
     }
 }

@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::StatusCode;
+use http::StatusCode;
 
 use crate::body::size;
 use crate::generated::ErrorBody;
@@ -35,8 +35,8 @@ pub enum Error {
     #[error("invalid request for `{operation}`: {message}")]
     InvalidRequest {
         /// The operation id; `build`, `raw` or `request_context` when the input was
-        /// refused by [`crate::FlowPayrollBuilder::build`], [`crate::FlowPayroll::raw`] or
-        /// [`crate::FlowPayroll::request_context`].
+        /// refused by [`crate::FlowPayrollBuilder::build`], [`crate::FlowPayroll::raw`],
+        /// [`crate::FlowPayroll::request_context`] or a [`crate::RequestContext`] method.
         operation: &'static str,
         /// What is wrong.
         message: String,

@@ -7,8 +7,8 @@
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
+use http::StatusCode;
 use reqwest::header::HeaderMap;
-use reqwest::StatusCode;
 
 use crate::auth::token::{parse_issued, MAX_LIFETIME};
 use crate::body::Capped;

@@ -7,9 +7,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{OnceLock, Weak};
-use std::time::Duration;
-
-use tokio::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Where a hold seen here is sent on to (the fleet).
 pub(crate) trait HoldSink: Send + Sync + std::fmt::Debug {

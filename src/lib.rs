@@ -16,6 +16,7 @@ mod builder;
 mod client;
 mod config;
 mod context;
+pub mod deps;
 mod error;
 #[cfg(feature = "redis")]
 pub mod fleet;
@@ -49,7 +50,6 @@ pub use generated::{ErrorBody, DOCUMENTED_ERRORS};
 pub use management::Management;
 pub use operation::Operation;
 pub use policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
-pub use reqwest::{StatusCode, Url};
 pub use secret::SecretString;
 
 /// Request and response models generated from the spec, the open enums, and
@@ -63,6 +63,9 @@ pub mod types {
 /// The low-level client progenitor generates: one method per operation, no token
 /// handling, errors as progenitor reports them. Give it a [`RequestContext`] with the
 /// headers to send.
+///
+/// This module is made of `progenitor_client` and `reqwest` types, public dependencies
+/// under the policy of [`deps`].
 pub mod raw {
     pub use crate::generated::{Client, ResponseValue};
     pub use progenitor_client::Error;

@@ -100,7 +100,7 @@ pub(crate) fn transport(
 /// the typed body nor the kept prefix can hold them.
 pub(crate) fn api_error(
     operation: Operation,
-    status: reqwest::StatusCode,
+    status: http::StatusCode,
     headers: &HeaderMap,
     body: &Capped,
     now: SystemTime,
@@ -419,7 +419,7 @@ mod tests {
         };
         let error = api_error(
             Operation::RequestToken,
-            reqwest::StatusCode::BAD_REQUEST,
+            http::StatusCode::BAD_REQUEST,
             &HeaderMap::new(),
             &body,
             SystemTime::UNIX_EPOCH,

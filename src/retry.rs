@@ -12,7 +12,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use reqwest::StatusCode;
+use http::StatusCode;
 
 use crate::auth::clock::Clock;
 use crate::error::Error;

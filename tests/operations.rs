@@ -5,11 +5,12 @@
 mod common;
 
 use common::*;
+use flowpayroll::deps::http::StatusCode;
 use flowpayroll::operation::Operation;
 use flowpayroll::types::{
     AuthorizationCodeExchange, AuthorizationCodeGrantType, ClientUpdate, Mode, Provider, Scope,
 };
-use flowpayroll::{Error, ErrorBody, FlowPayroll, RetryPolicy, StatusCode};
+use flowpayroll::{Error, ErrorBody, FlowPayroll, RetryPolicy};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 

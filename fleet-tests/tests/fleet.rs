@@ -181,7 +181,7 @@ async fn a_token_endpoint_cooldown_holds_back_the_fleet() {
     let error = fleet[0].authenticate().await.unwrap_err();
     assert_eq!(
         error.status(),
-        Some(flowpayroll::StatusCode::TOO_MANY_REQUESTS)
+        Some(flowpayroll::deps::http::StatusCode::TOO_MANY_REQUESTS)
     );
     for member in &fleet[1..] {
         let error = member.authenticate().await.unwrap_err().to_string();

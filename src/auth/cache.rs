@@ -28,12 +28,11 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
 use reqwest::header::HeaderValue;
 use tokio::sync::watch;
-use tokio::time::Instant;
 
 use super::clock::{later, Clock};
 use super::token::{IssuedToken, TokenId};

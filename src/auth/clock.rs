@@ -10,12 +10,14 @@
 use std::fmt::Debug;
 use std::future::Future;
 use std::pin::Pin;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::watch;
-use tokio::time::Instant;
 
 /// A source of time for the token cache and the retry policies.
+///
+/// Its types are the standard library's (`std::time::Instant`, `SystemTime`), so that
+/// no runtime's time type is part of this crate's API.
 pub trait Clock: Debug + Send + Sync + 'static {
     /// Monotonic now: lifetimes and deadlines are measured with it.
     fn now(&self) -> Instant;
@@ -47,7 +49,8 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Instant {
-        Instant::now()
+        // Tokio's clock, not `std`'s, so that paused time moves it.
+        tokio::time::Instant::now().into_std()
     }
 
     fn system_now(&self) -> SystemTime {
@@ -80,7 +83,7 @@ impl ManualClock {
     /// A clock standing at the real time of its creation.
     pub fn new() -> Self {
         Self {
-            start: (Instant::now(), SystemTime::now()),
+            start: (tokio::time::Instant::now().into_std(), SystemTime::now()),
             elapsed: watch::Sender::new(Duration::ZERO),
             timers: watch::Sender::new(Duration::ZERO),
         }

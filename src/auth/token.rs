@@ -20,8 +20,8 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
-use reqwest::Url;
 use sha2::Digest as _;
+use url::Url;
 
 use crate::body::{read_capped, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 use crate::config::TokenAuthMethod;

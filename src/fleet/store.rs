@@ -7,11 +7,10 @@
 //! when the state changes and at most once per `log_interval` while it lasts.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, RedisError, Script, Value};
-use tokio::time::Instant;
 
 use super::{FleetPolicy, FleetState};
 use crate::clock::Clock;

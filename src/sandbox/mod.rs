@@ -60,10 +60,9 @@ pub use stats::{Stats, RECENT_USER_IDS};
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::oneshot;
-use tokio::time::Instant;
 
 use crate::operation::Operation;
 use crate::types::{Mode, Scope};

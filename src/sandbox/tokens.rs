@@ -4,9 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
-
-use tokio::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::types::{Mode, Provider, Scope, TokenSummary};
 
