@@ -1,9 +1,35 @@
 //! The tunable rules of the client: when a token is refreshed ([`RefreshPolicy`]), how
 //! the token endpoint is retried and cooled down ([`TokenRequestPolicy`]) and how API
 //! calls wait out 429s ([`RetryPolicy`]). Each has defaults that follow the
-//! authentication guide; every field can be changed.
+//! authentication guide; every field can be changed, through setters written by
+//! `field_setters!`, which the other settings types share.
 
 use std::time::Duration;
+
+/// Writes a builder-style setter per field, `pub fn with_field(mut self, field) -> Self`,
+/// documented as setting that field. The policies are `#[non_exhaustive]`, so callers
+/// build them as `Policy::default().with_…(…)` and a field added later breaks nobody.
+macro_rules! field_setters {
+    ($policy:ident { $($setter:ident => $field:ident: $ty:ty),* $(,)? }) => {
+        #[doc = concat!(
+            "Builder-style setters: `", stringify!($policy), "::default().with_…(…)`. The ",
+            "struct is `#[non_exhaustive]`, so a field added later is not a breaking change."
+        )]
+        impl $policy {
+            $(
+                #[doc = concat!("Sets [`", stringify!($policy), "::", stringify!($field), "`].")]
+                #[must_use]
+                pub fn $setter(mut self, $field: $ty) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+        }
+    };
+}
+// Fleet mode's settings use it too.
+#[cfg_attr(not(feature = "redis"), allow(unused_imports))]
+pub(crate) use field_setters;
 
 /// When a cached token is replaced.
 ///
@@ -33,30 +59,11 @@ impl Default for RefreshPolicy {
     }
 }
 
-/// Builder-style setters: `RefreshPolicy::default().with_…(…)`. The struct is
-/// `#[non_exhaustive]`, so a field added later is not a breaking change.
-impl RefreshPolicy {
-    /// Sets [`RefreshPolicy::fraction`].
-    #[must_use]
-    pub fn with_fraction(mut self, fraction: f64) -> Self {
-        self.fraction = fraction;
-        self
-    }
-
-    /// Sets [`RefreshPolicy::min_margin`].
-    #[must_use]
-    pub fn with_min_margin(mut self, min_margin: Duration) -> Self {
-        self.min_margin = min_margin;
-        self
-    }
-
-    /// Sets [`RefreshPolicy::jitter`].
-    #[must_use]
-    pub fn with_jitter(mut self, jitter: f64) -> Self {
-        self.jitter = jitter;
-        self
-    }
-}
+field_setters!(RefreshPolicy {
+    with_fraction => fraction: f64,
+    with_min_margin => min_margin: Duration,
+    with_jitter => jitter: f64,
+});
 
 impl RefreshPolicy {
     /// How long before expiry a token with `lifetime` is refreshed, given a random
@@ -119,51 +126,14 @@ impl Default for TokenRequestPolicy {
     }
 }
 
-/// Builder-style setters: `TokenRequestPolicy::default().with_…(…)`. The struct is
-/// `#[non_exhaustive]`, so a field added later is not a breaking change.
-impl TokenRequestPolicy {
-    /// Sets [`TokenRequestPolicy::attempts`].
-    #[must_use]
-    pub fn with_attempts(mut self, attempts: u32) -> Self {
-        self.attempts = attempts;
-        self
-    }
-
-    /// Sets [`TokenRequestPolicy::base_backoff`].
-    #[must_use]
-    pub fn with_base_backoff(mut self, base_backoff: Duration) -> Self {
-        self.base_backoff = base_backoff;
-        self
-    }
-
-    /// Sets [`TokenRequestPolicy::max_backoff`].
-    #[must_use]
-    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
-        self.max_backoff = max_backoff;
-        self
-    }
-
-    /// Sets [`TokenRequestPolicy::deadline`].
-    #[must_use]
-    pub fn with_deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
-        self
-    }
-
-    /// Sets [`TokenRequestPolicy::permanent_failure_ttl`].
-    #[must_use]
-    pub fn with_permanent_failure_ttl(mut self, permanent_failure_ttl: Duration) -> Self {
-        self.permanent_failure_ttl = permanent_failure_ttl;
-        self
-    }
-
-    /// Sets [`TokenRequestPolicy::max_failure_cooldown`].
-    #[must_use]
-    pub fn with_max_failure_cooldown(mut self, max_failure_cooldown: Duration) -> Self {
-        self.max_failure_cooldown = max_failure_cooldown;
-        self
-    }
-}
+field_setters!(TokenRequestPolicy {
+    with_attempts => attempts: u32,
+    with_base_backoff => base_backoff: Duration,
+    with_max_backoff => max_backoff: Duration,
+    with_deadline => deadline: Duration,
+    with_permanent_failure_ttl => permanent_failure_ttl: Duration,
+    with_max_failure_cooldown => max_failure_cooldown: Duration,
+});
 
 /// How API calls answered with 429 are retried, and how long a call may take in all.
 ///
@@ -197,37 +167,12 @@ impl Default for RetryPolicy {
     }
 }
 
-/// Builder-style setters: `RetryPolicy::default().with_…(…)`. The struct is
-/// `#[non_exhaustive]`, so a field added later is not a breaking change.
-impl RetryPolicy {
-    /// Sets [`RetryPolicy::max_retries`].
-    #[must_use]
-    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
-        self.max_retries = max_retries;
-        self
-    }
-
-    /// Sets [`RetryPolicy::total_budget`].
-    #[must_use]
-    pub fn with_total_budget(mut self, total_budget: Duration) -> Self {
-        self.total_budget = total_budget;
-        self
-    }
-
-    /// Sets [`RetryPolicy::base_backoff`].
-    #[must_use]
-    pub fn with_base_backoff(mut self, base_backoff: Duration) -> Self {
-        self.base_backoff = base_backoff;
-        self
-    }
-
-    /// Sets [`RetryPolicy::max_backoff`].
-    #[must_use]
-    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
-        self.max_backoff = max_backoff;
-        self
-    }
-}
+field_setters!(RetryPolicy {
+    with_max_retries => max_retries: u32,
+    with_total_budget => total_budget: Duration,
+    with_base_backoff => base_backoff: Duration,
+    with_max_backoff => max_backoff: Duration,
+});
 
 #[cfg(test)]
 mod tests {

@@ -72,10 +72,7 @@ fn assert_seed_error(error: Error, status: u16) {
     let body = api
         .body()
         .unwrap_or_else(|| panic!("{status}: body did not decode: {:?}", api.decode_problem()));
-    let example = match status {
-        403 => json!({"message": "string"}),
-        _ => example(&format!("list_tokens.{status}.seed.application_json.json")),
-    };
+    let example = documented_body(status);
     match (status, body) {
         (400, ErrorBody::BadRequestError(b)) => {
             assert_eq!(b.message.as_deref(), Some("string"));
@@ -100,6 +97,36 @@ fn assert_seed_error(error: Error, status: u16) {
 
 fn seed(status: u16) -> Value {
     example(&format!("list_tokens.{status}.seed.application_json.json"))
+}
+
+/// The body the spec documents for `status` on a management call: the `tokens` page's
+/// seed example, or the bare message of a 403.
+fn documented_body(status: u16) -> Value {
+    match status {
+        403 => json!({"message": "string"}),
+        _ => seed(status),
+    }
+}
+
+/// For each of `statuses`, answers `method path` with its documented body and checks
+/// that `call`, given a new client (one that has seen no 429 yet, so it does not wait),
+/// sends one request and returns that status's documented error.
+async fn assert_documented_errors<T: std::fmt::Debug>(
+    server: &MockServer,
+    method: Method,
+    path: &str,
+    statuses: &[u16],
+    call: impl AsyncFn(&FlowPayroll) -> Result<T, Error>,
+) {
+    let method = method.to_string();
+    for &status in statuses {
+        let fp = client(server).await;
+        let body = documented_body(status);
+        let mock = answer(server, method.as_str().into(), path, status, &body).await;
+        assert_seed_error(call(&fp).await.unwrap_err(), status);
+        mock.assert_calls_async(1).await;
+        mock.delete_async().await;
+    }
 }
 
 #[tokio::test]
@@ -139,21 +166,15 @@ async fn list_tokens_decodes_the_seed_example() {
 
 #[tokio::test]
 async fn list_tokens_decodes_every_documented_error() {
-    for status in [400, 404, 409, 429, 500] {
-        let server = MockServer::start_async().await;
-        let fp = client(&server).await;
-        let api = answer(
-            &server,
-            GET,
-            "/2023-03-01/management/tokens",
-            status,
-            &seed(status),
-        )
-        .await;
-        let error = fp.management().tokens().await.unwrap_err();
-        api.assert_calls_async(1).await;
-        assert_seed_error(error, status);
-    }
+    let server = MockServer::start_async().await;
+    assert_documented_errors(
+        &server,
+        GET,
+        "/2023-03-01/management/tokens",
+        &[400, 404, 409, 429, 500],
+        async |fp: &FlowPayroll| fp.management().tokens().await,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -183,16 +204,14 @@ async fn introspect_decodes_success_and_errors() {
     assert!(!introspection.scopes[0].is_known());
     ok.delete_async().await;
 
-    for status in [400, 403, 404, 429, 500] {
-        let body = if status == 403 {
-            json!({"message": "string"})
-        } else {
-            seed(status)
-        };
-        let mock = answer(&server, GET, path, status, &body).await;
-        assert_seed_error(fp.management().introspect().await.unwrap_err(), status);
-        mock.delete_async().await;
-    }
+    assert_documented_errors(
+        &server,
+        GET,
+        path,
+        &[400, 403, 404, 429, 500],
+        async |fp: &FlowPayroll| fp.management().introspect().await,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -200,11 +219,14 @@ async fn disconnect_decodes_success_and_errors() {
     let server = MockServer::start_async().await;
     let fp = client(&server).await;
     let path = "/2023-03-01/management/disconnect";
-    for status in [403, 429, 500] {
-        let mock = answer(&server, POST, path, status, &json!({"message": "string"})).await;
-        assert_seed_error(fp.management().disconnect().await.unwrap_err(), status);
-        mock.delete_async().await;
-    }
+    assert_documented_errors(
+        &server,
+        POST,
+        path,
+        &[403, 429, 500],
+        async |fp: &FlowPayroll| fp.management().disconnect().await,
+    )
+    .await;
     let ok = answer(
         &server,
         POST,
@@ -243,11 +265,14 @@ async fn get_client_decodes_success_and_errors() {
     );
     ok.delete_async().await;
 
-    for status in [400, 429, 500] {
-        let mock = answer(&server, GET, path, status, &seed(status)).await;
-        assert_seed_error(fp.management().client().await.unwrap_err(), status);
-        mock.delete_async().await;
-    }
+    assert_documented_errors(
+        &server,
+        GET,
+        path,
+        &[400, 429, 500],
+        async |fp: &FlowPayroll| fp.management().client().await,
+    )
+    .await;
     let unauthenticated = json!({"error": "authentication_error", "code": "reauthentication_required", "message": "expired"});
     let mock = answer(&server, GET, path, 401, &unauthenticated).await;
     let api = api_error(fp.management().client().await.unwrap_err(), 401);
@@ -283,16 +308,16 @@ async fn update_client_sends_json_and_decodes_success_and_errors() {
     let settings = fp.management().update_client(&update).await.unwrap();
     ok.assert_calls_async(1).await;
     assert_eq!(settings.redirect_uris.len(), 2);
+    ok.delete_async().await;
 
-    for status in [400, 409, 429, 500] {
-        let server = MockServer::start_async().await;
-        let fp = client(&server).await;
-        answer(&server, POST, path, status, &seed(status)).await;
-        assert_seed_error(
-            fp.management().update_client(&update).await.unwrap_err(),
-            status,
-        );
-    }
+    assert_documented_errors(
+        &server,
+        POST,
+        path,
+        &[400, 409, 429, 500],
+        async |fp: &FlowPayroll| fp.management().update_client(&update).await,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -335,18 +360,20 @@ async fn exchange_authorization_code_sends_json_and_decodes_success_and_errors()
     assert!(!format!("{connection:?}").contains(connection.access_token.expose_secret()));
     assert!(!format!("{exchange:?}").contains("ffffffff-ffffffff"));
 
-    for status in [400, 404, 409, 429, 500] {
-        let server = MockServer::start_async().await;
-        let fp = client(&server).await;
-        answer(&server, POST, path, status, &seed(status)).await;
-        assert_seed_error(
+    ok.delete_async().await;
+
+    assert_documented_errors(
+        &server,
+        POST,
+        path,
+        &[400, 404, 409, 429, 500],
+        async |fp: &FlowPayroll| {
             fp.management()
                 .exchange_authorization_code(&exchange.code, &exchange.redirect_uri)
                 .await
-                .unwrap_err(),
-            status,
-        );
-    }
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -371,8 +398,14 @@ async fn list_providers_decodes_success_and_errors() {
         .flat_map(|g| &g.providers)
         .all(Provider::is_known));
     ok.delete_async().await;
-    answer(&server, GET, "/providers", 500, &seed(500)).await;
-    assert_seed_error(fp.providers().await.unwrap_err(), 500);
+    assert_documented_errors(
+        &server,
+        GET,
+        "/providers",
+        &[500],
+        async |fp: &FlowPayroll| fp.providers().await,
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -28,21 +28,7 @@ async fn wait_then_succeed(
     token_endpoint(&server, &jwt("jti-429"), 3600).await;
     let (fp, clock) = client_with_clock(&server);
     let header = retry_after(&clock);
-    let limited = server
-        .mock_async(|when, then| {
-            when.method(GET).path(PATH);
-            then.status(429)
-                .header("retry-after", header)
-                .json_body(json!({"message": "slow down"}))
-                .up_to_n_times(1);
-        })
-        .await;
-    let ok = server
-        .mock_async(|when, then| {
-            when.method(GET).path(PATH);
-            then.status(200).json_body(json!([]));
-        })
-        .await;
+    let (limited, ok) = rate_limited_once(&server, PATH, &header).await;
 
     let call = tokio::spawn(async move { fp.management().tokens().await });
     advance_when_asleep(&clock, first_step).await;

@@ -42,21 +42,7 @@ async fn a_full_flow_logs_jtis_and_never_a_secret_or_token() {
             then.status(401).json_body(json!({"message": "expired"}));
         })
         .await;
-    server
-        .mock_async(|when, then| {
-            when.path("/2023-03-01/management/tokens");
-            then.status(429)
-                .header("retry-after", "0")
-                .json_body(json!({"message": "slow"}))
-                .up_to_n_times(1);
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.path("/2023-03-01/management/tokens");
-            then.status(200).json_body(json!([]));
-        })
-        .await;
+    rate_limited_once(&server, "/2023-03-01/management/tokens", "0").await;
 
     let (fp, clock) = client_with_clock(&server);
     let fp = fp.as_user("u-audit");

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use common::*;
 use httpmock::prelude::*;
-use serde_json::json;
 
 const PATH: &str = "/2023-03-01/management/tokens";
 
@@ -17,21 +16,7 @@ async fn callers_wait_out_a_429_seen_by_another_caller() {
     let server = MockServer::start_async().await;
     let mint = token_endpoint(&server, &jwt("jti-hold"), 3600).await;
     let (fp, clock) = client_with_clock(&server);
-    let limited = server
-        .mock_async(|when, then| {
-            when.method(GET).path(PATH);
-            then.status(429)
-                .header("retry-after", "2")
-                .json_body(json!({"message": "slow down"}))
-                .up_to_n_times(1);
-        })
-        .await;
-    let ok = server
-        .mock_async(|when, then| {
-            when.method(GET).path(PATH);
-            then.status(200).json_body(json!([]));
-        })
-        .await;
+    let (limited, ok) = rate_limited_once(&server, PATH, "2").await;
 
     let first = tokio::spawn({
         let fp = fp.clone();

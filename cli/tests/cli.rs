@@ -14,13 +14,13 @@ use serde_json::Value;
 /// Runs the binary with the sandbox's settings in its environment (and nothing else of
 /// `FLOWPAYROLL_*`).
 async fn flowpayroll(sandbox: &Sandbox, secret: &str, args: &[&str]) -> Run {
-    let mut command = command();
-    command
-        .env("FLOWPAYROLL_CLIENT_ID", sandbox.client_id())
-        .env("FLOWPAYROLL_CLIENT_SECRET", secret)
-        .env("FLOWPAYROLL_TOKEN_URL", sandbox.token_url())
-        .env("FLOWPAYROLL_API_URL", sandbox.url())
-        .args(args);
+    let mut command = configured(
+        sandbox.client_id(),
+        secret,
+        sandbox.token_url(),
+        sandbox.url(),
+    );
+    command.args(args);
     let run: Run = tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
         .unwrap()

@@ -14,20 +14,18 @@ use flowpayroll::sandbox::Sandbox;
 fn run_with_closed_stdout(sandbox: &Sandbox, args: &[&str]) -> Run {
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    command()
-        .env("FLOWPAYROLL_CLIENT_ID", sandbox.client_id())
-        .env(
-            "FLOWPAYROLL_CLIENT_SECRET",
-            sandbox.client_secret().expose_secret(),
-        )
-        .env("FLOWPAYROLL_TOKEN_URL", sandbox.token_url())
-        .env("FLOWPAYROLL_API_URL", sandbox.url())
-        .args(args)
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap()
-        .into()
+    configured(
+        sandbox.client_id(),
+        sandbox.client_secret().expose_secret(),
+        sandbox.token_url(),
+        sandbox.url(),
+    )
+    .args(args)
+    .stdout(writer)
+    .stderr(Stdio::piped())
+    .output()
+    .unwrap()
+    .into()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -62,11 +62,8 @@ fn hostile_server() -> RawServer {
 }
 
 fn flowpayroll(server: &RawServer, token_path: &str, args: &[&str]) -> Run {
-    let run: Run = command()
-        .env("FLOWPAYROLL_CLIENT_ID", "c")
-        .env("FLOWPAYROLL_CLIENT_SECRET", SECRET)
-        .env("FLOWPAYROLL_TOKEN_URL", server.url(token_path))
-        .env("FLOWPAYROLL_API_URL", server.url(""))
+    let run: Run = server
+        .command(token_path, SECRET)
         .args(args)
         .output()
         .unwrap()

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::policy::field_setters;
+
 /// How a fleet member uses Redis. The defaults suit a Redis on the same network.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -34,42 +36,13 @@ impl Default for FleetPolicy {
     }
 }
 
-impl FleetPolicy {
-    /// Sets [`FleetPolicy::timeout`].
-    #[must_use]
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Sets [`FleetPolicy::lease`].
-    #[must_use]
-    pub fn with_lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
-        self
-    }
-
-    /// Sets [`FleetPolicy::wait_poll`].
-    #[must_use]
-    pub fn with_wait_poll(mut self, wait_poll: Duration) -> Self {
-        self.wait_poll = wait_poll;
-        self
-    }
-
-    /// Sets [`FleetPolicy::poll_interval`].
-    #[must_use]
-    pub fn with_poll_interval(mut self, poll_interval: Duration) -> Self {
-        self.poll_interval = poll_interval;
-        self
-    }
-
-    /// Sets [`FleetPolicy::log_interval`].
-    #[must_use]
-    pub fn with_log_interval(mut self, log_interval: Duration) -> Self {
-        self.log_interval = log_interval;
-        self
-    }
-}
+field_setters!(FleetPolicy {
+    with_timeout => timeout: Duration,
+    with_lease => lease: Duration,
+    with_wait_poll => wait_poll: Duration,
+    with_poll_interval => poll_interval: Duration,
+    with_log_interval => log_interval: Duration,
+});
 
 /// The link between a fleet member and Redis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,13 +23,45 @@ pub const CLIENT_SECRET: &str = "secret-Zq9-never-print-me";
 
 /// A JWT-shaped token whose payload carries `jti` (the signature is not real).
 pub fn jwt(jti: &str) -> String {
+    jwt_with_claims(&format!(r#"{{"jti":"{jti}","sub":"{CLIENT_ID}"}}"#))
+}
+
+/// A JWT-shaped token whose payload is `claims`, a JSON object as text (the signature
+/// is not real).
+pub fn jwt_with_claims(claims: &str) -> String {
     let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
     format!(
         "{}.{}.{}",
         b64(r#"{"alg":"RS256","typ":"JWT"}"#),
-        b64(&format!(r#"{{"jti":"{jti}","sub":"{CLIENT_ID}"}}"#)),
+        b64(claims),
         b64("not-a-real-signature")
     )
+}
+
+/// Mocks `GET path` to answer the first request with a 429 carrying
+/// `Retry-After: retry_after`, and every later one with 200 `[]`. Returns the two mocks
+/// (the 429, the 200) for counting.
+pub async fn rate_limited_once<'a>(
+    server: &'a MockServer,
+    path: &str,
+    retry_after: &str,
+) -> (Mock<'a>, Mock<'a>) {
+    let limited = server
+        .mock_async(|when, then| {
+            when.method(GET).path(path);
+            then.status(429)
+                .header("retry-after", retry_after)
+                .json_body(serde_json::json!({"message": "slow down"}))
+                .up_to_n_times(1);
+        })
+        .await;
+    let ok = server
+        .mock_async(|when, then| {
+            when.method(GET).path(path);
+            then.status(200).json_body(serde_json::json!([]));
+        })
+        .await;
+    (limited, ok)
 }
 
 /// A builder pointed at `server` for both the token endpoint and the API.

@@ -1,7 +1,7 @@
 //! Case 4: bodies are read while streaming and never past their limit, whatever the
 //! server announces or sends.
 
-use flowpayroll::{TokenRequestPolicy, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
+use flowpayroll::{ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 
 use super::common::jwt;
 use super::common::raw::{chunked_head, response, RawServer, Reply};
@@ -18,10 +18,6 @@ fn endless(status: u16) -> Reply {
     }
 }
 
-fn one_attempt() -> TokenRequestPolicy {
-    TokenRequestPolicy::default().with_attempts(1)
-}
-
 #[tokio::test]
 async fn case_4_an_endless_token_response_ends_at_64_kib() {
     let server = RawServer::start(|_, _| endless(200));
@@ -31,11 +27,7 @@ async fn case_4_an_endless_token_response_ends_at_64_kib() {
         .unwrap();
 
     let error = fp.authenticate().await.unwrap_err();
-    assert!(
-        matches!(error, Error::BodyTooLarge { operation: "request_token", limit } if limit == TOKEN_BODY_LIMIT),
-        "{error:?}"
-    );
-    assert!(error.to_string().contains("64 KiB limit"), "{error}");
+    assert_body_too_large(&error, "request_token", TOKEN_BODY_LIMIT, "64 KiB");
     let sent = server.body_bytes_sent();
     assert!(sent >= TOKEN_BODY_LIMIT as u64, "{sent}");
     assert!(sent < TOKEN_BODY_LIMIT as u64 + SOCKET_SLACK, "{sent}");
@@ -46,11 +38,7 @@ async fn case_4_an_endless_token_response_ends_at_64_kib() {
 #[tokio::test]
 async fn case_4_an_endless_api_body_ends_at_the_configured_limit() {
     let token = jwt("jti-endless");
-    let issued = token.clone();
-    let server = RawServer::start(move |_, request| match request.path() {
-        TOKEN_PATH => token_reply(&issued, r#","expires_in":3600"#),
-        _ => endless(200),
-    });
+    let server = behind_token(&token, move |_| endless(200));
     let limit = 1 << 20;
     let fp = builder_for(&server)
         .max_response_body(limit)
@@ -58,11 +46,7 @@ async fn case_4_an_endless_api_body_ends_at_the_configured_limit() {
         .unwrap();
 
     let error = fp.management().tokens().await.unwrap_err();
-    assert!(
-        matches!(error, Error::BodyTooLarge { operation: "list_tokens", limit: l } if l == limit),
-        "{error:?}"
-    );
-    assert!(error.to_string().contains("1 MiB limit"), "{error}");
+    assert_body_too_large(&error, "list_tokens", limit, "1 MiB");
     let sent = server.body_bytes_sent();
     assert!(
         sent > limit as u64 && sent < limit as u64 + SOCKET_SLACK,
@@ -74,26 +58,24 @@ async fn case_4_an_endless_api_body_ends_at_the_configured_limit() {
 #[tokio::test]
 async fn case_4_a_content_length_above_the_limit_fails_before_reading() {
     let token = jwt("jti-announced");
-    let issued = token.clone();
-    let server = RawServer::start(move |_, request| {
-        match request.path() {
-        TOKEN_PATH => token_reply(&issued, r#","expires_in":3600"#),
+    let server = behind_token(&token, move |_| {
         // Announces 2 GB and sends 16 bytes of it.
-        _ => Reply::Bytes(
+        Reply::Bytes(
             [
                 b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2000000000\r\n\r\n".to_vec(),
                 b"[              ".to_vec(),
             ]
             .concat(),
-        ),
-    }
+        )
     });
     let fp = builder_for(&server).build().unwrap();
 
     let error = fp.management().tokens().await.unwrap_err();
-    assert!(
-        matches!(error, Error::BodyTooLarge { limit, .. } if limit == flowpayroll::DEFAULT_BODY_LIMIT),
-        "{error:?}"
+    assert_body_too_large(
+        &error,
+        "list_tokens",
+        flowpayroll::DEFAULT_BODY_LIMIT,
+        "8 MiB",
     );
     assert_no_secret(&error, &[&token]);
 }
@@ -101,13 +83,9 @@ async fn case_4_a_content_length_above_the_limit_fails_before_reading() {
 #[tokio::test]
 async fn case_4_a_huge_error_body_is_read_only_up_to_its_cap() {
     let token = jwt("jti-error-body");
-    let issued = token.clone();
-    let server = RawServer::start(move |_, request| match request.path() {
-        TOKEN_PATH => token_reply(&issued, r#","expires_in":3600"#),
-        _ => Reply::Endless {
-            head: chunked_head(502),
-            chunk: b"<html>bad gateway</html>".repeat(300),
-        },
+    let server = behind_token(&token, move |_| Reply::Endless {
+        head: chunked_head(502),
+        chunk: b"<html>bad gateway</html>".repeat(300),
     });
     let fp = builder_for(&server).build().unwrap();
 

@@ -14,9 +14,9 @@ mod secrets;
 mod time;
 mod urls_and_proxies;
 
-use common::raw::{json, RawServer, Reply};
+use common::raw::{json, RawServer, Reply, Request};
 use common::{CLIENT_ID, CLIENT_SECRET};
-use flowpayroll::{Environment, Error, FlowPayroll, FlowPayrollBuilder};
+use flowpayroll::{Environment, Error, FlowPayroll, FlowPayrollBuilder, TokenRequestPolicy};
 
 const TOKEN_PATH: &str = "/oauth2/token";
 const TOKENS_PATH: &str = "/2023-03-01/management/tokens";
@@ -37,6 +37,34 @@ fn token_reply(token: &str, extra: &str) -> Reply {
         200,
         &format!(r#"{{"access_token":"{token}","token_type":"Bearer"{extra}}}"#),
     )
+}
+
+/// A server that issues `token` (for an hour) at the token endpoint and answers every
+/// other request with what `api` makes of it.
+fn behind_token(token: &str, api: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> RawServer {
+    let token = token.to_owned();
+    RawServer::start(move |_, request| match request.path() {
+        TOKEN_PATH => token_reply(&token, r#","expires_in":3600"#),
+        _ => api(request),
+    })
+}
+
+/// A token request policy that asks once: a failure comes straight back.
+fn one_attempt() -> TokenRequestPolicy {
+    TokenRequestPolicy::default().with_attempts(1)
+}
+
+/// Fails the test unless `error` is [`Error::BodyTooLarge`] for `operation` at `limit`,
+/// and its message names the limit as `shown` (`"64 KiB"`).
+fn assert_body_too_large(error: &Error, operation: &str, limit: usize, shown: &str) {
+    assert!(
+        matches!(error, Error::BodyTooLarge { operation: op, limit: l } if *op == operation && *l == limit),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains(&format!("{shown} limit")),
+        "{error}"
+    );
 }
 
 /// Fails the test if the client secret or any of `secrets` appears in `error`'s

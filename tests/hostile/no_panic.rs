@@ -8,19 +8,8 @@ use flowpayroll::clock::ManualClock;
 use flowpayroll::{FlowPayroll, MAX_LIFETIME};
 
 use super::common::raw::{json, RawServer, Reply};
-use super::common::{eventually, jwt};
+use super::common::{eventually, jwt, jwt_with_claims};
 use super::*;
-
-fn jwt_with_claims(claims: &str) -> String {
-    use base64::Engine as _;
-    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-    format!(
-        "{}.{}.{}",
-        b64(r#"{"alg":"none"}"#),
-        b64(claims),
-        b64("sig")
-    )
-}
 
 /// Case 1: a JWT `exp` past what the clock can hold (and no `expires_in`) used to panic
 /// the mint task and leave the cache "refreshing" forever.

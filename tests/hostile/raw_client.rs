@@ -9,11 +9,9 @@ use super::*;
 async fn case_9_raw_calls_do_not_follow_a_redirect_to_another_host() {
     let elsewhere = RawServer::start(|_, _| super::common::raw::json(200, "[]"));
     let token = jwt("jti-raw");
-    let issued = token.clone();
     let location = elsewhere.url(TOKENS_PATH);
-    let server = RawServer::start(move |_, request| match request.path() {
-        TOKEN_PATH => token_reply(&issued, r#","expires_in":3600"#),
-        _ => Reply::Bytes(response(302, &[("location", &location)], b"")),
+    let server = behind_token(&token, move |_| {
+        Reply::Bytes(response(302, &[("location", &location)], b""))
     });
     let fp = builder_for(&server).build().unwrap();
 

@@ -2,15 +2,10 @@
 //! escapes them; and case 6's library half: server text in errors and logs is escaped.
 
 use flowpayroll::ErrorBody;
-use flowpayroll::TokenRequestPolicy;
 
 use super::common::jwt;
 use super::common::raw::{json, RawServer, Reply};
 use super::*;
-
-fn one_attempt() -> TokenRequestPolicy {
-    TokenRequestPolicy::default().with_attempts(1)
-}
 
 /// A gateway that JSON-encodes the JSON body a second time.
 fn double_encoded(inner: &str) -> Reply {
@@ -47,11 +42,7 @@ async fn case_2_a_double_encoded_client_get_does_not_print_either_secret() {
     let inner = format!(
         r#"{{"client_id":"c","name":"n","client_secret":["{first}","{second}"],"redirect_uris":[]}}"#
     );
-    let issued = token.clone();
-    let server = RawServer::start(move |_, request| match request.path() {
-        TOKEN_PATH => token_reply(&issued, r#","expires_in":3600"#),
-        _ => double_encoded(&inner),
-    });
+    let server = behind_token(&token, move |_| double_encoded(&inner));
     let fp = builder_for(&server).build().unwrap();
 
     let error = fp.management().client().await.unwrap_err();
@@ -97,14 +88,12 @@ async fn case_2_a_400_that_echoes_the_request_has_the_secret_masked() {
 #[tokio::test]
 async fn an_api_error_that_echoes_the_token_has_it_masked() {
     let token = jwt("jti-echoed");
-    let issued = token.clone();
-    let server = RawServer::start(move |_, request| match request.path() {
-        TOKEN_PATH => token_reply(&issued, r#","expires_in":3600"#),
+    let server = behind_token(&token, move |request| {
         // A 400 quoting the request headers, X-Auth-Token included.
-        _ => json(
+        json(
             400,
             &serde_json::json!({"message": request.rest}).to_string(),
-        ),
+        )
     });
     let fp = builder_for(&server).build().unwrap();
 
@@ -120,10 +109,8 @@ async fn server_text_is_escaped_in_errors_and_logs() {
     let logs = super::common::logs::captured_logs();
     // JSON escapes: the claim decodes to ESC, CR and BEL.
     let token = jwt(r"jti-\u001b[2J\rforged\u0007");
-    let issued = token.clone();
-    let server = RawServer::start(move |_, request| match request.path() {
-        TOKEN_PATH => token_reply(&issued, r#","expires_in":3600"#),
-        _ => json(400, r#"{"message":"gone\u001b[31m\rrewritten line\u0007"}"#),
+    let server = behind_token(&token, move |_| {
+        json(400, r#"{"message":"gone\u001b[31m\rrewritten line\u0007"}"#)
     });
     let fp = builder_for(&server).build().unwrap();
 

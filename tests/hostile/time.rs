@@ -14,10 +14,7 @@ use super::common::{eventually, jwt};
 use super::*;
 
 fn token_then(api: Reply) -> RawServer {
-    RawServer::start(move |_, request| match request.path() {
-        TOKEN_PATH => token_reply(&jwt("jti-time"), r#","expires_in":3600"#),
-        _ => api.clone(),
-    })
+    behind_token(&jwt("jti-time"), move |_| api.clone())
 }
 
 #[tokio::test]

@@ -6,10 +6,7 @@ use super::common::raw::{json, RawServer, Reply};
 use super::*;
 
 fn api_and_token_server() -> RawServer {
-    RawServer::start(|_, request| match request.path() {
-        TOKEN_PATH => token_reply(&jwt("jti-proxy"), r#","expires_in":3600"#),
-        _ => json(200, "[]"),
-    })
+    behind_token(&jwt("jti-proxy"), |_| json(200, "[]"))
 }
 
 #[tokio::test]
@@ -43,7 +40,7 @@ async fn https_goes_through_the_proxy_in_a_tunnel() {
         .credentials(CLIENT_ID, CLIENT_SECRET)
         .token_url("https://auth.flowpayroll.invalid/oauth2/token")
         .https_proxy(Some(&proxy.url("")))
-        .token_request_policy(flowpayroll::TokenRequestPolicy::default().with_attempts(1))
+        .token_request_policy(one_attempt())
         .build()
         .unwrap();
 

@@ -1,8 +1,9 @@
 //! Helpers shared by the CLI's tests: the `flowpayroll` binary with a clean
-//! environment, what a run printed, a check that output is terminal-safe, and a raw
+//! environment (or pointed at a server), what a run printed, a check that output is terminal-safe, and a raw
 //! HTTP server on 127.0.0.1 that answers whatever bytes a test gives it.
 #![allow(dead_code)]
 
+use std::fmt::Display;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Command, Output};
@@ -17,6 +18,23 @@ pub fn command() -> Command {
     for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("FLOWPAYROLL_")) {
         command.env_remove(name);
     }
+    command
+}
+
+/// The binary configured through the environment with these credentials and URLs,
+/// as a user would set them.
+pub fn configured(
+    client_id: &str,
+    secret: &str,
+    token_url: impl Display,
+    api_url: impl Display,
+) -> Command {
+    let mut command = command();
+    command
+        .env("FLOWPAYROLL_CLIENT_ID", client_id)
+        .env("FLOWPAYROLL_CLIENT_SECRET", secret)
+        .env("FLOWPAYROLL_TOKEN_URL", token_url.to_string())
+        .env("FLOWPAYROLL_API_URL", api_url.to_string());
     command
 }
 
@@ -96,6 +114,12 @@ impl RawServer {
     /// `http://127.0.0.1:PORT` followed by `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// The binary with client `c` and `secret`, its token endpoint at `token_path` on
+    /// this server and its API at the server's root.
+    pub fn command(&self, token_path: &str, secret: &str) -> Command {
+        configured("c", secret, self.url(token_path), self.url(""))
     }
 
     /// Requests answered so far.
