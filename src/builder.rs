@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::auth::cache::{TokenCache, TokenSource};
+use crate::auth::cache::TokenCache;
 use crate::auth::clock::{Clock, SystemClock};
 use crate::auth::mint::Minter;
+use crate::auth::source::TokenSource;
 use crate::auth::token::TokenEndpoint;
 use crate::client::{user_value, FlowPayroll, Shared};
 use crate::config::{self, Environment, TokenAuthMethod};

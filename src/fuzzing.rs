@@ -12,8 +12,10 @@ use reqwest::header::HeaderMap;
 
 use crate::auth::token::{parse_issued, MAX_LIFETIME};
 use crate::body::Capped;
+use crate::decode_reason::describe_decode_failure;
 use crate::operation::Operation;
-use crate::response::{api_error, describe_decode_failure, parse_retry_after};
+use crate::response::api_error;
+use crate::retry_after::parse_retry_after;
 
 /// The secret every target plants; it must never come out.
 const PLANTED: &str = "planted-SECRET-0x5eed";

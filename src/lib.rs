@@ -16,6 +16,7 @@ mod builder;
 mod client;
 mod config;
 mod context;
+mod decode_reason;
 pub mod deps;
 mod error;
 #[cfg(feature = "redis")]
@@ -31,6 +32,7 @@ mod policy;
 mod redact;
 mod response;
 mod retry;
+mod retry_after;
 mod secret;
 mod tls;
 

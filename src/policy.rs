@@ -6,6 +6,9 @@
 
 use std::time::Duration;
 
+use crate::error::Error;
+use crate::retry::{classify, Failure};
+
 /// Writes a builder-style setter per field, `pub fn with_field(mut self, field) -> Self`,
 /// documented as setting that field. The policies are `#[non_exhaustive]`, so callers
 /// build them as `Policy::default().with_…(…)` and a field added later breaks nobody.
@@ -134,6 +137,24 @@ field_setters!(TokenRequestPolicy {
     with_permanent_failure_ttl => permanent_failure_ttl: Duration,
     with_max_failure_cooldown => max_failure_cooldown: Duration,
 });
+
+impl TokenRequestPolicy {
+    /// How long a failed mint is remembered, the `failures`-th in a row (1 for the
+    /// first): `permanent_failure_ttl` after a refusal; the server's `Retry-After`, or
+    /// else a backoff doubling from one second, capped at `max_failure_cooldown`, after
+    /// anything else.
+    pub(crate) fn failure_cooldown(&self, error: &Error, failures: u32) -> Duration {
+        match classify(error) {
+            Failure::Refused => self.permanent_failure_ttl,
+            Failure::Throttled(Some(wait)) | Failure::Unavailable(Some(wait)) => {
+                wait.min(self.max_failure_cooldown)
+            }
+            _ => Duration::from_secs(1)
+                .saturating_mul(1 << failures.saturating_sub(1).min(16))
+                .min(self.max_failure_cooldown),
+        }
+    }
+}
 
 /// How API calls answered with 429 are retried, and how long a call may take in all.
 ///

@@ -7,8 +7,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use super::cache::{Minted, TokenSource};
 use super::clock::Clock;
+use super::source::{Minted, TokenSource};
 use super::token::{TokenEndpoint, OPERATION};
 use crate::error::Error;
 use crate::policy::TokenRequestPolicy;

@@ -25,6 +25,7 @@ use url::Url;
 
 use crate::body::{read_capped, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 use crate::config::TokenAuthMethod;
+use crate::decode_reason::describe_decode_failure;
 use crate::error::Error;
 use crate::generated::types::{
     AccessTokenResponse, ClientCredentialsGrant, ClientCredentialsGrantType,
@@ -171,7 +172,7 @@ impl TokenEndpoint {
 /// The error says what is wrong without quoting the body, which holds the token.
 pub(crate) fn parse_issued(body: &[u8], now: SystemTime) -> Result<IssuedToken, String> {
     let parsed: AccessTokenResponse = serde_json::from_slice(body)
-        .map_err(|_| response::describe_decode_failure::<AccessTokenResponse>(body, &[]))?;
+        .map_err(|_| describe_decode_failure::<AccessTokenResponse>(body, &[]))?;
     let token_type = parsed.token_type.as_str();
     if !token_type.eq_ignore_ascii_case("bearer") {
         // Named only when it looks like a token type: a broken server may put anything

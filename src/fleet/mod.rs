@@ -45,7 +45,7 @@ use reqwest::header::HeaderValue;
 use self::entry::{unix_ms, until, Hold, TokenEntry};
 use self::lease::{jittered, Lease};
 use self::store::{Read, Store};
-use crate::auth::cache::Minted;
+use crate::auth::source::Minted;
 use crate::auth::TokenId;
 use crate::clock::Clock;
 use crate::error::Error;

@@ -8,9 +8,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::{Fleet, Obtained};
-use crate::auth::cache::{failure_cooldown, Minted, TokenOrigin, TokenSource};
 use crate::auth::clock::Clock;
 use crate::auth::mint::Minter;
+use crate::auth::source::{Minted, TokenOrigin, TokenSource};
 use crate::auth::token::IssuedToken;
 use crate::error::Error;
 use crate::policy::{RefreshPolicy, TokenRequestPolicy};
@@ -35,7 +35,7 @@ impl FleetSource {
             Ok(minted)
         };
         // The fleet holds back the others for the first cooldown this member applies.
-        let cooldown = |error: &Error| failure_cooldown(&self.requests, error, 1);
+        let cooldown = |error: &Error| self.requests.failure_cooldown(error, 1);
         match self.fleet.obtain(mint, cooldown).await? {
             Obtained::Minted(minted) => Ok(minted),
             Obtained::Shared(shared) => Ok(Minted {

@@ -2,10 +2,14 @@
 //! (fail, panic, hang until its runtime is dropped), the flight settles and a later
 //! call mints again.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 
 use super::*;
 use crate::auth::clock::SystemClock;
+use crate::auth::source::Minted;
+use crate::auth::token::IssuedToken;
 
 const OK: u8 = 0;
 const PANIC: u8 = 1;

@@ -15,8 +15,8 @@
 //!   permanent failure and for a doubling backoff (or `Retry-After`) after others. While a
 //!   refresh is failing, the still-valid token keeps being served.
 //! * **Never wedged.** A flight always settles: when its task ends in an error, panics,
-//!   or is dropped with its runtime, a guard ([`Flight`]) records the outcome and wakes
-//!   the waiters, so the next call can mint again.
+//!   or is dropped with its runtime, a guard (`flight::Flight`) records the outcome and
+//!   wakes the waiters, so the next call can mint again.
 //!
 //! Where tokens come from is a seam: the cache asks a [`TokenSource`] (in production
 //! [`super::mint::Minter`], which retries token requests under the shared retry rule).
@@ -24,9 +24,10 @@
 //! `crate::fleet::source`); the cache's states (fast path, flight, cooldown) stay the
 //! same whatever the source. The source also hears of tokens refused with a 401
 //! ([`TokenSource::refused`]).
+//!
+//! This module owns the cache's state and the paths callers take through it; the
+//! flight itself (spawning, storing, settling, cooldowns) is [`flight`].
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -34,57 +35,12 @@ use arc_swap::ArcSwapOption;
 use reqwest::header::HeaderValue;
 use tokio::sync::watch;
 
-use super::clock::{later, Clock};
-use super::token::{IssuedToken, TokenId};
+use super::clock::Clock;
+use super::source::{TokenOrigin, TokenSource};
+use super::token::TokenId;
 use crate::error::Error;
 use crate::policy::{RefreshPolicy, TokenRequestPolicy};
-use crate::retry::{classify, Failure};
-
-/// Where the cache gets a new token. One call is one whole mint (retries included); the
-/// cache runs it in its own task, at most one at a time.
-pub(crate) trait TokenSource: std::fmt::Debug + Send + Sync + 'static {
-    /// Gets a new token.
-    fn mint(&self) -> Pin<Box<dyn Future<Output = Result<Minted, Error>> + Send + '_>>;
-
-    /// The cached token with this header was refused (401) and dropped.
-    fn refused(&self, _header: &HeaderValue) {}
-}
-
-/// A token from a [`TokenSource`], with when its successful request was sent (its
-/// lifetime counts from then).
-#[derive(Debug)]
-pub(crate) struct Minted {
-    /// The validated token.
-    pub issued: IssuedToken,
-    /// When the request that got it was sent, on the cache's clock.
-    pub sent_at: Instant,
-    /// When to refresh it, from `sent_at`; `None`: the cache's [`RefreshPolicy`] decides.
-    pub refresh_in: Option<Duration>,
-    /// Minted here, or taken from the fleet cache.
-    pub origin: TokenOrigin,
-}
-
-impl Minted {
-    /// A token this process just requested, sent at `sent_at`.
-    pub fn new(issued: IssuedToken, sent_at: Instant) -> Self {
-        Self {
-            issued,
-            sent_at,
-            refresh_in: None,
-            origin: TokenOrigin::Minted,
-        }
-    }
-}
-
-/// Where the cached token came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TokenOrigin {
-    /// This process asked the token endpoint for it.
-    Minted,
-    /// Another member of the fleet minted it; this process read it from Redis.
-    FleetCache,
-}
+use flight::{abandoned, FlightResult, Trigger};
 
 /// A token in the cache.
 #[derive(Debug)]
@@ -120,8 +76,6 @@ pub(crate) struct Lease {
     /// The generation of the token, for [`TokenCache::invalidate`].
     pub generation: u64,
 }
-
-type FlightResult = Option<Result<Arc<CachedToken>, Error>>;
 
 /// What the cache knows about its token, for readiness probes.
 #[derive(Debug, Clone)]
@@ -181,12 +135,6 @@ struct Control {
 struct Cooldown {
     until: Instant,
     error: Error,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Trigger {
-    Cold,
-    Refresh,
 }
 
 impl TokenCache {
@@ -322,74 +270,6 @@ impl TokenCache {
             }
         }
     }
-
-    /// Starts a mint in its own task and records it as the flight everyone joins.
-    fn spawn_flight(
-        &self,
-        control: &mut Control,
-        trigger: Trigger,
-    ) -> Result<watch::Receiver<FlightResult>, Error> {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-            Error::TokenUnavailable(
-                "no Tokio runtime: FlowPayroll calls must run inside one".to_owned(),
-            )
-        })?;
-        let (sender, receiver) = watch::channel(None);
-        control.flight = Some(receiver.clone());
-        let flight = Flight {
-            inner: Arc::clone(&self.inner),
-            sender: Some(sender),
-            trigger,
-        };
-        runtime.spawn(async move {
-            let result = flight.inner.source.mint().await;
-            flight.finish(result);
-        });
-        Ok(receiver)
-    }
-}
-
-fn abandoned() -> Error {
-    Error::TokenUnavailable(
-        "the token request was abandoned (its task panicked or its Tokio runtime shut down)"
-            .to_owned(),
-    )
-}
-
-/// The one running mint. Whatever ends it (a result, a panic, its runtime dropping the
-/// task), the flight is settled and its waiters are woken: the cache cannot stay
-/// "refreshing" forever.
-struct Flight {
-    inner: Arc<CacheInner>,
-    sender: Option<watch::Sender<FlightResult>>,
-    trigger: Trigger,
-}
-
-impl Flight {
-    fn finish(mut self, result: Result<Minted, Error>) {
-        let result = result.map(|minted| self.inner.store(minted, self.trigger));
-        self.inner.settle(&result);
-        if let Some(sender) = self.sender.take() {
-            // Nobody listening is fine: the token is in the cache for the next caller.
-            let _ = sender.send(Some(result));
-        }
-    }
-}
-
-impl Drop for Flight {
-    fn drop(&mut self) {
-        let Some(sender) = self.sender.take() else {
-            return;
-        };
-        let error = abandoned();
-        tracing::warn!(
-            target: "flowpayroll::auth",
-            panicked = std::thread::panicking(),
-            "token request abandoned; the next call mints again"
-        );
-        self.inner.settle_abandoned(&error);
-        let _ = sender.send(Some(Err(error)));
-    }
 }
 
 impl CacheInner {
@@ -400,104 +280,8 @@ impl CacheInner {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-
-    /// Turns a minted token into the cached one (refresh time, generation) and logs it.
-    fn store(&self, minted: Minted, trigger: Trigger) -> Arc<CachedToken> {
-        let Minted {
-            issued,
-            sent_at,
-            refresh_in,
-            origin,
-        } = minted;
-        let lifetime = issued.lifetime;
-        let refresh_in = refresh_in.unwrap_or_else(|| {
-            lifetime.saturating_sub(self.refresh.margin(lifetime, fastrand::f64()))
-        });
-        let token = CachedToken {
-            header: issued.header,
-            generation: self
-                .generations
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-                .wrapping_add(1),
-            refresh_at: later(sent_at, refresh_in),
-            expires_at: later(sent_at, lifetime),
-            id: issued.id,
-            origin,
-        };
-        let latency = self.clock.now().saturating_duration_since(sent_at);
-        tracing::info!(
-            target: "flowpayroll::auth",
-            jti = %token.id.logged(),
-            expires_in_s = lifetime.as_secs(),
-            refresh_in_s = refresh_in.as_secs(),
-            latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
-            refresh = trigger == Trigger::Refresh,
-            from_fleet_cache = origin == TokenOrigin::FleetCache,
-            "token minted"
-        );
-        Arc::new(token)
-    }
-
-    /// Settles a flight that ended without a result: no cooldown, so the next call
-    /// mints again at once.
-    fn settle_abandoned(&self, error: &Error) {
-        let mut control = self.lock();
-        control.flight = None;
-        control.consecutive_failures = control.consecutive_failures.saturating_add(1);
-        control.last_error = Some(error.clone());
-    }
-
-    /// Publishes the result of a flight: the new token, or the cooldown of a failure.
-    fn settle(&self, result: &Result<Arc<CachedToken>, Error>) {
-        let mut control = self.lock();
-        control.flight = None;
-        match result {
-            Ok(token) => {
-                self.current.store(Some(Arc::clone(token)));
-                control.cooldown = None;
-                control.consecutive_failures = 0;
-                control.last_error = None;
-                if token.origin == TokenOrigin::Minted {
-                    control.minted = control.minted.saturating_add(1);
-                }
-            }
-            Err(error) => {
-                control.consecutive_failures = control.consecutive_failures.saturating_add(1);
-                let ttl = failure_cooldown(&self.requests, error, control.consecutive_failures);
-                tracing::warn!(
-                    target: "flowpayroll::auth",
-                    error = %error,
-                    failures = control.consecutive_failures,
-                    cooldown_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
-                    "token refresh failed"
-                );
-                control.cooldown = Some(Cooldown {
-                    until: later(self.clock.now(), ttl),
-                    error: error.clone(),
-                });
-                control.last_error = Some(error.clone());
-            }
-        }
-    }
 }
 
-/// How long a failed mint is remembered, the `failures`-th in a row (1 for the first).
-pub(crate) fn failure_cooldown(
-    requests: &TokenRequestPolicy,
-    error: &Error,
-    failures: u32,
-) -> Duration {
-    match classify(error) {
-        Failure::Refused => requests.permanent_failure_ttl,
-        Failure::Throttled(Some(wait)) | Failure::Unavailable(Some(wait)) => {
-            wait.min(requests.max_failure_cooldown)
-        }
-        _ => Duration::from_secs(1)
-            .saturating_mul(1 << failures.saturating_sub(1).min(16))
-            .min(requests.max_failure_cooldown),
-    }
-}
-
+mod flight;
 #[cfg(test)]
-#[path = "cache_tests.rs"]
 mod tests;

@@ -1,0 +1,177 @@
+//! The single flight: the one mint a cache runs at a time, in its own task, and how its
+//! end is published. Whatever ends it (a token, an error, a panic, its runtime dropping
+//! the task), [`Flight`] stores the token or records the failure's cooldown and wakes
+//! every waiter, so the cache can never stay "refreshing".
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use super::{CacheInner, CachedToken, Control, Cooldown, TokenCache};
+use crate::auth::clock::later;
+use crate::auth::source::{Minted, TokenOrigin};
+use crate::error::Error;
+
+/// What a flight's waiters receive: `None` until it ends.
+pub(super) type FlightResult = Option<Result<Arc<CachedToken>, Error>>;
+
+/// Why a flight started: no usable token, or a refresh ahead of expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Trigger {
+    Cold,
+    Refresh,
+}
+
+impl TokenCache {
+    /// Starts a mint in its own task and records it as the flight everyone joins.
+    pub(super) fn spawn_flight(
+        &self,
+        control: &mut Control,
+        trigger: Trigger,
+    ) -> Result<watch::Receiver<FlightResult>, Error> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::TokenUnavailable(
+                "no Tokio runtime: FlowPayroll calls must run inside one".to_owned(),
+            )
+        })?;
+        let (sender, receiver) = watch::channel(None);
+        control.flight = Some(receiver.clone());
+        let flight = Flight {
+            inner: Arc::clone(&self.inner),
+            sender: Some(sender),
+            trigger,
+        };
+        runtime.spawn(async move {
+            let result = flight.inner.source.mint().await;
+            flight.finish(result);
+        });
+        Ok(receiver)
+    }
+}
+
+/// The error of a flight that ended without a result.
+pub(super) fn abandoned() -> Error {
+    Error::TokenUnavailable(
+        "the token request was abandoned (its task panicked or its Tokio runtime shut down)"
+            .to_owned(),
+    )
+}
+
+/// The one running mint. Whatever ends it (a result, a panic, its runtime dropping the
+/// task), the flight is settled and its waiters are woken: the cache cannot stay
+/// "refreshing" forever.
+struct Flight {
+    inner: Arc<CacheInner>,
+    sender: Option<watch::Sender<FlightResult>>,
+    trigger: Trigger,
+}
+
+impl Flight {
+    fn finish(mut self, result: Result<Minted, Error>) {
+        let result = result.map(|minted| self.inner.store(minted, self.trigger));
+        self.inner.settle(&result);
+        if let Some(sender) = self.sender.take() {
+            // Nobody listening is fine: the token is in the cache for the next caller.
+            let _ = sender.send(Some(result));
+        }
+    }
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        let Some(sender) = self.sender.take() else {
+            return;
+        };
+        let error = abandoned();
+        tracing::warn!(
+            target: "flowpayroll::auth",
+            panicked = std::thread::panicking(),
+            "token request abandoned; the next call mints again"
+        );
+        self.inner.settle_abandoned(&error);
+        let _ = sender.send(Some(Err(error)));
+    }
+}
+
+impl CacheInner {
+    /// Turns a minted token into the cached one (refresh time, generation) and logs it.
+    fn store(&self, minted: Minted, trigger: Trigger) -> Arc<CachedToken> {
+        let Minted {
+            issued,
+            sent_at,
+            refresh_in,
+            origin,
+        } = minted;
+        let lifetime = issued.lifetime;
+        let refresh_in = refresh_in.unwrap_or_else(|| {
+            lifetime.saturating_sub(self.refresh.margin(lifetime, fastrand::f64()))
+        });
+        let token = CachedToken {
+            header: issued.header,
+            generation: self
+                .generations
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                .wrapping_add(1),
+            refresh_at: later(sent_at, refresh_in),
+            expires_at: later(sent_at, lifetime),
+            id: issued.id,
+            origin,
+        };
+        let latency = self.clock.now().saturating_duration_since(sent_at);
+        tracing::info!(
+            target: "flowpayroll::auth",
+            jti = %token.id.logged(),
+            expires_in_s = lifetime.as_secs(),
+            refresh_in_s = refresh_in.as_secs(),
+            latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+            refresh = trigger == Trigger::Refresh,
+            from_fleet_cache = origin == TokenOrigin::FleetCache,
+            "token minted"
+        );
+        Arc::new(token)
+    }
+
+    /// Settles a flight that ended without a result: no cooldown, so the next call
+    /// mints again at once.
+    fn settle_abandoned(&self, error: &Error) {
+        let mut control = self.lock();
+        control.flight = None;
+        control.consecutive_failures = control.consecutive_failures.saturating_add(1);
+        control.last_error = Some(error.clone());
+    }
+
+    /// Publishes the result of a flight: the new token, or the cooldown of a failure.
+    fn settle(&self, result: &Result<Arc<CachedToken>, Error>) {
+        let mut control = self.lock();
+        control.flight = None;
+        match result {
+            Ok(token) => {
+                self.current.store(Some(Arc::clone(token)));
+                control.cooldown = None;
+                control.consecutive_failures = 0;
+                control.last_error = None;
+                if token.origin == TokenOrigin::Minted {
+                    control.minted = control.minted.saturating_add(1);
+                }
+            }
+            Err(error) => {
+                control.consecutive_failures = control.consecutive_failures.saturating_add(1);
+                let ttl = self
+                    .requests
+                    .failure_cooldown(error, control.consecutive_failures);
+                tracing::warn!(
+                    target: "flowpayroll::auth",
+                    error = %error,
+                    failures = control.consecutive_failures,
+                    cooldown_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
+                    "token refresh failed"
+                );
+                control.cooldown = Some(Cooldown {
+                    until: later(self.clock.now(), ttl),
+                    error: error.clone(),
+                });
+                control.last_error = Some(error.clone());
+            }
+        }
+    }
+}
