@@ -91,8 +91,12 @@ async fn a_hundred_concurrent_401s_across_the_fleet_cause_one_re_mint() {
         2,
         "one re-mint for the whole fleet"
     );
-    // Each call: a 401, then the replay with the new token.
-    assert_eq!(sandbox.api_requests(Operation::ListTokens), 8 + 200);
+    // A call that went out with the old token got a 401 and was replayed with the new
+    // one: every member's first call did, but a call that started after its member had
+    // dropped the refused token waited for the new one and went out once. So between
+    // 8 and 100 of the 100 calls sent twice (how many depends on the scheduling).
+    let api = sandbox.api_requests(Operation::ListTokens) - 8;
+    assert!((100 + 8..=100 + 100).contains(&api), "{api} API requests");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
