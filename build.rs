@@ -3,9 +3,12 @@
 //! Steps: load the spec (YAML hygiene included), derive what progenitor is given
 //! (`build/prepare.rs` says what changes and why), generate the client, generate what
 //! progenitor cannot (open enums, the error-body table: `build/emit.rs`; the `Operation`
-//! enum: `build/operations.rs`), format, write.
+//! enum: `build/operations.rs`; request builders and `#[non_exhaustive]` models:
+//! `build/builders.rs`), format, write.
 //! A broken spec stops the build with one line naming the file and the problem.
 
+#[path = "build/builders.rs"]
+mod builders;
 #[path = "build/emit.rs"]
 mod emit;
 #[path = "build/generate.rs"]

@@ -11,7 +11,7 @@ use proc_macro2::TokenStream;
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TypeImpl};
 use quote::quote;
 
-use crate::{emit, operations, prepare, spec};
+use crate::{builders, emit, operations, prepare, spec};
 
 /// Generates `client.rs` (progenitor's output), `operation.rs`, `open_enums.rs` and
 /// `error_table.rs` into `out`.
@@ -22,6 +22,13 @@ pub fn run(spec_path: &Path, out: &Path) -> Result<(), String> {
     let prepared = prepare::prepare(&spec).map_err(in_file)?;
 
     let client = with_crate_tls(generate_client(&prepared).map_err(in_file)?)?;
+    let mut client: syn::File =
+        syn::parse2(client).map_err(|e| format!("generated code does not parse: {e}"))?;
+    builders::apply(
+        &mut client,
+        &builders::request_bodies(&spec).map_err(in_file)?,
+    )
+    .map_err(in_file)?;
     let open_enums = prepared
         .open_enums
         .iter()
@@ -31,7 +38,7 @@ pub fn run(spec_path: &Path, out: &Path) -> Result<(), String> {
     let error_table = emit::error_table(&prepared.errors, |name| schema_description(&spec, name));
     let examples = emit::example_table(&prepare::response_examples(&spec));
 
-    write(&out.join("client.rs"), client)?;
+    write_file(&out.join("client.rs"), &client)?;
     write(&out.join("operation.rs"), operations::emit(&operation_list))?;
     write(&out.join("open_enums.rs"), quote! { #(#open_enums)* })?;
     write(
@@ -179,6 +186,10 @@ fn schema_description(spec: &openapiv3::OpenAPI, name: &str) -> Option<String> {
 fn write(path: &Path, tokens: TokenStream) -> Result<(), String> {
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    std::fs::write(path, prettyplease::unparse(&file))
+    write_file(path, &file)
+}
+
+fn write_file(path: &Path, file: &syn::File) -> Result<(), String> {
+    std::fs::write(path, prettyplease::unparse(file))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -24,7 +24,7 @@ use crate::policy::RetryPolicy;
 use crate::response::{self, Seen};
 use crate::retry::{decide, within, AttemptState, Decision, Rules};
 use crate::secret::SecretString;
-use crate::types::{AuthorizationCodeExchange, AuthorizationCodeGrantType};
+use crate::types::AuthorizationCodeExchange;
 
 /// The Flow Payroll client: typed operations with tokens minted, cached, refreshed and
 /// attached for you.
@@ -193,13 +193,12 @@ impl FlowPayroll {
         code: &str,
         redirect_uri: &str,
     ) -> AuthorizationCodeExchange {
-        AuthorizationCodeExchange {
-            client_id: self.shared.client_id.clone(),
-            client_secret: self.shared.client_secret.clone(),
-            code: code.to_owned(),
-            grant_type: AuthorizationCodeGrantType::AuthorizationCode,
-            redirect_uri: redirect_uri.to_owned(),
-        }
+        AuthorizationCodeExchange::builder()
+            .client_id(self.shared.client_id.clone())
+            .client_secret(self.shared.client_secret.clone())
+            .code(code)
+            .redirect_uri(redirect_uri)
+            .build()
     }
 
     /// Runs one generated operation with the token and headers attached, applying the

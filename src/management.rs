@@ -63,6 +63,51 @@ impl<'a> Management<'a> {
     }
 
     /// Replaces the client's settings (`POST /2023-03-01/management/client`).
+    ///
+    /// Build the body with [`ClientUpdate::builder`]; `build` exists once the required
+    /// fields are set, and a field the spec adds later comes with a new optional setter,
+    /// so code written today keeps compiling:
+    ///
+    /// ```no_run
+    /// # async fn example(fp: flowpayroll::FlowPayroll) -> Result<(), flowpayroll::Error> {
+    /// use flowpayroll::types::ClientUpdate;
+    ///
+    /// let current = fp.management().client().await?;
+    /// let update = ClientUpdate::builder()
+    ///     .name("Payroll sync")
+    ///     .client_secret(current.client_secret)
+    ///     .redirect_uris(["https://app.example.com/callback"])
+    ///     .webhook_uri("https://app.example.com/hooks")
+    ///     .build();
+    /// let settings = fp.management().update_client(&update).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Without a required field (here `name`) there is no `build`:
+    ///
+    /// ```compile_fail,E0599
+    /// use flowpayroll::types::ClientUpdate;
+    ///
+    /// let update = ClientUpdate::builder()
+    ///     .client_secret(["secret"])
+    ///     .redirect_uris(["https://app.example.com/callback"])
+    ///     .build();
+    /// ```
+    ///
+    /// and the generated structs are `#[non_exhaustive]`, so a struct literal does not
+    /// compile outside this crate:
+    ///
+    /// ```compile_fail,E0639
+    /// use flowpayroll::types::ClientUpdate;
+    ///
+    /// let update = ClientUpdate {
+    ///     client_secret: vec!["secret".into()],
+    ///     name: "Payroll sync".into(),
+    ///     redirect_uris: vec![],
+    ///     webhook_uri: None,
+    /// };
+    /// ```
     pub async fn update_client(&self, update: &ClientUpdate) -> Result<ClientSettings, Error> {
         self.client
             .call(Operation::UpdateClient, |api| async move {

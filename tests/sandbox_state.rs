@@ -231,12 +231,12 @@ async fn an_update_persists_and_rotates_the_secrets() {
         .unwrap();
     let mut settings = fp.management().client().await.unwrap();
     settings.client_secret.remove(0);
-    let update = flowpayroll::types::ClientUpdate {
-        client_secret: settings.client_secret,
-        name: settings.name,
-        redirect_uris: settings.redirect_uris,
-        webhook_uri: Some("https://hooks.example.com/flow".into()),
-    };
+    let update = flowpayroll::types::ClientUpdate::builder()
+        .client_secret(settings.client_secret)
+        .name(settings.name)
+        .redirect_uris(settings.redirect_uris)
+        .webhook_uri("https://hooks.example.com/flow")
+        .build();
     let updated = fp.management().update_client(&update).await.unwrap();
     assert_eq!(fp.management().client().await.unwrap(), updated);
     assert_eq!(

@@ -101,12 +101,12 @@ pub async fn run(cli: Cli, output: Output) -> Result<(), Failure> {
             action: ClientAction::Update { name, webhook_uri },
         } => {
             let current = fp.management().client().await?;
-            let update = ClientUpdate {
-                name: name.unwrap_or(current.name),
-                webhook_uri: webhook_uri.or(current.webhook_uri),
-                client_secret: current.client_secret,
-                redirect_uris: current.redirect_uris,
-            };
+            let mut update = ClientUpdate::builder()
+                .name(name.unwrap_or(current.name))
+                .client_secret(current.client_secret)
+                .redirect_uris(current.redirect_uris)
+                .build();
+            update.webhook_uri = webhook_uri.or(current.webhook_uri);
             client_view(&fp.management().update_client(&update).await?)
         }
         Command::Token {
