@@ -1,3 +1,10 @@
+// The README is the crate's front page. Its links to files outside the API docs
+// (`docs/*.md`, `CONTRIBUTING.md`) are reference-style links, defined at the end of the
+// README for GitHub; the definitions below come first, so rustdoc uses them instead
+// (CommonMark: the first definition of a label wins): docs.rs's view of the same files
+// in the published package of this version.
+#![doc = concat!("[versioning]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/versioning.md")]
+#![doc = ""]
 #![doc = include_str!("../README.md")]
 
 #[allow(
