@@ -4,6 +4,8 @@
 // (CommonMark: the first definition of a label wins): docs.rs's view of the same files
 // in the published package of this version.
 #![doc = concat!("[versioning]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/versioning.md")]
+#![doc = concat!("[benchmarks]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/benchmarks.md")]
+#![doc = concat!("[contributing]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/CONTRIBUTING.md")]
 #![doc = ""]
 #![doc = include_str!("../README.md")]
 

@@ -1,6 +1,6 @@
 //! `cargo xtask validate`: every example of an OpenAPI 3.0.x document (and every example
 //! file beside it) checked against its schema, with OpenAPI semantics, plus structural
-//! and YAML portability checks. See `README.md` ("Validating the spec").
+//! and YAML portability checks. See `docs/validator.md`.
 //!
 //! A run reads the document once (`load.rs`), walks it once (`walk.rs`, `schemas.rs`)
 //! for examples and structural findings, checks each distinct example once
