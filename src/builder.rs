@@ -191,6 +191,7 @@ impl FlowPayrollBuilder {
 
     /// The clock the token cache and retries use (default: Tokio's). Tests pass a
     /// [`crate::clock::ManualClock`] to move through lifetimes in virtual time.
+    #[cfg(feature = "test-util")]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self

@@ -17,8 +17,8 @@
 //! * These crates, and only these, are public dependencies. Every other dependency
 //!   (Tokio, axum, redis, rustls...) is an implementation detail: none of its types is
 //!   part of the API, so changing or dropping it is not a breaking change. The client
-//!   runs on a Tokio runtime, but no Tokio type appears in its API: the
-//!   [`Clock`](crate::clock::Clock) seam uses `std::time`.
+//!   runs on a Tokio runtime, but no Tokio type appears in its API: the clock seam
+//!   (feature `test-util`) uses `std::time`.
 //! * Moving to a new major version of a public dependency (for a crate before 1.0, a
 //!   new minor version: reqwest 0.13 to 0.14, chrono 0.4 to 0.5) is a breaking change of
 //!   flowpayroll. Before flowpayroll 1.0 it comes in a new minor release (0.1 to 0.2),

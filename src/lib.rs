@@ -48,7 +48,9 @@ mod tls;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
-pub use auth::{clock, TokenId, TokenOrigin, TokenStatus, DEFAULT_LIFETIME, MAX_LIFETIME};
+#[cfg(feature = "test-util")]
+pub use auth::clock;
+pub use auth::{TokenId, TokenOrigin, TokenStatus, DEFAULT_LIFETIME, MAX_LIFETIME};
 pub use body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 pub use builder::FlowPayrollBuilder;
 pub use client::FlowPayroll;

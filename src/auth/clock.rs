@@ -1,4 +1,6 @@
 //! The clock seam: every place that reads the time or waits goes through [`Clock`].
+//! Public with the `test-util` feature, with [`crate::FlowPayrollBuilder::clock`] and
+//! `SandboxConfig::with_clock` to inject one.
 //!
 //! [`SystemClock`] is Tokio's clock (so `tokio::time::pause` works with it too).
 //! [`ManualClock`] only moves when told to, which lets tests walk through token
@@ -12,6 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime};
 
+#[cfg(any(test, feature = "test-util"))]
 use tokio::sync::watch;
 
 /// A source of time for the token cache and the retry policies.
@@ -64,6 +67,7 @@ impl Clock for SystemClock {
 
 /// A clock that moves only when [`ManualClock::advance`] is called. Sleepers wake when
 /// the clock passes their deadline.
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug)]
 pub struct ManualClock {
     start: (Instant, SystemTime),
@@ -73,12 +77,14 @@ pub struct ManualClock {
     timers: watch::Sender<Duration>,
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Default for ManualClock {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl ManualClock {
     /// A clock standing at the real time of its creation.
     pub fn new() -> Self {
@@ -109,6 +115,7 @@ impl ManualClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
         later(self.start.0, self.elapsed())
@@ -130,6 +137,7 @@ impl Clock for ManualClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 fn wait_until(
     time: &watch::Sender<Duration>,
     duration: Duration,

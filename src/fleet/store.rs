@@ -13,7 +13,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, RedisError, Script, Value};
 
 use super::{FleetPolicy, FleetState};
-use crate::clock::Clock;
+use crate::auth::clock::Clock;
 
 /// What a read found.
 #[derive(Debug)]

@@ -35,8 +35,8 @@ pub struct SandboxConfig {
     /// The port on 127.0.0.1; 0 (the default) picks a free one.
     pub port: u16,
     /// The clock deciding when tokens expire and how long slow answers wait. Default:
-    /// Tokio's.
-    pub clock: Arc<dyn Clock>,
+    /// Tokio's; with the `test-util` feature, [`SandboxConfig::with_clock`] sets it.
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Default for SandboxConfig {
@@ -121,7 +121,10 @@ impl SandboxConfig {
         self
     }
 
-    /// Sets [`SandboxConfig::clock`].
+    /// Sets the clock deciding when tokens expire and how long slow answers wait
+    /// (default: Tokio's), such as a [`crate::clock::ManualClock`] shared with the
+    /// client under test.
+    #[cfg(feature = "test-util")]
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;

@@ -182,7 +182,7 @@ impl TokenStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::{Clock, SystemClock};
+    use crate::auth::clock::{Clock, SystemClock};
 
     const LIFETIME: Duration = Duration::from_secs(60);
     const GRACE: Duration = Duration::from_secs(30);
