@@ -16,7 +16,7 @@ use crate::client::{user_value, FlowPayroll, Shared};
 use crate::config::{self, Environment, TokenAuthMethod};
 use crate::error::Error;
 use crate::hold::ApiHold;
-use crate::http_client::{self, HttpSettings};
+use crate::http_client::{self, HttpSettings, Timeouts};
 use crate::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
 use crate::secret::SecretString;
 
@@ -246,10 +246,12 @@ impl FlowPayrollBuilder {
                 operation: "build",
                 message,
             })?;
-        let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
+        let api_timeouts = Timeouts {
+            connect: self.connect_timeout.unwrap_or(Duration::from_secs(10)),
+            request: self.timeout.unwrap_or(Duration::from_secs(30)),
+        };
         let http = http_client::client(&HttpSettings {
-            connect_timeout: self.connect_timeout.unwrap_or(Duration::from_secs(10)),
-            timeout,
+            timeouts: api_timeouts,
             https_proxy: self.https_proxy,
             root_certificates: self.root_certificates,
         })?;
@@ -261,7 +263,10 @@ impl FlowPayrollBuilder {
             client_secret: client_secret.clone(),
             method: self.token_auth,
             scope: self.scope,
-            timeout: self.token_timeout.unwrap_or(Duration::from_secs(10)),
+            timeouts: Timeouts {
+                request: self.token_timeout.unwrap_or(Duration::from_secs(10)),
+                ..api_timeouts
+            },
         };
         let hold = Arc::new(ApiHold::new(clock.now(), self.retry.total_budget));
         #[cfg(feature = "redis")]
@@ -304,7 +309,7 @@ impl FlowPayrollBuilder {
                 client_id,
                 client_secret,
                 body_limit: self.max_response_body.unwrap_or(crate::DEFAULT_BODY_LIMIT),
-                timeout,
+                timeouts: api_timeouts,
                 tokens,
                 retry: self.retry,
                 clock,

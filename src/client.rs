@@ -18,6 +18,7 @@ use crate::builder::FlowPayrollBuilder;
 use crate::context::RequestContext;
 use crate::error::Error;
 use crate::generated::Client as RawClient;
+use crate::http_client::Timeouts;
 use crate::management::Management;
 use crate::operation::Operation;
 use crate::policy::RetryPolicy;
@@ -52,8 +53,8 @@ pub(crate) struct Shared {
     pub client_secret: SecretString,
     /// The most bytes read of a success body.
     pub body_limit: usize,
-    /// The timeout of one API request.
-    pub timeout: std::time::Duration,
+    /// The time limits of one API request.
+    pub timeouts: Timeouts,
     pub tokens: TokenCache,
     pub retry: RetryPolicy,
     pub clock: Arc<dyn Clock>,
@@ -249,7 +250,7 @@ impl FlowPayroll {
                 let seen = Seen {
                     now: clock.system_now(),
                     secrets: &secrets,
-                    timeout: shared.timeout,
+                    timeouts: shared.timeouts,
                 };
                 let error = match response::finish(op, outcome, &seen).await {
                     Ok(value) => return Ok((value.into_inner(), generation)),

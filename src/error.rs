@@ -57,8 +57,10 @@ pub enum Error {
     },
 
     /// The call (all its attempts and waits, see [`crate::RetryPolicy::total_budget`]),
-    /// a single request (the client's `timeout`), or a token mint (see
-    /// [`crate::TokenRequestPolicy::deadline`]) ran out of time.
+    /// a single request (the client's `timeout`, or `token_timeout` for a token request),
+    /// connecting (its `connect_timeout`), or a token mint (see
+    /// [`crate::TokenRequestPolicy::deadline`]) ran out of time. `after` is the limit
+    /// that was reached, as configured.
     #[error("`{operation}` timed out after {}", seconds(*after))]
     Timeout {
         /// The operation id.

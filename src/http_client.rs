@@ -20,11 +20,21 @@ use reqwest::{NoProxy, Proxy};
 
 use crate::error::Error;
 
+/// The time limits of a request, kept beside it so that the one reached is named in the
+/// error ([`crate::response::transport`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    /// Connecting: TCP and the TLS handshake.
+    pub connect: Duration,
+    /// The whole request, from sending to the last byte of the body.
+    pub request: Duration,
+}
+
 /// The settings of the shared client.
 #[derive(Debug)]
 pub(crate) struct HttpSettings {
-    pub connect_timeout: Duration,
-    pub timeout: Duration,
+    /// `request` is the default of every request; the token request sets its own.
+    pub timeouts: Timeouts,
     /// `None`: the system proxy for https; `Some(None)`: no proxy; `Some(Some(url))`:
     /// that proxy for https.
     pub https_proxy: Option<Option<String>>,
@@ -35,8 +45,8 @@ pub(crate) struct HttpSettings {
 /// Builds the shared client.
 pub(crate) fn client(settings: &HttpSettings) -> Result<reqwest::Client, Error> {
     let builder = crate::tls::configure(reqwest::Client::builder(), &settings.root_certificates)?
-        .connect_timeout(settings.connect_timeout)
-        .timeout(settings.timeout)
+        .connect_timeout(settings.timeouts.connect)
+        .timeout(settings.timeouts.request)
         // Never follow redirects: they could carry credentials or X-Auth-Token to
         // another host.
         .redirect(reqwest::redirect::Policy::none())
@@ -120,8 +130,10 @@ mod tests {
     #[test]
     fn a_bad_proxy_url_is_an_error_that_does_not_repeat_it() {
         let settings = HttpSettings {
-            connect_timeout: Duration::from_secs(1),
-            timeout: Duration::from_secs(1),
+            timeouts: Timeouts {
+                connect: Duration::from_secs(1),
+                request: Duration::from_secs(1),
+            },
             https_proxy: Some(Some("http://user:hunter2-pw@[bad".to_owned())),
             root_certificates: Vec::new(),
         };

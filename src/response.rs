@@ -7,7 +7,7 @@
 //! Why a body did not decode is worded by [`crate::decode_reason`]; a `Retry-After` is
 //! read by [`crate::retry_after`].
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use progenitor_client::{Error as GeneratedError, ResponseValue};
 use reqwest::header::HeaderMap;
@@ -17,6 +17,7 @@ use crate::body::{exceeded_limit, read_capped, size, Capped, ERROR_BODY_LIMIT};
 use crate::decode_reason::{describe_decode_failure, describe_json_error};
 use crate::error::{ApiError, BodyPrefix, Error};
 use crate::generated::ErrorBody;
+use crate::http_client::Timeouts;
 use crate::operation::Operation;
 use crate::redact::mask;
 use crate::retry_after::retry_after;
@@ -28,8 +29,8 @@ pub(crate) struct Seen<'a> {
     pub now: SystemTime,
     /// Masked in any server text the error keeps.
     pub secrets: &'a [&'a str],
-    /// The request timeout, named when it is reached.
-    pub timeout: Duration,
+    /// The request's time limits, the one reached named in the error.
+    pub timeouts: Timeouts,
 }
 
 /// Maps the outcome of a generated method for `operation` into the crate's result.
@@ -41,7 +42,7 @@ pub(crate) async fn finish<T: DeserializeOwned>(
     let Seen {
         now,
         secrets,
-        timeout,
+        timeouts,
     } = *seen;
     let operation = op.id();
     let error = match outcome {
@@ -54,7 +55,7 @@ pub(crate) async fn finish<T: DeserializeOwned>(
             let headers = response.headers().clone();
             match read_capped(response, ERROR_BODY_LIMIT).await {
                 Ok(body) => api_error(op, status, &headers, &body, now, secrets),
-                Err(source) => transport(operation, source, timeout),
+                Err(source) => transport(operation, source, timeouts),
             }
         }
         GeneratedError::InvalidResponsePayload(body, _) => Error::Decode {
@@ -63,7 +64,7 @@ pub(crate) async fn finish<T: DeserializeOwned>(
         },
         GeneratedError::CommunicationError(source)
         | GeneratedError::ResponseBodyError(source)
-        | GeneratedError::InvalidUpgrade(source) => transport(operation, source, timeout),
+        | GeneratedError::InvalidUpgrade(source) => transport(operation, source, timeouts),
         GeneratedError::ErrorResponse(value) => {
             let empty = Capped {
                 bytes: Vec::new(),
@@ -78,20 +79,26 @@ pub(crate) async fn finish<T: DeserializeOwned>(
 }
 
 /// The error for a request of `operation` that got no (whole) response: the body
-/// limit, the request `timeout`, or a transport failure.
+/// limit, one of its `timeouts` (connecting, or the whole request), or a transport
+/// failure.
 pub(crate) fn transport(
     operation: &'static str,
     source: reqwest::Error,
-    timeout: Duration,
+    timeouts: Timeouts,
 ) -> Error {
     if let Some(limit) = exceeded_limit(&source) {
         return Error::BodyTooLarge { operation, limit };
     }
-    if source.is_timeout() && !source.is_connect() {
-        return Error::Timeout {
-            operation,
-            after: timeout,
+    if source.is_timeout() {
+        // reqwest marks a connect timeout as both a connect and a timeout error; the
+        // whole-request timeout can also strike while connecting, but then it is not a
+        // connect error.
+        let after = if source.is_connect() {
+            timeouts.connect
+        } else {
+            timeouts.request
         };
+        return Error::Timeout { operation, after };
     }
     Error::Transport {
         operation,

@@ -204,6 +204,11 @@ async fn verbose_logs_the_jti_but_never_the_token() {
     assert!(!run
         .stderr
         .contains(minted["access_token"].as_str().unwrap()));
+    // Only the client's own events: none from reqwest, hyper, h2 or rustls.
+    for line in run.stderr.lines() {
+        let target = line.split_whitespace().nth(2).unwrap_or_default();
+        assert!(target.starts_with("flowpayroll"), "{line}\n{}", run.stderr);
+    }
 }
 
 #[test]

@@ -30,6 +30,7 @@ use crate::error::Error;
 use crate::generated::types::{
     AccessTokenResponse, ClientCredentialsGrant, ClientCredentialsGrantType,
 };
+use crate::http_client::Timeouts;
 use crate::response;
 use crate::SecretString;
 
@@ -89,7 +90,8 @@ pub(crate) struct TokenEndpoint {
     pub client_secret: SecretString,
     pub method: TokenAuthMethod,
     pub scope: Option<String>,
-    pub timeout: Duration,
+    /// `request` is the token request's own limit (the builder's `token_timeout`).
+    pub timeouts: Timeouts,
 }
 
 impl TokenEndpoint {
@@ -107,7 +109,7 @@ impl TokenEndpoint {
             .http
             .post(self.url.clone())
             .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .timeout(self.timeout)
+            .timeout(self.timeouts.request)
             .form(&form);
         if !post {
             request = request.header(AUTHORIZATION, self.basic_authorization());
@@ -116,7 +118,7 @@ impl TokenEndpoint {
         let response = request
             .send()
             .await
-            .map_err(|source| response::transport(OPERATION, source, self.timeout))?;
+            .map_err(|source| response::transport(OPERATION, source, self.timeouts))?;
         let status = response.status();
         let headers = response.headers().clone();
         let limit = if status.is_success() {
@@ -126,7 +128,7 @@ impl TokenEndpoint {
         };
         let body = read_capped(response, limit)
             .await
-            .map_err(|source| response::transport(OPERATION, source, self.timeout))?;
+            .map_err(|source| response::transport(OPERATION, source, self.timeouts))?;
         if !status.is_success() {
             return Err(response::api_error(
                 crate::operation::Operation::RequestToken,

@@ -232,3 +232,44 @@ pub fn chunked_head(status: u16) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// A loopback address where connecting hangs: a listener that never accepts, its
+/// accept queue already full, so the kernel drops a new connection's SYN and the
+/// client waits for an answer that never comes (until its connect timeout).
+#[derive(Debug)]
+pub struct Unanswered {
+    pub addr: SocketAddr,
+    _listener: TcpListener,
+    _queued: Vec<std::net::TcpStream>,
+}
+
+impl Unanswered {
+    /// Binds 127.0.0.1 with an accept queue of one and fills it.
+    pub fn start() -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(0).unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Connections complete until the queue is full; the first that gets no answer
+        // shows it is (a short real wait, in setup only).
+        let mut queued = Vec::new();
+        loop {
+            match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+                Ok(stream) => queued.push(stream),
+                Err(error) if error.kind() == io::ErrorKind::TimedOut => break,
+                Err(error) => panic!("filling the accept queue: {error}"),
+            }
+            assert!(queued.len() < 64, "the accept queue never filled");
+        }
+        Self {
+            addr,
+            _listener: listener,
+            _queued: queued,
+        }
+    }
+
+    /// `http://127.0.0.1:port` followed by `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use flowpayroll::clock::ManualClock;
 use flowpayroll::{RetryPolicy, TokenRequestPolicy};
 
-use super::common::raw::{response, RawServer, Reply};
+use super::common::raw::{response, RawServer, Reply, Unanswered};
 use super::common::{eventually, jwt};
 use super::*;
 
@@ -143,4 +143,87 @@ async fn case_8_a_body_cut_by_a_reset_is_not_a_decoding_error() {
             || shown.contains("closed before the response was complete"),
         "{shown}"
     );
+}
+
+/// A builder whose token endpoint is `token_url` and whose API is `api_url`, with the
+/// given connect timeout and one token request per mint.
+fn builder_with(token_url: String, api_url: String, connect: Duration) -> FlowPayrollBuilder {
+    FlowPayroll::builder()
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .environment(Environment::Custom {
+            token_url: token_url.parse().unwrap(),
+            api_url: api_url.parse().unwrap(),
+        })
+        .connect_timeout(connect)
+        .token_request_policy(one_attempt())
+}
+
+#[tokio::test]
+async fn case_8_a_connect_timeout_to_the_api_is_named_with_its_limit() {
+    let server = token_then(json(200, "[]"));
+    let unanswered = Unanswered::start();
+    let fp = builder_with(
+        server.url(TOKEN_PATH),
+        unanswered.url(""),
+        Duration::from_secs(2),
+    )
+    .build()
+    .unwrap();
+    fp.authenticate().await.unwrap();
+    // Tokio's time (which the connect timeout runs on) jumps ahead when the runtime
+    // is idle: the 2 s pass at once.
+    tokio::time::pause();
+
+    let error = fp.management().tokens().await.unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout { operation: "list_tokens", after } if after == Duration::from_secs(2)),
+        "{error:?}"
+    );
+    assert_eq!(error.to_string(), "`list_tokens` timed out after 2 s");
+    assert!(error.is_transient());
+    assert_eq!(server.hits(TOKENS_PATH), 0);
+    assert_no_secret(&error, &[]);
+}
+
+#[tokio::test]
+async fn case_8_a_connect_timeout_to_the_token_endpoint_is_named_with_its_limit() {
+    let unanswered = Unanswered::start();
+    let fp = builder_with(
+        unanswered.url(TOKEN_PATH),
+        unanswered.url(""),
+        Duration::from_millis(1500),
+    )
+    .build()
+    .unwrap();
+    tokio::time::pause();
+
+    let error = fp.authenticate().await.unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout { operation: "request_token", after } if after == Duration::from_millis(1500)),
+        "{error:?}"
+    );
+    assert_eq!(error.to_string(), "`request_token` timed out after 1.5 s");
+    assert_no_secret(&error, &[]);
+}
+
+#[tokio::test]
+async fn case_8_a_token_request_timeout_is_named_with_its_limit() {
+    let server = RawServer::start(|_, _| Reply::Hang);
+    let fp = builder_with(
+        server.url(TOKEN_PATH),
+        server.url(""),
+        Duration::from_secs(2),
+    )
+    .token_timeout(Duration::from_secs(4))
+    .build()
+    .unwrap();
+    tokio::time::pause();
+
+    let error = fp.authenticate().await.unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout { operation: "request_token", after } if after == Duration::from_secs(4)),
+        "{error:?}"
+    );
+    assert_eq!(error.to_string(), "`request_token` timed out after 4 s");
+    assert_eq!(server.hits(TOKEN_PATH), 1);
 }
