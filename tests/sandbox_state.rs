@@ -269,7 +269,8 @@ async fn an_exchanged_code_issues_a_listed_token_once() {
         "client_secret": sandbox.client_secret().expose_secret(),
         "grant_type": "authorization_code",
         "code": "Y29kZSMxNTJiMGI5Nw==",
-        "redirect_uri": "https://app.example.com/callback",
+        // One of the client's redirect URIs (the documented `get_client` example's).
+        "redirect_uri": "https://app.your-company.com",
     });
     let token = fp.access_token().await.unwrap();
     let answer = call(

@@ -1,8 +1,11 @@
 //! The sandbox's one API client: its settings (what `get_client` returns and
-//! `update_client` replaces, secrets included) and the authorization codes already
-//! exchanged (each works once).
+//! `update_client` replaces, secrets included), the authorization codes it issued with
+//! the redirect URI each was issued for, and the codes already exchanged (each works
+//! once).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use base64::Engine as _;
 
 use sha2::{Digest, Sha256};
 
@@ -12,7 +15,8 @@ use crate::operation::Operation;
 use crate::types::{ClientSettings, ClientUpdate};
 use crate::SecretString;
 
-/// How many exchanged codes are remembered (their SHA-256, not the codes).
+/// How many exchanged codes are remembered (their SHA-256, not the codes), and how many
+/// issued codes not yet exchanged.
 const REMEMBERED_CODES: usize = 10_000;
 /// The most client secrets an update may set.
 const MAX_SECRETS: usize = 16;
@@ -26,6 +30,10 @@ pub(super) struct Account {
     webhook_uri: Option<String>,
     used_codes: HashSet<[u8; 32]>,
     code_order: VecDeque<[u8; 32]>,
+    /// Codes issued by [`Account::authorize`] and not yet exchanged: the redirect URI
+    /// each was issued for.
+    issued_codes: HashMap<[u8; 32], String>,
+    issued_order: VecDeque<[u8; 32]>,
 }
 
 impl Account {
@@ -48,6 +56,8 @@ impl Account {
             webhook_uri,
             used_codes: HashSet::new(),
             code_order: VecDeque::new(),
+            issued_codes: HashMap::new(),
+            issued_order: VecDeque::new(),
         }
     }
 
@@ -89,11 +99,63 @@ impl Account {
         Ok(())
     }
 
+    /// What the authorization step would send to `redirect_uri` after the user
+    /// connected: a new code, bound to that URI, which must be one of the client's.
+    pub(super) fn authorize(&mut self, redirect_uri: &str) -> Result<String, &'static str> {
+        if !self.redirect_uris.iter().any(|uri| uri == redirect_uri) {
+            return Err(UNREGISTERED);
+        }
+        // The shape of the documented example: Base64 of `client#ID|code#RANDOM`.
+        let random: String = (0..4)
+            .map(|_| format!("{:08x}", fastrand::u32(..)))
+            .collect::<Vec<_>>()
+            .join("-");
+        let code = base64::engine::general_purpose::STANDARD
+            .encode(format!("client#{}|code#{random}", self.client_id));
+        let digest = digest(&code);
+        if self
+            .issued_codes
+            .insert(digest, redirect_uri.to_owned())
+            .is_none()
+        {
+            self.issued_order.push_back(digest);
+        }
+        if self.issued_order.len() > REMEMBERED_CODES {
+            if let Some(oldest) = self.issued_order.pop_front() {
+                self.issued_codes.remove(&oldest);
+            }
+        }
+        Ok(code)
+    }
+
+    /// Whether `redirect_uri` may go with `code` in an exchange: it must be one of the
+    /// client's redirect URIs and, for a code this sandbox issued, identical to the one
+    /// the code was issued for (RFC 6749 §4.1.3; compared as strings, RFC 3986 §6.2.1).
+    /// Codes from elsewhere are taken on trust, as before the sandbox could issue any.
+    pub(super) fn check_redirect(
+        &self,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<(), &'static str> {
+        if !self.redirect_uris.iter().any(|uri| uri == redirect_uri) {
+            return Err(UNREGISTERED);
+        }
+        match self.issued_codes.get(&digest(code)) {
+            Some(issued_for) if issued_for != redirect_uri => {
+                Err("redirect_uri is not the one the code was issued for")
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Marks `code` as exchanged; false if it was exchanged before.
     pub(super) fn use_code(&mut self, code: &str) -> bool {
-        let digest: [u8; 32] = Sha256::digest(code.as_bytes()).into();
+        let digest = digest(code);
         if !self.used_codes.insert(digest) {
             return false;
+        }
+        if self.issued_codes.remove(&digest).is_some() {
+            self.issued_order.retain(|issued| *issued != digest);
         }
         self.code_order.push_back(digest);
         if self.code_order.len() > REMEMBERED_CODES {
@@ -103,6 +165,14 @@ impl Account {
         }
         true
     }
+}
+
+/// Why a redirect URI that is not the client's is refused.
+const UNREGISTERED: &str = "redirect_uri is not one of the client's redirect URIs";
+
+/// What is kept of a code: its SHA-256.
+fn digest(code: &str) -> [u8; 32] {
+    Sha256::digest(code.as_bytes()).into()
 }
 
 #[cfg(test)]
@@ -119,6 +189,32 @@ mod tests {
         }
         assert_eq!(account.used_codes.len(), REMEMBERED_CODES);
         assert_eq!(account.code_order.len(), REMEMBERED_CODES);
+    }
+
+    #[test]
+    fn issued_codes_are_bound_to_their_redirect_uri_and_bounded() {
+        let mut account = Account::new(&SandboxConfig::default());
+        let [first, second] = [0, 1].map(|i| account.redirect_uris[i].clone());
+        assert_eq!(
+            account.authorize("https://elsewhere.example"),
+            Err(UNREGISTERED)
+        );
+        let code = account.authorize(&first).unwrap();
+        assert!(account.check_redirect(&code, &first).is_ok());
+        assert!(account.check_redirect(&code, &second).is_err());
+        assert_eq!(
+            account.check_redirect(&code, "https://x.example"),
+            Err(UNREGISTERED)
+        );
+        // A code from elsewhere: any of the client's redirect URIs.
+        assert!(account.check_redirect("from-elsewhere", &second).is_ok());
+        assert!(account.use_code(&code));
+        assert!(account.issued_codes.is_empty() && account.issued_order.is_empty());
+        for _ in 0..REMEMBERED_CODES + 5 {
+            account.authorize(&first).unwrap();
+        }
+        assert_eq!(account.issued_codes.len(), REMEMBERED_CODES);
+        assert_eq!(account.issued_order.len(), REMEMBERED_CODES);
     }
 
     #[test]

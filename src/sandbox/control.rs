@@ -6,7 +6,11 @@
 //!   {"kind": "status", "status": 500}}`: the next `times` calls of the operation get the
 //!   fault. Kinds: `status` (`status`), `too_many_requests` (`retry_after` seconds),
 //!   `slow` (`delay_ms`), `malformed_body`.
-//! * `POST /__sandbox/reset`: forget every token, fault, count and setting change.
+//! * `POST /__sandbox/authorize` with `{"redirect_uri": "https://app.example.com/cb"}`:
+//!   what the authorization step sends back after a user connects, `{"code": ...}`. The
+//!   URI must be one of the client's `redirect_uris`; the code is then exchanged only with
+//!   that same `redirect_uri`.
+//! * `POST /__sandbox/reset`: forget every token, fault, code, count and setting change.
 //!
 //! Errors are `400` with `{"message": ...}`.
 
@@ -37,6 +41,7 @@ pub(super) fn router() -> Router<Arc<State>> {
     Router::new()
         .route("/__sandbox/stats", get(stats))
         .route("/__sandbox/faults", post(faults))
+        .route("/__sandbox/authorize", post(authorize))
         .route("/__sandbox/reset", post(reset))
 }
 
@@ -47,6 +52,26 @@ async fn stats(Shared(state): Shared<Arc<State>>) -> Response {
 async fn reset(Shared(state): Shared<Arc<State>>) -> Response {
     state.reset();
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// The body of `POST /__sandbox/authorize`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthorizeRequest {
+    redirect_uri: String,
+}
+
+async fn authorize(Shared(state): Shared<Arc<State>>, body: Bytes) -> Response {
+    let request: AuthorizeRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => return refuse(&format!("the body does not name a redirect_uri: {error}")),
+    };
+    match lock(&state.account).authorize(&request.redirect_uri) {
+        Ok(code) => {
+            Json(json!({"code": code, "redirect_uri": request.redirect_uri})).into_response()
+        }
+        Err(why) => refuse(why),
+    }
 }
 
 /// The body of `POST /__sandbox/faults`.

@@ -38,7 +38,9 @@
 //! * `update_client` replaces the settings `get_client` returns, secrets included: the
 //!   token endpoint accepts the new secrets from then on.
 //! * `exchange_authorization_code` accepts a code once (409 the second time) and issues
-//!   a token that is then listed and accepted.
+//!   a token that is then listed and accepted. Its `redirect_uri` must be one of the
+//!   client's `redirect_uris` and, for a code issued by `POST /__sandbox/authorize`, the
+//!   very one the code was issued for (else 400; the code is not spent).
 //! * `list_providers` answers with the spec's example; so do forced faults.
 //! * Memory is bounded: expired and disconnected tokens are forgotten after
 //!   [`SandboxConfig::eviction_grace`], and at most [`SandboxConfig::max_tokens`] are kept.

@@ -211,6 +211,10 @@ fn exchange(state: &State, body: &[u8]) -> Outcome {
             "code and redirect_uri cannot be empty",
         ));
     }
+    // Checked before the code is used: a wrong redirect URI does not spend it.
+    if let Err(why) = account.check_redirect(&exchange.code, &exchange.redirect_uri) {
+        return Err(bad_request(operation, why));
+    }
     if !account.use_code(&exchange.code) {
         let mut body = example(operation, 409);
         body["code"] = json!(exchange.code);
