@@ -43,7 +43,7 @@ async fn the_client_asks_and_decodes_what_the_sandbox_compresses() {
 #[tokio::test]
 async fn the_sandbox_compresses_only_when_asked() {
     let sandbox = Sandbox::start().await.unwrap();
-    let url = format!("{}/__sandbox/stats", sandbox.url());
+    let url = sandbox.url().join("/__sandbox/stats").unwrap().to_string();
 
     let plain = raw_http().get(&url).send().await.unwrap();
     assert_eq!(plain.headers().get("content-encoding"), None);

@@ -1,14 +1,26 @@
 //! The embedded sandbox's basics: credentials, token shape, which tokens it accepts,
 //! faults and counters through the Rust API, latency, and the spec's examples for the
-//! operations without state. (State: `sandbox_state.rs`; control API and token-endpoint
-//! faults over plain HTTP: `sandbox_control.rs`; memory bound: `sandbox_bounds.rs`.)
+//! operations without state, and shutdown. (State: `sandbox_state.rs`; control API and
+//! token-endpoint faults over plain HTTP: `sandbox_control.rs`; memory bound:
+//! `sandbox_bounds.rs`.)
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use flowpayroll::clock::ManualClock;
+use flowpayroll::deps::http::StatusCode;
 use flowpayroll::operation::Operation;
 use flowpayroll::sandbox::{Fault, Sandbox, SandboxConfig};
-use flowpayroll::{ErrorBody, TokenAuthMethod};
+use flowpayroll::{Error, ErrorBody, RetryPolicy, TokenAuthMethod};
 use serde_json::Value;
+
+/// Longer than any shutdown or answer here can take; reaching it is a hang.
+const HANG: Duration = Duration::from_secs(30);
+
+/// The base URL as the generated client takes it (it appends paths starting with `/`).
+fn api_base(sandbox: &Sandbox) -> String {
+    sandbox.url().as_str().trim_end_matches('/').to_owned()
+}
 
 fn example(name: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -98,7 +110,7 @@ async fn only_its_own_live_tokens_are_accepted() {
     let forged = flowpayroll::RequestContext::new()
         .with_access_token(&flowpayroll::SecretString::new("forged.token.value"))
         .unwrap();
-    let raw = flowpayroll::raw::Client::new(&sandbox.url(), forged);
+    let raw = flowpayroll::raw::Client::new(&api_base(&sandbox), forged);
     match raw.list_tokens().await.unwrap_err() {
         flowpayroll::raw::Error::UnexpectedResponse(response) => {
             assert_eq!(response.status().as_u16(), 401)
@@ -118,7 +130,7 @@ async fn disconnect_really_disconnects() {
     let context = flowpayroll::RequestContext::new()
         .with_access_token(&old)
         .unwrap();
-    let raw = flowpayroll::raw::Client::new(&sandbox.url(), context);
+    let raw = flowpayroll::raw::Client::new(&api_base(&sandbox), context);
     match raw.introspect_token().await.unwrap_err() {
         flowpayroll::raw::Error::UnexpectedResponse(response) => {
             assert_eq!(response.status().as_u16(), 403)
@@ -176,7 +188,7 @@ async fn every_operation_of_the_spec_is_routed() {
     let http = reqwest::Client::new();
     for &operation in Operation::ALL {
         let method = reqwest::Method::from_bytes(operation.method().as_bytes()).unwrap();
-        let url = format!("{}{}", sandbox.url(), operation.path());
+        let url = sandbox.url().join(operation.path()).unwrap();
         let status = http.request(method, url).send().await.unwrap().status();
         // Without credentials: refused, never "no such route".
         assert!(
@@ -203,4 +215,83 @@ async fn latency_is_added_to_every_answer() {
         matches!(error, flowpayroll::Error::Timeout { after, .. } if after == Duration::from_millis(200)),
         "{error:?}"
     );
+}
+
+#[tokio::test]
+async fn shutdown_returns_once_the_port_is_closed() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let address = sandbox.address();
+    assert_eq!(sandbox.url().as_str(), format!("http://{address}/"));
+    assert_eq!(
+        sandbox.token_url().as_str(),
+        format!("http://{address}/oauth2/token")
+    );
+    let fp = sandbox
+        .client_builder()
+        .retry_policy(RetryPolicy::default().with_max_retries(0))
+        .build()
+        .unwrap();
+    // The client keeps an idle keep-alive connection to the sandbox.
+    fp.providers().await.unwrap();
+
+    tokio::time::timeout(HANG, sandbox.shutdown())
+        .await
+        .expect("shutdown hung");
+
+    let refused = tokio::net::TcpStream::connect(address).await.unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+    // The pooled connection was closed too: the next call fails, it does not hang.
+    let error = tokio::time::timeout(HANG, fp.providers())
+        .await
+        .expect("a call after shutdown hung")
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Transport { .. }) && error.to_string().contains("refused"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_request_in_flight_at_shutdown_is_answered() {
+    // The slow answer waits on a manual clock that nobody moves: only shutdown ends it.
+    let clock = Arc::new(ManualClock::new());
+    let sandbox = Sandbox::start_with(SandboxConfig::default().with_clock(clock.clone()))
+        .await
+        .unwrap();
+    let fp = sandbox
+        .client_builder()
+        .retry_policy(RetryPolicy::default().with_max_retries(0))
+        .build()
+        .unwrap();
+    fp.authenticate().await.unwrap();
+    sandbox.fail_next(
+        Operation::ListProviders,
+        1,
+        Fault::Slow(Duration::from_secs(3600)),
+    );
+    let call = tokio::spawn(async move { fp.providers().await });
+    tokio::time::timeout(HANG, async {
+        while clock.sleepers() == 0 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the slow answer never started waiting");
+    assert_eq!(sandbox.api_requests(Operation::ListProviders), 1);
+
+    tokio::time::timeout(HANG, sandbox.shutdown())
+        .await
+        .expect("shutdown waited for the slow answer");
+
+    let error = tokio::time::timeout(HANG, call)
+        .await
+        .expect("the call in flight hung")
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        error.status(),
+        Some(StatusCode::SERVICE_UNAVAILABLE),
+        "{error:?}"
+    );
+    assert_eq!(clock.sleepers(), 0, "the slow answer stopped waiting");
 }

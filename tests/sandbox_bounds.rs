@@ -81,7 +81,7 @@ async fn a_hundred_thousand_tokens_keep_a_bounded_number() {
         sandbox.client_id(),
         sandbox.client_secret().expose_secret()
     );
-    let address = sandbox.url().trim_start_matches("http://").to_owned();
+    let address = sandbox.address();
     let request = Arc::new(
         format!(
             "POST /oauth2/token HTTP/1.1\r\nHost: {address}\r\n\

@@ -17,7 +17,8 @@ use serde_json::{json, Value};
 
 async fn control(sandbox: &Sandbox, method: &str, path: &str, body: Option<Value>) -> Answer {
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request = http().request(method, format!("{}/__sandbox/{path}", sandbox.url()));
+    let url = sandbox.url().join(&format!("/__sandbox/{path}")).unwrap();
+    let mut request = http().request(method, url);
     if let Some(body) = body {
         request = request.json(&body);
     }

@@ -99,7 +99,7 @@ fn https_builder(sandbox: &Sandbox, front: SocketAddr) -> FlowPayrollBuilder {
 }
 
 fn backend(sandbox: &Sandbox) -> SocketAddr {
-    sandbox.url().trim_start_matches("http://").parse().unwrap()
+    sandbox.address()
 }
 
 #[tokio::test]

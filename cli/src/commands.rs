@@ -196,6 +196,10 @@ fn client_view(settings: &ClientSettings) -> View {
 /// `sandbox serve`: a sandbox on 127.0.0.1 and the exports that point a shell at it.
 async fn serve(port: u16) -> Result<(), Failure> {
     let sandbox = Sandbox::start_with(SandboxConfig::default().with_port(port)).await?;
+    let control = sandbox
+        .url()
+        .join("/__sandbox/stats")
+        .map_err(|e| Error::Config(format!("the sandbox's control URL: {e}")))?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "Flow Payroll sandbox on {}", sandbox.url())?;
     writeln!(out)?;
@@ -216,17 +220,13 @@ async fn serve(port: u16) -> Result<(), Failure> {
         sandbox.client_secret().expose_secret()
     )?;
     writeln!(out)?;
-    writeln!(
-        out,
-        "Control API (stats, faults, reset): curl {}/__sandbox/stats",
-        sandbox.url()
-    )?;
+    writeln!(out, "Control API (stats, faults, reset): curl {control}")?;
     writeln!(out, "Ctrl-C stops it.")?;
     out.flush()?;
     drop(out);
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| Error::Config(format!("cannot wait for Ctrl-C: {e}")))?;
-    sandbox.shutdown();
+    sandbox.shutdown().await;
     Ok(())
 }

@@ -257,10 +257,10 @@ fn sandbox_serve_prints_working_credentials() {
     assert_eq!(stats["tokens_kept"], 1);
 }
 
-/// A plain HTTP/1.1 GET of `path` on `base` (`http://127.0.0.1:port`), as JSON.
+/// A plain HTTP/1.1 GET of `path` on `base` (`http://127.0.0.1:port/`), as JSON.
 fn http_get(base: &str, path: &str) -> Value {
     use std::io::{Read, Write};
-    let address = base.trim_start_matches("http://");
+    let address = base.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     write!(
         stream,

@@ -35,8 +35,8 @@ async fn four_processes_mint_once_cold_and_once_per_lifetime() {
                     "FLOWPAYROLL_CLIENT_SECRET",
                     sandbox.client_secret().expose_secret(),
                 )
-                .env("FLOWPAYROLL_TOKEN_URL", sandbox.token_url())
-                .env("FLOWPAYROLL_API_URL", sandbox.url())
+                .env("FLOWPAYROLL_TOKEN_URL", sandbox.token_url().as_str())
+                .env("FLOWPAYROLL_API_URL", sandbox.url().as_str())
                 .env("FLOWPAYROLL_REDIS_URL", redis.url())
                 .env("FLEET_MEMBER_RUN_MS", &run_ms)
                 .stdout(Stdio::piped())

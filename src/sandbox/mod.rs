@@ -64,7 +64,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+use url::Url;
 
 use crate::operation::Operation;
 use crate::types::{Mode, Scope};
@@ -75,11 +77,19 @@ use faults::Faults;
 use stats::Counters;
 use tokens::TokenStore;
 
-/// A running sandbox. It stops when dropped (or with [`Sandbox::shutdown`]).
+/// How long [`Sandbox::shutdown`] waits for open connections to finish before it stops
+/// serving them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A running sandbox. [`Sandbox::shutdown`] stops it and waits until it has stopped;
+/// dropping it only tells it to stop.
 pub struct Sandbox {
     state: Arc<State>,
     address: SocketAddr,
+    url: Url,
+    token_url: Url,
     stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
 }
 
 /// What the server shares between requests. Not `Debug`: it holds issued tokens.
@@ -94,6 +104,9 @@ struct State {
     faults: Mutex<Faults>,
     latency: Mutex<Duration>,
     counters: Counters,
+    /// Turns true when the sandbox is told to stop: waits in progress (latency, slow
+    /// faults) end at once, so that no request holds the shutdown up.
+    stopping: watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -125,10 +138,15 @@ impl Sandbox {
         let address = listener
             .local_addr()
             .map_err(|e| Error::Config(format!("the sandbox has no address: {e}")))?;
+        let url = Url::parse(&format!("http://{address}/"))
+            .map_err(|e| Error::Config(format!("the sandbox's address is not a URL: {e}")))?;
+        let token_url = url
+            .join(Operation::RequestToken.path())
+            .map_err(|e| Error::Config(format!("the sandbox's token URL: {e}")))?;
         let state = Arc::new(State::new(config));
         let (stop, stopped) = oneshot::channel::<()>();
         let app = routes::router(Arc::clone(&state));
-        tokio::spawn(async move {
+        let server = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = stopped.await;
             });
@@ -139,18 +157,26 @@ impl Sandbox {
         Ok(Self {
             state,
             address,
+            url,
+            token_url,
             stop: Some(stop),
+            server: Some(server),
         })
     }
 
-    /// The base URL, such as `http://127.0.0.1:41234`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+    /// The base URL, such as `http://127.0.0.1:41234/`.
+    pub fn url(&self) -> Url {
+        self.url.clone()
     }
 
-    /// The token endpoint URL.
-    pub fn token_url(&self) -> String {
-        format!("{}{}", self.url(), Operation::RequestToken.path())
+    /// The token endpoint URL, such as `http://127.0.0.1:41234/oauth2/token`.
+    pub fn token_url(&self) -> Url {
+        self.token_url.clone()
+    }
+
+    /// The address it listens on (127.0.0.1 and its port), for raw TCP clients.
+    pub fn address(&self) -> SocketAddr {
+        self.address
     }
 
     /// The client id the sandbox accepts.
@@ -166,8 +192,8 @@ impl Sandbox {
     /// An environment pointing at this sandbox.
     pub fn environment(&self) -> Environment {
         Environment::Custom {
-            token_url: self.token_url().parse().expect("a loopback URL parses"),
-            api_url: self.url().parse().expect("a loopback URL parses"),
+            token_url: self.token_url(),
+            api_url: self.url(),
         }
     }
 
@@ -220,8 +246,34 @@ impl Sandbox {
         self.state.reset();
     }
 
-    /// Stops the server.
-    pub fn shutdown(mut self) {
+    /// Stops the server and waits until it has stopped. The listener closes at once (a
+    /// new connection is refused); requests in progress are answered (one waiting on
+    /// latency or a slow fault gets a 503 at once) and their connections closed. A
+    /// connection still open after 5 seconds (a client that never finishes sending its
+    /// request) is dropped with the server.
+    pub async fn shutdown(mut self) {
+        self.signal_stop();
+        let Some(mut server) = self.server.take() else {
+            return;
+        };
+        // Real (or paused Tokio) time, not the sandbox's clock: a manual clock that
+        // nobody moves must not hold the shutdown up.
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                target: "flowpayroll::sandbox",
+                "connections still open {SHUTDOWN_GRACE:?} after shutdown; dropping them"
+            );
+            server.abort();
+            let _ = server.await;
+        }
+    }
+
+    /// Tells the server to stop accepting, and every wait in progress to end.
+    fn signal_stop(&mut self) {
+        self.state.stopping.send_replace(true);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -229,10 +281,9 @@ impl Sandbox {
 }
 
 impl Drop for Sandbox {
+    /// Tells the server to stop, without waiting: use [`Sandbox::shutdown`] to wait.
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.signal_stop();
     }
 }
 
@@ -248,6 +299,7 @@ impl State {
             faults: Mutex::default(),
             latency: Mutex::default(),
             counters: Counters::default(),
+            stopping: watch::Sender::new(false),
             config,
         }
     }
@@ -258,6 +310,16 @@ impl State {
 
     fn system_now(&self) -> SystemTime {
         self.config.clock.system_now()
+    }
+
+    /// Waits `duration` on the sandbox's clock; false if the sandbox was told to stop
+    /// first.
+    async fn wait(&self, duration: Duration) -> bool {
+        let mut stopping = self.stopping.subscribe();
+        tokio::select! {
+            () = self.config.clock.sleep(duration) => true,
+            _ = stopping.wait_for(|stopping| *stopping) => false,
+        }
     }
 
     fn stats(&self) -> Stats {

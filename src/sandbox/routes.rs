@@ -84,13 +84,14 @@ async fn handle(state: &State, operation: Operation, headers: &HeaderMap, body: 
     let user_id = headers.get("user-id").and_then(|v| v.to_str().ok());
     state.counters.record(operation, user_id);
     let latency = *lock(&state.latency);
-    if !latency.is_zero() {
-        state.config.clock.sleep(latency).await;
+    if !latency.is_zero() && !state.wait(latency).await {
+        return stopping();
     }
     let fault = lock(&state.faults).take(operation);
     match fault {
         None => {}
-        Some(Fault::Slow(delay)) => state.config.clock.sleep(delay).await,
+        Some(Fault::Slow(delay)) if !state.wait(delay).await => return stopping(),
+        Some(Fault::Slow(_)) => {}
         Some(fault) => return faulted(operation, &fault),
     }
     let outcome = match operation {
@@ -120,6 +121,11 @@ async fn handle(state: &State, operation: Operation, headers: &HeaderMap, body: 
     match outcome {
         Ok(response) | Err(response) => response,
     }
+}
+
+/// The answer to a request whose wait was cut short by [`super::Sandbox::shutdown`].
+fn stopping() -> Response {
+    answer(503, json!({ "message": "the sandbox is shutting down" }))
 }
 
 /// Runs `work` for the calling token, or answers why the token is refused.

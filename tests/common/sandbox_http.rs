@@ -31,7 +31,8 @@ pub async fn call(
     body: Option<&Value>,
 ) -> Answer {
     let method = reqwest::Method::from_bytes(operation.method().as_bytes()).unwrap();
-    let mut request = http().request(method, format!("{}{}", sandbox.url(), operation.path()));
+    let url = sandbox.url().join(operation.path()).unwrap();
+    let mut request = http().request(method, url);
     if let Some(token) = token {
         request = request.header("x-auth-token", token);
     }
