@@ -3,6 +3,7 @@
 
 mod build_cost;
 mod generate;
+mod pregenerated;
 mod validate;
 
 use std::path::PathBuf;
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 const USAGE: &str = "\
 usage: cargo xtask validate [--format text|json|sarif|github] [--strict] [--deny-warnings] [PATH...]
        cargo xtask generate-spec EXAMPLES
-       cargo xtask build-cost [--dir DIR] [--source DIR] [--rounds N] [--only VARIANT]... [--keep]
+       cargo xtask build-cost [--dir DIR] [--source DIR] [--rounds N] [--only VARIANT]... [--units N] [--keep]
 
 validate: checks every example of an OpenAPI 3.0.x document against its schema, plus
 structural and YAML portability checks. PATH is a spec file or a folder of them
@@ -24,8 +25,11 @@ benchmarks).
 
 build-cost: builds a minimal app depending on flowpayroll (each TLS choice) and on bare
 reqwest (same features) from clean with `cargo build --timings`, back to back, and
-prints wall times, the five slowest units and the load average. --source depends on
-another copy of flowpayroll (default: this workspace).";
+prints wall and CPU (user + system) times, the N slowest units (default 5) plus
+flowpayroll's own, and the load average. Compare CPU times when the machine is busy.
+--source depends on another copy of flowpayroll (default: this workspace). The variant
+flowpayroll-ring-pregenerated measures a copy of flowpayroll with its generated code
+ready-made and no build script (written under --dir only).";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
