@@ -196,12 +196,12 @@ fn run(options: &Options) -> Result<(), String> {
         "\nper variant, median [min-max] over {} round(s):",
         options.rounds
     );
-    println!("  {:<20} {:>18} {:>18}", "", "wall (s)", "CPU (s)");
+    println!("  {:<30} {:>18} {:>18}", "", "wall (s)", "CPU (s)");
     for (name, measured) in &costs {
         let walls: Vec<f64> = measured.iter().map(|c| c.wall).collect();
         let cpus: Vec<f64> = measured.iter().filter_map(|c| c.cpu).collect();
         println!(
-            "  {name:<20} {:>18} {:>18}",
+            "  {name:<30} {:>18} {:>18}",
             format_spread(&walls),
             format_spread(&cpus)
         );
@@ -380,11 +380,17 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".to_owned())
 }
 
-/// Median, minimum and maximum of a non-empty list.
+/// Median (the mean of the middle two for an even count), minimum and maximum of a
+/// non-empty list.
 fn spread(times: &[f64]) -> (f64, f64, f64) {
     let mut sorted = times.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let median = sorted[sorted.len() / 2];
+    let middle = sorted.len() / 2;
+    let median = if sorted.len() % 2 == 0 {
+        (sorted[middle - 1] + sorted[middle]) / 2.0
+    } else {
+        sorted[middle]
+    };
     (median, sorted[0], sorted[sorted.len() - 1])
 }
 
@@ -469,5 +475,6 @@ const CONCURRENCY_DATA = [];
     fn spread_is_median_min_max() {
         assert_eq!(spread(&[3.0, 1.0, 2.0]), (2.0, 1.0, 3.0));
         assert_eq!(spread(&[5.0]), (5.0, 5.0, 5.0));
+        assert_eq!(spread(&[4.0, 1.0]), (2.5, 1.0, 4.0));
     }
 }
