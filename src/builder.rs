@@ -192,6 +192,7 @@ impl FlowPayrollBuilder {
     /// The clock the token cache and retries use (default: Tokio's). Tests pass a
     /// [`crate::clock::ManualClock`] to move through lifetimes in virtual time.
     #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self
@@ -201,6 +202,7 @@ impl FlowPayrollBuilder {
     /// the same client through the Redis at `url` (`redis://[:password@]host[:port][/db]`;
     /// also `FLOWPAYROLL_REDIS_URL`). See [`crate::fleet`].
     #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub fn redis_url(mut self, url: impl Into<SecretString>) -> Self {
         self.redis_url = Some(url.into());
         self
@@ -208,6 +210,7 @@ impl FlowPayrollBuilder {
 
     /// How a fleet member uses Redis (timeouts, lease, polling).
     #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub fn fleet_policy(mut self, policy: crate::fleet::FleetPolicy) -> Self {
         self.fleet_policy = policy;
         self

@@ -8,6 +8,9 @@
 #![doc = concat!("[contributing]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/CONTRIBUTING.md")]
 #![doc = ""]
 #![doc = include_str!("../README.md")]
+// docs.rs (`--cfg docsrs`, nightly rustdoc) marks each feature-gated item with the
+// feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[allow(
     missing_docs,
@@ -29,6 +32,7 @@ mod decode_reason;
 pub mod deps;
 mod error;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod fleet;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
@@ -46,9 +50,11 @@ mod secret;
 mod tls;
 
 #[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use auth::clock;
 pub use auth::{TokenId, TokenOrigin, TokenStatus, DEFAULT_LIFETIME, MAX_LIFETIME};
 pub use body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};

@@ -14,7 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime};
 
-#[cfg(any(test, feature = "test-util"))]
+#[cfg(feature = "test-util")]
 use tokio::sync::watch;
 
 /// A source of time for the token cache and the retry policies.
@@ -67,7 +67,7 @@ impl Clock for SystemClock {
 
 /// A clock that moves only when [`ManualClock::advance`] is called. Sleepers wake when
 /// the clock passes their deadline.
-#[cfg(any(test, feature = "test-util"))]
+#[cfg(feature = "test-util")]
 #[derive(Debug)]
 pub struct ManualClock {
     start: (Instant, SystemTime),
@@ -77,14 +77,14 @@ pub struct ManualClock {
     timers: watch::Sender<Duration>,
 }
 
-#[cfg(any(test, feature = "test-util"))]
+#[cfg(feature = "test-util")]
 impl Default for ManualClock {
     fn default() -> Self {
         Self::new()
     }
 }
 
-#[cfg(any(test, feature = "test-util"))]
+#[cfg(feature = "test-util")]
 impl ManualClock {
     /// A clock standing at the real time of its creation.
     pub fn new() -> Self {
@@ -115,7 +115,7 @@ impl ManualClock {
     }
 }
 
-#[cfg(any(test, feature = "test-util"))]
+#[cfg(feature = "test-util")]
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
         later(self.start.0, self.elapsed())
@@ -137,7 +137,7 @@ impl Clock for ManualClock {
     }
 }
 
-#[cfg(any(test, feature = "test-util"))]
+#[cfg(feature = "test-util")]
 fn wait_until(
     time: &watch::Sender<Duration>,
     duration: Duration,

@@ -3,6 +3,7 @@
 //! clock all of it runs on ([`clock`]).
 
 pub(crate) mod cache;
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod clock;
 pub(crate) mod mint;
 pub(crate) mod source;

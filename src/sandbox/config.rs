@@ -125,6 +125,7 @@ impl SandboxConfig {
     /// (default: Tokio's), such as a [`crate::clock::ManualClock`] shared with the
     /// client under test.
     #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "sandbox", feature = "test-util"))))]
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;

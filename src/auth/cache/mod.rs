@@ -102,6 +102,7 @@ pub struct TokenStatus {
     pub rate_limited_for: Option<Duration>,
     /// The fleet member's state, in fleet mode (feature `redis`).
     #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub fleet: Option<crate::fleet::FleetStatus>,
 }
 
