@@ -10,9 +10,13 @@
 //! 2. Every schema used as a request body gets `X::builder()`, returning `XBuilder`: one
 //!    setter per field (`impl Into<_>`, lists as any `IntoIterator`) and `build()`, which
 //!    exists only once every required field is set. Each required field is a type
-//!    parameter of the builder, `missing::MissingField` until its setter is called, so a missing
-//!    field is a compile error, not a run-time one. A required field whose type is an
-//!    enum with a single value (a grant type) is filled in. Optional fields start unset.
+//!    parameter of the builder, `missing::MissingField` until its setter is called, so a
+//!    missing field is a compile error, not a run-time one. The parameters have no
+//!    defaults: a required field added to the spec adds one, which `cargo semver-checks`
+//!    reports (`type_requires_more_generic_type_params`); with defaults it would see no
+//!    change, though `build` would then need the new field. A required field whose type
+//!    is an enum with a single value (a grant type) is filled in. Optional fields start
+//!    unset.
 
 use std::collections::BTreeSet;
 
@@ -400,14 +404,14 @@ fn builder_for(model: &syn::Ident, fields: &[Field]) -> TokenStream {
             ),
         )
     };
-    let params_with_defaults = required.iter().map(|f| {
-        let (param, marker) = (&f.param, f.marker());
-        quote! { #param = missing::#marker }
+    let markers = required.iter().map(|f| {
+        let marker = f.marker();
+        quote! { missing::#marker }
     });
     quote! {
         impl #model {
             #[doc = #model_doc]
-            pub fn builder() -> #builder {
+            pub fn builder() -> #builder<#(#markers),*> {
                 #builder { #(#start),* }
             }
         }
@@ -415,7 +419,7 @@ fn builder_for(model: &syn::Ident, fields: &[Field]) -> TokenStream {
         #[doc = #builder_doc]
         #[derive(Clone, Debug)]
         #[must_use = "a builder does nothing until `build` is called"]
-        pub struct #builder<#(#params_with_defaults),*> {
+        pub struct #builder<#(#params),*> {
             #(#stored_fields),*
         }
 
