@@ -217,9 +217,19 @@ async fn case_8_a_token_request_timeout_is_named_with_its_limit() {
     .token_timeout(Duration::from_secs(4))
     .build()
     .unwrap();
-    tokio::time::pause();
 
-    let error = fp.authenticate().await.unwrap_err();
+    // Time is paused only once the request has reached the server: paused earlier, the
+    // idle runtime could jump past the timeout before the server thread read it.
+    let call = tokio::spawn({
+        let fp = fp.clone();
+        async move { fp.authenticate().await }
+    });
+    eventually("the token request reached the server", || {
+        server.hits(TOKEN_PATH) == 1
+    })
+    .await;
+    tokio::time::pause();
+    let error = call.await.unwrap().unwrap_err();
     assert!(
         matches!(error, Error::Timeout { operation: "request_token", after } if after == Duration::from_secs(4)),
         "{error:?}"
