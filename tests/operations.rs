@@ -108,6 +108,22 @@ fn documented_body(status: u16) -> Value {
     }
 }
 
+/// Answers `method path` with 200 and the spec's example `file`, and returns what
+/// `call` decodes from it, after checking it sent one request. The mock is gone after.
+async fn decoded_success<T: std::fmt::Debug>(
+    server: &MockServer,
+    method: Method,
+    path: &str,
+    file: &str,
+    call: impl AsyncFnOnce() -> Result<T, Error>,
+) -> T {
+    let ok = answer(server, method, path, 200, &example(file)).await;
+    let value = call().await.unwrap();
+    ok.assert_calls_async(1).await;
+    ok.delete_async().await;
+    value
+}
+
 /// For each of `statuses`, answers `method path` with its documented body and checks
 /// that `call`, given a new client (one that has seen no 429 yet, so it does not wait),
 /// sends one request and returns that status's documented error.
@@ -133,17 +149,14 @@ async fn assert_documented_errors<T: std::fmt::Debug>(
 async fn list_tokens_decodes_the_seed_example() {
     let server = MockServer::start_async().await;
     let fp = client(&server).await;
-    let api = answer(
+    let tokens = decoded_success(
         &server,
         GET,
         "/2023-03-01/management/tokens",
-        200,
-        &seed(200),
+        "list_tokens.200.seed.application_json.json",
+        async || fp.management().tokens().await,
     )
     .await;
-
-    let tokens = fp.management().tokens().await.unwrap();
-    api.assert_calls_async(1).await;
     assert_eq!(tokens.len(), 1);
     let token = &tokens[0];
     assert_eq!(token.token, "00000000-00000000-00000000-00000000");
@@ -182,16 +195,14 @@ async fn introspect_decodes_success_and_errors() {
     let server = MockServer::start_async().await;
     let fp = client(&server).await;
     let path = "/2023-03-01/management/introspect";
-    let ok = answer(
+    let introspection = decoded_success(
         &server,
         GET,
         path,
-        200,
-        &example("introspect_token.200.reference.application_json.json"),
+        "introspect_token.200.reference.application_json.json",
+        async || fp.management().introspect().await,
     )
     .await;
-    let introspection = fp.management().introspect().await.unwrap();
-    ok.assert_calls_async(1).await;
     assert_eq!(
         introspection.client_id,
         "00000000-00000000-00000000-00000000"
@@ -202,7 +213,6 @@ async fn introspect_decodes_success_and_errors() {
         vec![Scope::from("identity"), Scope::from("census")]
     );
     assert!(!introspection.scopes[0].is_known());
-    ok.delete_async().await;
 
     assert_documented_errors(
         &server,
@@ -227,16 +237,15 @@ async fn disconnect_decodes_success_and_errors() {
         async |fp: &FlowPayroll| fp.management().disconnect().await,
     )
     .await;
-    let ok = answer(
+    let disconnection = decoded_success(
         &server,
         POST,
         path,
-        200,
-        &example("disconnect_token.200.reference.application_json.json"),
+        "disconnect_token.200.reference.application_json.json",
+        async || fp.management().disconnect().await,
     )
     .await;
-    assert!(fp.management().disconnect().await.unwrap().disconnected);
-    ok.assert_calls_async(1).await;
+    assert!(disconnection.disconnected);
 }
 
 #[tokio::test]
@@ -244,16 +253,14 @@ async fn get_client_decodes_success_and_errors() {
     let server = MockServer::start_async().await;
     let fp = client(&server).await;
     let path = "/2023-03-01/management/client";
-    let ok = answer(
+    let settings = decoded_success(
         &server,
         GET,
         path,
-        200,
-        &example("get_client.200.reference.application_json.json"),
+        "get_client.200.reference.application_json.json",
+        async || fp.management().client().await,
     )
     .await;
-    let settings = fp.management().client().await.unwrap();
-    ok.assert_calls_async(1).await;
     assert_eq!(settings.name, "Your App");
     assert_eq!(
         settings.client_secret[0].expose_secret(),
@@ -263,7 +270,6 @@ async fn get_client_decodes_success_and_errors() {
         !format!("{settings:?}").contains("ffffffff-ffffffff"),
         "client secrets must not appear in Debug"
     );
-    ok.delete_async().await;
 
     assert_documented_errors(
         &server,
@@ -380,16 +386,14 @@ async fn exchange_authorization_code_sends_json_and_decodes_success_and_errors()
 async fn list_providers_decodes_success_and_errors() {
     let server = MockServer::start_async().await;
     let fp = client(&server).await;
-    let ok = answer(
+    let groups = decoded_success(
         &server,
         GET,
         "/providers",
-        200,
-        &example("list_providers.200.reference.application_json.json"),
+        "list_providers.200.reference.application_json.json",
+        async || fp.providers().await,
     )
     .await;
-    let groups = fp.providers().await.unwrap();
-    ok.assert_calls_async(1).await;
     assert_eq!(groups.len(), 2);
     assert_eq!(groups[0].mode, Mode::Official);
     assert!(groups[1].providers.contains(&Provider::QuickbooksOnline));
@@ -397,7 +401,6 @@ async fn list_providers_decodes_success_and_errors() {
         .iter()
         .flat_map(|g| &g.providers)
         .all(Provider::is_known));
-    ok.delete_async().await;
     assert_documented_errors(
         &server,
         GET,

@@ -14,35 +14,27 @@ const TOKEN: &str = "echo-token-Lq02-never-print-either";
 /// Issues [`TOKEN`] at `/oauth2/token`, refuses at `/refused/oauth2/token` quoting the
 /// form, and answers the API with errors that quote the token.
 fn echoing_server() -> RawServer {
-    RawServer::start(|line| {
-        let path = line.split(' ').nth(1).unwrap_or_default();
-        match path {
-            "/oauth2/token" => http(
-                "200 OK",
-                "application/json",
-                &json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 3600})
-                    .to_string(),
-            ),
-            "/refused/oauth2/token" => http(
-                "400 Bad Request",
-                "application/json",
-                &json!({
-                    "error": "invalid_request",
-                    "error_description": format!("bad form: grant_type=client_credentials&client_secret={SECRET}"),
-                })
-                .to_string(),
-            ),
-            "/2023-03-01/management/introspect" => http(
-                "403 Forbidden",
-                "application/json",
-                &json!({"message": format!("token {TOKEN} was disconnected")}).to_string(),
-            ),
-            _ => http(
-                "502 Bad Gateway",
-                "text/html",
-                &format!("<pre>X-Auth-Token: {TOKEN}</pre>"),
-            ),
-        }
+    RawServer::start(|line| match path_of(line) {
+        "/oauth2/token" => json_http(
+            "200 OK",
+            &json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 3600}),
+        ),
+        "/refused/oauth2/token" => json_http(
+            "400 Bad Request",
+            &json!({
+                "error": "invalid_request",
+                "error_description": format!("bad form: grant_type=client_credentials&client_secret={SECRET}"),
+            }),
+        ),
+        "/2023-03-01/management/introspect" => json_http(
+            "403 Forbidden",
+            &json!({"message": format!("token {TOKEN} was disconnected")}),
+        ),
+        _ => http(
+            "502 Bad Gateway",
+            "text/html",
+            &format!("<pre>X-Auth-Token: {TOKEN}</pre>"),
+        ),
     })
 }
 

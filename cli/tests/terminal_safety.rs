@@ -30,28 +30,22 @@ fn jwt(jti: &str) -> String {
 /// `/refused/oauth2/token`, and API answers carrying hostile text.
 fn hostile_server() -> RawServer {
     RawServer::start(|line| {
-        let path = line.split(' ').nth(1).unwrap_or_default();
         let token =
             json!({"access_token": jwt(HOSTILE), "token_type": "Bearer", "expires_in": 3600});
         let tokens = json!([{
             "token": HOSTILE, "provider": HOSTILE, "mode": "sandbox", "valid": true,
             "created_at": "2024-01-02T03:04:05Z", "scopes": [HOSTILE],
         }]);
-        match path {
-            "/oauth2/token" => http("200 OK", "application/json", &token.to_string()),
-            "/refused/oauth2/token" => http(
+        match path_of(line) {
+            "/oauth2/token" => json_http("200 OK", &token),
+            "/refused/oauth2/token" => json_http(
                 "401 Unauthorized",
-                "application/json",
-                &json!({"error": "invalid_client", "error_description": HOSTILE}).to_string(),
+                &json!({"error": "invalid_client", "error_description": HOSTILE}),
             ),
-            "/2023-03-01/management/tokens" => {
-                http("200 OK", "application/json", &tokens.to_string())
+            "/2023-03-01/management/tokens" => json_http("200 OK", &tokens),
+            "/2023-03-01/management/introspect" => {
+                json_http("403 Forbidden", &json!({"message": HOSTILE}))
             }
-            "/2023-03-01/management/introspect" => http(
-                "403 Forbidden",
-                "application/json",
-                &json!({"message": HOSTILE}).to_string(),
-            ),
             _ => http(
                 "502 Bad Gateway",
                 "text/html",

@@ -85,6 +85,16 @@ pub fn http(status: &str, content_type: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// One JSON answer: status line (`"200 OK"`) and body.
+pub fn json_http(status: &str, body: &serde_json::Value) -> Vec<u8> {
+    http(status, "application/json", &body.to_string())
+}
+
+/// The path of a request line (`"GET /path HTTP/1.1"`).
+pub fn path_of(request_line: &str) -> &str {
+    request_line.split(' ').nth(1).unwrap_or_default()
+}
+
 /// A loopback HTTP server that reads each request and writes the bytes `answer` returns
 /// for its request line (`"GET /path HTTP/1.1"`), then closes the connection.
 #[derive(Debug)]
