@@ -248,9 +248,10 @@ impl Sandbox {
 
     /// Stops the server and waits until it has stopped. The listener closes at once (a
     /// new connection is refused); requests in progress are answered (one waiting on
-    /// latency or a slow fault gets a 503 at once) and their connections closed. A
-    /// connection still open after 5 seconds (a client that never finishes sending its
-    /// request) is dropped with the server.
+    /// latency or a slow fault gets a 503 at once) and their connections closed. The
+    /// wait is bounded: if a connection is still open after 5 seconds (a client that
+    /// never finishes sending its request), this returns anyway, the listener closed,
+    /// and that connection ends when its client closes it.
     pub async fn shutdown(mut self) {
         self.signal_stop();
         let Some(mut server) = self.server.take() else {
@@ -264,7 +265,7 @@ impl Sandbox {
         {
             tracing::warn!(
                 target: "flowpayroll::sandbox",
-                "connections still open {SHUTDOWN_GRACE:?} after shutdown; dropping them"
+                "connections still open {SHUTDOWN_GRACE:?} after shutdown; not waiting for them"
             );
             server.abort();
             let _ = server.await;
