@@ -135,6 +135,18 @@ impl RedisServer {
             .expect("INFO stats has total_commands_processed")
     }
 
+    /// Bytes the server has sent to its clients since it started (`INFO stats`).
+    pub fn bytes_sent(&self) -> u64 {
+        let info: String = redis::cmd("INFO")
+            .arg("stats")
+            .query(&mut self.connection())
+            .expect("INFO answers");
+        info.lines()
+            .find_map(|line| line.strip_prefix("total_net_output_bytes:"))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("INFO stats has total_net_output_bytes")
+    }
+
     /// The one key of `kind` (`token`, `lease`, `hold`, `cooldown`) the fleet wrote.
     pub fn key(&self, kind: &str) -> String {
         let mut keys: Vec<String> = redis::cmd("KEYS")

@@ -323,3 +323,45 @@ async fn tampered_foreign_and_garbage_entries_are_ignored_and_never_sent() {
     assert_eq!(sandbox.api_requests(Operation::ListTokens), 5);
     assert_eq!(other.token_requests(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_values_in_the_fleet_keys_are_never_downloaded() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = sandbox().await;
+    let first = members(&sandbox, &redis.url(), 1).remove(0);
+    first.management().tokens().await.unwrap();
+    drop(first); // its watcher stops reading the hold
+    let token_key = redis.key("token");
+    let prefix = token_key.strip_suffix("token").unwrap();
+    // 32 MiB planted in every key the fleet reads (Redis takes up to 512 MiB).
+    let huge = vec![b'x'; 32 << 20];
+    let mut conn = redis.connection();
+    for kind in ["token", "hold", "cooldown"] {
+        let _: () = redis::cmd("SET")
+            .arg(format!("{prefix}{kind}"))
+            .arg(&huge[..])
+            .query(&mut conn)
+            .unwrap();
+    }
+
+    let sent_before = redis.bytes_sent();
+    let member = members(&sandbox, &redis.url(), 1).remove(0);
+    member.management().tokens().await.unwrap();
+    // The watcher reads the hold every 50 ms (jittered): about ten reads.
+    real_pause(500).await;
+    let sent = redis.bytes_sent() - sent_before;
+
+    assert_eq!(sandbox.token_requests(), 2);
+    let status = member.token_status();
+    assert_eq!(status.origin, Some(TokenOrigin::Minted));
+    assert_eq!(status.fleet.unwrap().state, FleetState::Connected);
+    // The token entry was replaced by the member's own; nothing huge crossed the wire.
+    let stored: usize = redis::cmd("STRLEN")
+        .arg(&token_key)
+        .query(&mut conn)
+        .unwrap();
+    assert!(stored < 16 * 1024, "{stored}");
+    assert!(sent < 1 << 20, "Redis sent {sent} bytes to one member");
+}

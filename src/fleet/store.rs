@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, RedisError, Script, Value};
 
+use super::crypto::MAX_SEALED_LEN;
 use super::{FleetPolicy, FleetState};
 use crate::auth::clock::Clock;
 
@@ -84,12 +85,16 @@ impl Store {
         lock(&self.health).state != FleetState::Unavailable
     }
 
-    /// `GET key`.
+    /// `GETRANGE key 0 MAX_SEALED_LEN`: at most one byte more than the largest value
+    /// the fleet opens, so a huge value (another program's, or planted there: Redis
+    /// takes up to 512 MiB) is never downloaded, only its start, which does not open.
+    /// A missing key reads as empty, and so does an empty value: neither is an entry.
     pub(crate) async fn get(&self, key: &str) -> Result<Read, ()> {
-        let mut cmd = redis::cmd("GET");
-        cmd.arg(key);
+        let mut cmd = redis::cmd("GETRANGE");
+        cmd.arg(key).arg(0).arg(MAX_SEALED_LEN);
         match self.query::<Value>(&cmd).await {
             Ok(Value::Nil) => Ok(Read::Missing),
+            Ok(Value::BulkString(bytes)) if bytes.is_empty() => Ok(Read::Missing),
             Ok(Value::BulkString(bytes)) => Ok(Read::Value(bytes)),
             Ok(_) => Ok(Read::Garbage),
             Err(Failure::WrongType) => Ok(Read::Garbage),
