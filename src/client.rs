@@ -101,8 +101,9 @@ impl FlowPayroll {
     }
 
     /// A client that sends `User-Id: user_id` on every call (Flow Payroll records it in
-    /// its audit log). Shares this client's pool and token cache. A value that cannot be
-    /// a header fails each call with [`Error::InvalidRequest`] before anything is sent.
+    /// its audit log). Shares this client's pool and token cache. A value that is empty,
+    /// longer than [`MAX_USER_ID_LEN`] bytes or cannot be a header fails each call with
+    /// [`Error::InvalidRequest`] before anything is sent.
     pub fn as_user(&self, user_id: &str) -> FlowPayroll {
         FlowPayroll {
             shared: Arc::clone(&self.shared),
@@ -310,6 +311,20 @@ impl FlowPayroll {
 }
 
 pub(crate) fn user_value(user_id: &str) -> Result<HeaderValue, String> {
+    if user_id.is_empty() {
+        return Err("the User-Id is empty: leave it out instead".to_owned());
+    }
+    if user_id.len() > MAX_USER_ID_LEN {
+        return Err(format!(
+            "the User-Id is {} bytes long; at most {MAX_USER_ID_LEN} are sent",
+            user_id.len()
+        ));
+    }
     HeaderValue::from_str(user_id)
         .map_err(|_| "the User-Id contains characters that cannot go in an HTTP header".to_owned())
 }
+
+/// The longest `User-Id` the client sends, in bytes. The reference sets no limit; an
+/// identifier of an end user fits easily, and servers refuse oversized headers with an
+/// answer (431) that would name no cause.
+pub const MAX_USER_ID_LEN: usize = 256;

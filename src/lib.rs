@@ -59,7 +59,7 @@ pub use auth::clock;
 pub use auth::{TokenId, TokenOrigin, TokenStatus, DEFAULT_LIFETIME, MAX_LIFETIME};
 pub use body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 pub use builder::FlowPayrollBuilder;
-pub use client::FlowPayroll;
+pub use client::{FlowPayroll, MAX_USER_ID_LEN};
 pub use config::{
     Environment, TokenAuthMethod, LIVE_API_URL, LIVE_TOKEN_URL, SANDBOX_API_URL, SANDBOX_TOKEN_URL,
 };

@@ -162,7 +162,13 @@ async fn faults_counters_and_user_ids() {
     sandbox.fail_next(Operation::GetClient, 1, Fault::Status(500));
     let error = fp.management().client().await.unwrap_err();
     assert_eq!(error.status().unwrap().as_u16(), 500);
-    assert_eq!(error.as_api().unwrap().message(), Some("string"));
+    let api = error.as_api().unwrap();
+    assert_eq!(
+        api.message(),
+        Some("The sandbox failed this call on purpose (a forced fault); try again.")
+    );
+    let request_id = api.request_id().expect("the sandbox tags every answer");
+    assert!(request_id.starts_with("sandbox-"), "{request_id}");
 
     sandbox.fail_next(Operation::RequestToken, 1, Fault::Status(503));
     let other = sandbox.client_builder().build().unwrap();
@@ -189,7 +195,9 @@ async fn every_operation_of_the_spec_is_routed() {
     for &operation in Operation::ALL {
         let method = reqwest::Method::from_bytes(operation.method().as_bytes()).unwrap();
         let url = sandbox.url().join(operation.path()).unwrap();
-        let status = http.request(method, url).send().await.unwrap().status();
+        let answer = http.request(method, url).send().await.unwrap();
+        assert!(answer.headers().contains_key("x-request-id"), "{operation}");
+        let status = answer.status();
         // Without credentials: refused, never "no such route".
         assert!(
             [400, 401].contains(&status.as_u16()),

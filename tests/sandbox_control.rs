@@ -99,7 +99,14 @@ async fn api_faults_come_in_order_then_normal_answers_resume() {
     for _ in 0..2 {
         let answer = call(&sandbox, Operation::ListTokens, Some(&token), None).await;
         assert_eq!(answer.status, 500);
-        assert_eq!(answer.body, json!({"message": "string"}));
+        assert_eq!(
+            answer.body,
+            json!({"message": "The sandbox failed this call on purpose (a forced fault); try again."})
+        );
+        assert!(answer.headers["x-request-id"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox-"));
     }
     let limited = call(&sandbox, Operation::ListTokens, Some(&token), None).await;
     assert_eq!(limited.status, 429);

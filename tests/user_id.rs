@@ -1,4 +1,5 @@
-//! `User-Id` validation: a value that is not a valid header value fails with
+//! `User-Id` validation: a value that is empty, longer than
+//! [`flowpayroll::MAX_USER_ID_LEN`] bytes or not a valid header value fails with
 //! [`Error::InvalidRequest`] on every path, before any request is sent (no token
 //! request, no API call).
 
@@ -39,10 +40,19 @@ async fn an_invalid_user_id_fails_alike_on_every_path_before_anything_is_sent() 
     refused(fp.raw().await, "raw");
     refused(fp.request_context().await, "request_context");
 
+    let long = "u".repeat(flowpayroll::MAX_USER_ID_LEN + 1);
+    for odd in ["", long.as_str()] {
+        refused(builder(&server).user_id(odd).build(), "build");
+        let fp = builder(&server).build().unwrap().as_user(odd);
+        refused(fp.management().tokens().await, "list_tokens");
+        refused(fp.request_context().await, "request_context");
+    }
+    let longest = "u".repeat(flowpayroll::MAX_USER_ID_LEN);
+
     assert_eq!(mint.calls_async().await, 0);
     assert_eq!(tokens.calls_async().await, 0);
     // The same client with a valid User-Id works: the mocks can count.
-    let fine = builder(&server).build().unwrap().as_user("u-1");
+    let fine = builder(&server).build().unwrap().as_user(&longest);
     fine.management().tokens().await.unwrap();
     assert_eq!(mint.calls_async().await, 1);
     assert_eq!(tokens.calls_async().await, 1);

@@ -1,7 +1,8 @@
 //! The sandbox's HTTP routes: one per [`Operation`] (method and path from the spec),
 //! counting, latency and forced faults before any work, the token check, and the
 //! management operations over the sandbox's state. Answers are compressed (`br`, `gzip`,
-//! `deflate`) when the request asks, and counted by encoding.
+//! `deflate`) when the request asks, and counted by encoding; every answer carries an
+//! `X-Request-Id`.
 
 // An early answer is returned as `Err(Response)`, the usual axum shape; boxing it would
 // buy nothing on a test server.
@@ -66,7 +67,19 @@ pub(super) fn router(state: Arc<State>) -> Router {
             Arc::clone(&state),
             count_compressed,
         ))
+        .layer(axum::middleware::map_response(tag_request_id))
         .with_state(state)
+}
+
+/// Gives every answer an `X-Request-Id` (the references name no such header for the live
+/// API; the client reads it when a server sends one), so that
+/// `ApiError::request_id` can be tried here.
+async fn tag_request_id(mut response: Response) -> Response {
+    let id = format!("sandbox-{:016x}", fastrand::u64(..));
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
 }
 
 /// Counts an answer the compression layer encoded.
@@ -267,14 +280,15 @@ fn bad_request(operation: Operation, why: &str) -> Response {
 pub(super) fn example(operation: Operation, status: u16) -> Value {
     let status = status.to_string();
     let is_token = |op: Operation| op == Operation::RequestToken;
-    let wanted = RESPONSE_EXAMPLES
-        .iter()
-        .find(|(op, s, ..)| *op == operation && *s == status)
-        .or_else(|| {
-            RESPONSE_EXAMPLES
-                .iter()
-                .find(|(op, s, ..)| *s == status && is_token(*op) == is_token(operation))
-        });
+    // Among the examples that fit, one named `sandbox` (written for this server's
+    // answers) wins over the documents' own, which may be placeholders.
+    let pick = |fits: &dyn Fn(Operation, &str) -> bool| {
+        let mut fitting = RESPONSE_EXAMPLES.iter().filter(|(op, s, ..)| fits(*op, s));
+        let first = fitting.clone().next();
+        fitting.find(|(.., name, _)| *name == "sandbox").or(first)
+    };
+    let wanted = pick(&|op, s| op == operation && s == status)
+        .or_else(|| pick(&|op, s| s == status && is_token(op) == is_token(operation)));
     match wanted {
         Some((.., text)) => {
             serde_json::from_str(text).expect("examples are JSON (checked by the build)")
