@@ -30,8 +30,11 @@ macro_rules! field_setters {
         }
     };
 }
-// Fleet mode's settings use it too.
-#[cfg_attr(not(feature = "redis"), allow(unused_imports))]
+// Fleet mode's settings and the sandbox's use it too.
+#[cfg_attr(
+    not(any(feature = "redis", feature = "sandbox")),
+    allow(unused_imports)
+)]
 pub(crate) use field_setters;
 
 /// When a cached token is replaced.

@@ -39,12 +39,7 @@ fn echoing_server() -> RawServer {
 }
 
 fn flowpayroll(server: &RawServer, token_path: &str, args: &[&str]) -> Run {
-    let run: Run = server
-        .command(token_path, SECRET)
-        .args(args)
-        .output()
-        .unwrap()
-        .into();
+    let run = server.run(token_path, SECRET, args);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     for secret in [SECRET, TOKEN] {

@@ -56,12 +56,7 @@ fn hostile_server() -> RawServer {
 }
 
 fn flowpayroll(server: &RawServer, token_path: &str, args: &[&str]) -> Run {
-    let run: Run = server
-        .command(token_path, SECRET)
-        .args(args)
-        .output()
-        .unwrap()
-        .into();
+    let run = server.run(token_path, SECRET, args);
     assert_terminal_safe("stdout", &run.stdout);
     assert_terminal_safe("stderr", &run.stderr);
     assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET));

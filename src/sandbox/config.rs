@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::clock::{Clock, SystemClock};
+use crate::policy::field_setters;
 use crate::secret::SecretString;
 use crate::types::{Mode, Provider, Scope};
 
@@ -57,6 +58,16 @@ impl Default for SandboxConfig {
     }
 }
 
+field_setters!(SandboxConfig {
+    with_token_lifetime => token_lifetime: Duration,
+    with_scopes => scopes: Vec<Scope>,
+    with_mode => mode: Mode,
+    with_provider => provider: Provider,
+    with_eviction_grace => eviction_grace: Duration,
+    with_max_tokens => max_tokens: usize,
+    with_port => port: u16,
+});
+
 impl SandboxConfig {
     /// Sets [`SandboxConfig::client_id`].
     #[must_use]
@@ -69,55 +80,6 @@ impl SandboxConfig {
     #[must_use]
     pub fn with_client_secret(mut self, client_secret: impl Into<SecretString>) -> Self {
         self.client_secret = client_secret.into();
-        self
-    }
-
-    /// Sets [`SandboxConfig::token_lifetime`].
-    #[must_use]
-    pub fn with_token_lifetime(mut self, token_lifetime: Duration) -> Self {
-        self.token_lifetime = token_lifetime;
-        self
-    }
-
-    /// Sets [`SandboxConfig::scopes`].
-    #[must_use]
-    pub fn with_scopes(mut self, scopes: Vec<Scope>) -> Self {
-        self.scopes = scopes;
-        self
-    }
-
-    /// Sets [`SandboxConfig::mode`].
-    #[must_use]
-    pub fn with_mode(mut self, mode: Mode) -> Self {
-        self.mode = mode;
-        self
-    }
-
-    /// Sets [`SandboxConfig::provider`].
-    #[must_use]
-    pub fn with_provider(mut self, provider: Provider) -> Self {
-        self.provider = provider;
-        self
-    }
-
-    /// Sets [`SandboxConfig::eviction_grace`].
-    #[must_use]
-    pub fn with_eviction_grace(mut self, eviction_grace: Duration) -> Self {
-        self.eviction_grace = eviction_grace;
-        self
-    }
-
-    /// Sets [`SandboxConfig::max_tokens`].
-    #[must_use]
-    pub fn with_max_tokens(mut self, max_tokens: usize) -> Self {
-        self.max_tokens = max_tokens;
-        self
-    }
-
-    /// Sets [`SandboxConfig::port`].
-    #[must_use]
-    pub fn with_port(mut self, port: u16) -> Self {
-        self.port = port;
         self
     }
 

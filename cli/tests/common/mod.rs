@@ -132,6 +132,15 @@ impl RawServer {
         configured("c", secret, self.url(token_path), self.url(""))
     }
 
+    /// Runs the CLI against this server with `args` and collects what it printed.
+    pub fn run(&self, token_path: &str, secret: &str, args: &[&str]) -> Run {
+        self.command(token_path, secret)
+            .args(args)
+            .output()
+            .unwrap()
+            .into()
+    }
+
     /// Requests answered so far.
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
