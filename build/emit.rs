@@ -200,7 +200,7 @@ pub fn error_table(
             /// the type the spec documents for it. `None` when the spec documents no JSON
             /// body for that status.
             pub fn decode(
-                operation: crate::operation::Operation,
+                operation: crate::generated::model::Operation,
                 status: u16,
                 body: &[u8],
             ) -> ::std::option::Option<::std::result::Result<Self, ::serde_json::Error>> {
@@ -213,7 +213,7 @@ pub fn error_table(
 
         /// Every documented error response: operation, lowest and highest status it
         /// covers, and the component schema of its JSON body.
-        pub const DOCUMENTED_ERRORS: &[(crate::operation::Operation, u16, u16, ::std::option::Option<&str>)] = &[
+        pub const DOCUMENTED_ERRORS: &[(crate::generated::model::Operation, u16, u16, ::std::option::Option<&str>)] = &[
             #(#rows)*
         ];
     }
@@ -229,16 +229,16 @@ pub fn example_table(examples: &[crate::prepare::ResponseExample]) -> TokenStrea
     quote! {
         /// Every `application/json` response example of the spec: operation, status,
         /// example name and the example as JSON text.
-        pub const RESPONSE_EXAMPLES: &[(crate::operation::Operation, &str, &str, &str)] = &[#(#rows)*];
+        pub const RESPONSE_EXAMPLES: &[(crate::generated::model::Operation, &str, &str, &str)] = &[#(#rows)*];
     }
 }
 
-/// `crate::operation::Operation::<Variant>` for an operation id (checked by
+/// `crate::generated::model::Operation::<Variant>` for an operation id (checked by
 /// `operations::collect` to give a name).
 fn operation_path(operation_id: &str) -> TokenStream {
     let variant = format_ident!(
         "{}",
         variant_name(operation_id).expect("operation ids are checked before emitting")
     );
-    quote! { crate::operation::Operation::#variant }
+    quote! { crate::generated::model::Operation::#variant }
 }

@@ -13,8 +13,13 @@ use quote::quote;
 
 use crate::{builders, emit, operations, prepare, spec};
 
-/// Generates `client.rs` (progenitor's output), `operation.rs`, `open_enums.rs` and
-/// `error_table.rs` into `out`.
+/// The first line of every generated file.
+const HEADER: &str = "// generated from openapi/flowpayroll.yaml, do not edit\n";
+
+/// Generates progenitor's output, split into `types.rs` (its `types` module: the
+/// models) and `client.rs` (the rest: the `Client`), plus `operation.rs`,
+/// `open_enums.rs` and `error_table.rs`, into `out`. Every path the generated code names
+/// outside itself is in `crate::generated::model` or `crate::generated::client`.
 pub fn run(spec_path: &Path, out: &Path) -> Result<(), String> {
     let spec = spec::load(spec_path).map_err(|e| e.to_string())?;
     let in_file = |what: String| format!("{}: {what}", spec_path.display());
@@ -38,6 +43,8 @@ pub fn run(spec_path: &Path, out: &Path) -> Result<(), String> {
     let error_table = emit::error_table(&prepared.errors, |name| schema_description(&spec, name));
     let examples = emit::example_table(&prepare::response_examples(&spec));
 
+    let (types, client) = split_types(client)?;
+    write_file(&out.join("types.rs"), &types)?;
     write_file(&out.join("client.rs"), &client)?;
     write(&out.join("operation.rs"), operations::emit(&operation_list))?;
     write(&out.join("open_enums.rs"), quote! { #(#open_enums)* })?;
@@ -58,9 +65,12 @@ fn with_crate_tls(client: TokenStream) -> Result<TokenStream, String> {
             "progenitor's Client::new no longer calls `{PROGENITOR}`; update build/generate.rs"
         ));
     }
-    text.replace(PROGENITOR, "crate :: tls :: client_builder ()")
-        .parse()
-        .map_err(|e| format!("generated code does not parse: {e}"))
+    text.replace(
+        PROGENITOR,
+        "crate :: generated :: client :: client_builder ()",
+    )
+    .parse()
+    .map_err(|e| format!("generated code does not parse: {e}"))
 }
 
 fn settings(prepared: &prepare::Prepared) -> GenerationSettings {
@@ -69,13 +79,17 @@ fn settings(prepared: &prepare::Prepared) -> GenerationSettings {
         .with_interface(InterfaceStyle::Positional)
         // Per-call headers (access token, User-Id) travel in the client's inner value
         // and are attached by the `ClientHooks::pre` implementation in `src/`.
-        .with_inner_type(quote! { crate::RequestContext })
+        .with_inner_type(quote! { crate::generated::client::RequestContext })
         .with_derive("PartialEq")
-        .with_replacement("SecretString", "crate::SecretString", std::iter::empty());
+        .with_replacement(
+            "SecretString",
+            "crate::generated::model::SecretString",
+            std::iter::empty(),
+        );
     for open in &prepared.open_enums {
         settings.with_replacement(
             &open.name,
-            format!("crate::generated::open_enums::{}", open.name),
+            format!("crate::generated::model::open_enums::{}", open.name),
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         );
     }
@@ -189,7 +203,22 @@ fn write(path: &Path, tokens: TokenStream) -> Result<(), String> {
     write_file(path, &file)
 }
 
+/// progenitor's output split in two: its `types` module (the models, which the errors
+/// are built on) and everything else (the `Client`, which needs the HTTP layer).
+fn split_types(mut file: syn::File) -> Result<(syn::File, syn::File), String> {
+    let (types, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut file.items)
+        .into_iter()
+        .partition(|item| matches!(item, syn::Item::Mod(module) if module.ident == "types"));
+    if types.len() != 1 {
+        return Err("progenitor's output has no `types` module; update build/generate.rs".into());
+    }
+    let mut types_file = file.clone();
+    types_file.items = types;
+    file.items = rest;
+    Ok((types_file, file))
+}
+
 fn write_file(path: &Path, file: &syn::File) -> Result<(), String> {
-    std::fs::write(path, prettyplease::unparse(file))
+    std::fs::write(path, format!("{HEADER}{}", prettyplease::unparse(file)))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -1,4 +1,4 @@
-//! Entry points for the fuzz targets under `fuzz/` (feature `fuzzing`, not part of the
+//! Entry points for the fuzz targets under `fuzz/` (feature `_fuzzing`, not part of the
 //! public API). Each feeds arbitrary bytes to one parser of server input and checks
 //! what must hold whatever the bytes: no panic, no secret in any text shown, values
 //! within their bounds. The same functions run as a bounded stable harness in the unit
@@ -11,11 +11,11 @@ use http::StatusCode;
 use reqwest::header::HeaderMap;
 
 use crate::auth::token::{parse_issued, MAX_LIFETIME};
-use crate::body::Capped;
-use crate::decode_reason::describe_decode_failure;
-use crate::operation::Operation;
+use crate::generated::model::Operation;
 use crate::response::api_error;
-use crate::retry_after::parse_retry_after;
+use crate::response::decode_reason::describe_decode_failure;
+use crate::response::retry_after::parse_retry_after;
+use crate::transport::body::Capped;
 
 /// The secret every target plants; it must never come out.
 const PLANTED: &str = "planted-SECRET-0x5eed";
@@ -104,9 +104,15 @@ pub fn error_body(data: &[u8]) {
         }
     }
     // Success bodies that do not decode: a path and a type, never the content.
-    let reason = describe_decode_failure::<Vec<crate::types::TokenSummary>>(body.as_bytes(), &[]);
+    let reason = describe_decode_failure::<Vec<crate::generated::model::types::TokenSummary>>(
+        body.as_bytes(),
+        &[],
+    );
     assert!(!reason.contains(PLANTED), "{reason}");
-    let reason = describe_decode_failure::<crate::types::ClientSettings>(body.as_bytes(), &[]);
+    let reason = describe_decode_failure::<crate::generated::model::types::ClientSettings>(
+        body.as_bytes(),
+        &[],
+    );
     assert!(!reason.contains(PLANTED), "{reason}");
 }
 

@@ -23,60 +23,54 @@
 mod generated;
 
 mod auth;
-mod body;
-mod builder;
 mod client;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod clock;
+#[cfg(not(feature = "test-util"))]
+mod clock;
 mod config;
-mod context;
-mod decode_reason;
 pub mod deps;
 mod error;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod fleet;
-#[cfg(any(test, feature = "fuzzing"))]
+#[cfg(any(test, feature = "_fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
-mod hold;
-mod http_client;
-mod management;
 pub mod operation;
-mod policy;
-mod redact;
 mod response;
 mod retry;
-mod retry_after;
-mod secret;
-mod tls;
-
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
+mod secret;
+mod setters;
+mod transport;
 
-#[cfg(feature = "test-util")]
-#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-pub use auth::clock;
-pub use auth::{TokenId, TokenOrigin, TokenStatus, DEFAULT_LIFETIME, MAX_LIFETIME};
-pub use body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
-pub use builder::FlowPayrollBuilder;
-pub use client::{FlowPayroll, MAX_USER_ID_LEN};
+pub use auth::cache::TokenStatus;
+pub use auth::source::TokenOrigin;
+pub use auth::token::{TokenId, DEFAULT_LIFETIME, MAX_LIFETIME};
+pub use client::builder::FlowPayrollBuilder;
+pub use client::management::Management;
+pub use client::FlowPayroll;
+pub use config::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
 pub use config::{
     Environment, TokenAuthMethod, LIVE_API_URL, LIVE_TOKEN_URL, SANDBOX_API_URL, SANDBOX_TOKEN_URL,
 };
-pub use context::{RequestContext, USER_ID, X_AUTH_TOKEN};
 pub use error::{ApiError, BodyPrefix, Error};
-pub use generated::{ErrorBody, DOCUMENTED_ERRORS};
-pub use management::Management;
+pub use generated::model::{ErrorBody, DOCUMENTED_ERRORS};
 pub use operation::Operation;
-pub use policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
 pub use secret::SecretString;
+pub use transport::body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
+pub use transport::context::{RequestContext, MAX_USER_ID_LEN, USER_ID, X_AUTH_TOKEN};
 
 /// Request and response models generated from the spec, the open enums, and
 /// [`SecretString`].
 pub mod types {
-    pub use crate::generated::open_enums::*;
-    pub use crate::generated::types::*;
-    pub use crate::SecretString;
+    pub use crate::generated::model::open_enums::*;
+    pub use crate::generated::model::types::*;
+    pub use crate::secret::SecretString;
 }
 
 /// The low-level client progenitor generates: one method per operation, no token
@@ -86,6 +80,6 @@ pub mod types {
 /// This module is made of `progenitor_client` and `reqwest` types, public dependencies
 /// under the policy of [`deps`].
 pub mod raw {
-    pub use crate::generated::{Client, ResponseValue};
+    pub use crate::generated::client::{Client, ResponseValue};
     pub use progenitor_client::Error;
 }

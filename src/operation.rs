@@ -1,6 +1,7 @@
 //! [`Operation`]: the operations of `openapi/flowpayroll.yaml`, one variant per
 //! `operationId`, with the method and path the spec gives each. `build.rs` generates the
-//! enum from the spec (`build/operations.rs`); nothing here is written by hand.
+//! enum from the spec (`build/operations.rs`, included by `crate::generated::model`);
+//! nothing of it is written by hand.
 //!
 //! ```
 //! use flowpayroll::operation::Operation;
@@ -12,4 +13,4 @@
 //! assert_eq!(Operation::from_id("list_token"), None);
 //! ```
 
-include!(concat!(env!("OUT_DIR"), "/operation.rs"));
+pub use crate::generated::model::Operation;

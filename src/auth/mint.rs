@@ -7,11 +7,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use super::clock::Clock;
 use super::source::{Minted, TokenSource};
 use super::token::{TokenEndpoint, OPERATION};
+use crate::clock::Clock;
+use crate::config::policy::TokenRequestPolicy;
 use crate::error::Error;
-use crate::policy::TokenRequestPolicy;
 use crate::retry::{decide, within, AttemptState, Decision, Rules};
 
 /// Mints tokens from a token endpoint.

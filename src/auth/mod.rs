@@ -1,14 +1,10 @@
 //! Access tokens: requesting one ([`token`]), minting with retries ([`mint`]), where the
-//! cache gets its tokens ([`source`]), caching and refreshing them ([`cache`]), and the
-//! clock all of it runs on ([`clock`]).
+//! cache gets its tokens ([`source`]), caching and refreshing them ([`cache`]), and what
+//! a fleet member reports into the token status ([`fleet_status`]).
 
 pub(crate) mod cache;
-#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-pub mod clock;
+#[cfg(feature = "redis")]
+pub(crate) mod fleet_status;
 pub(crate) mod mint;
 pub(crate) mod source;
 pub(crate) mod token;
-
-pub use cache::TokenStatus;
-pub use source::TokenOrigin;
-pub use token::{TokenId, DEFAULT_LIFETIME, MAX_LIFETIME};

@@ -23,19 +23,19 @@ use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
 use sha2::Digest as _;
 use url::Url;
 
-use crate::body::{read_capped, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 use crate::config::TokenAuthMethod;
-use crate::decode_reason::describe_decode_failure;
 use crate::error::Error;
-use crate::generated::types::{
+use crate::generated::model::types::{
     AccessTokenResponse, ClientCredentialsGrant, ClientCredentialsGrantType,
 };
-use crate::http_client::Timeouts;
 use crate::response;
-use crate::SecretString;
+use crate::response::decode_reason::describe_decode_failure;
+use crate::secret::SecretString;
+use crate::transport::body::{read_capped, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
+use crate::transport::http_client::Timeouts;
 
 /// The operation id of the token endpoint in the spec.
-pub(crate) const OPERATION: &str = crate::operation::Operation::RequestToken.id();
+pub(crate) const OPERATION: &str = crate::generated::model::Operation::RequestToken.id();
 /// The lifetime assumed when the response gives neither `expires_in` nor a JWT `exp`.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
 /// The longest lifetime the client believes.
@@ -77,7 +77,7 @@ impl fmt::Display for TokenId {
 impl TokenId {
     /// The id for a log line: control characters escaped.
     pub(crate) fn logged(&self) -> String {
-        crate::redact::escaped(&self.to_string())
+        crate::secret::redact::escaped(&self.to_string())
     }
 }
 
@@ -131,7 +131,7 @@ impl TokenEndpoint {
             .map_err(|source| response::transport(OPERATION, source, self.timeouts))?;
         if !status.is_success() {
             return Err(response::api_error(
-                crate::operation::Operation::RequestToken,
+                crate::generated::model::Operation::RequestToken,
                 status,
                 &headers,
                 &body,

@@ -15,7 +15,7 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
-use crate::SecretString;
+use crate::secret::SecretString;
 
 /// The format byte in front of every sealed value.
 const VERSION: u8 = 1;

@@ -9,8 +9,8 @@ use reqwest::header::HeaderValue;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::auth::TokenId;
-use crate::SecretString;
+use crate::auth::token::TokenId;
+use crate::secret::SecretString;
 
 /// The longest cooldown reason kept (it is an error message, never a secret).
 const MAX_REASON_LEN: usize = 512;

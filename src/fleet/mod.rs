@@ -29,14 +29,15 @@
 mod crypto;
 mod entry;
 mod lease;
-mod shared;
+mod remote;
+mod settings;
 mod source;
 mod store;
-mod types;
 mod watch;
 
+pub use self::settings::FleetPolicy;
 pub(crate) use self::source::FleetSource;
-pub use self::types::{FleetPolicy, FleetState, FleetStatus};
+pub use crate::auth::fleet_status::{FleetState, FleetStatus};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once};
@@ -46,12 +47,12 @@ use reqwest::header::HeaderValue;
 
 use self::lease::{jittered, Lease};
 use self::store::Store;
-use crate::auth::clock::Clock;
 use crate::auth::source::Minted;
-use crate::auth::TokenId;
+use crate::auth::token::TokenId;
+use crate::clock::Clock;
 use crate::error::Error;
-use crate::hold::{ApiHold, HoldSink};
-use crate::SecretString;
+use crate::retry::hold::{ApiHold, HoldSink};
+use crate::secret::SecretString;
 
 /// A token found in the fleet cache, with its times relative to now.
 #[derive(Debug)]

@@ -8,12 +8,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::{Fleet, Obtained};
-use crate::auth::clock::Clock;
 use crate::auth::mint::Minter;
 use crate::auth::source::{Minted, TokenOrigin, TokenSource};
 use crate::auth::token::IssuedToken;
+use crate::clock::Clock;
+use crate::config::policy::{RefreshPolicy, TokenRequestPolicy};
 use crate::error::Error;
-use crate::policy::{RefreshPolicy, TokenRequestPolicy};
 
 /// A [`Minter`] behind a [`Fleet`].
 #[derive(Debug)]

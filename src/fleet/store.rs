@@ -13,8 +13,9 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, RedisError, Script, Value};
 
 use super::crypto::MAX_SEALED_LEN;
-use super::{FleetPolicy, FleetState};
-use crate::auth::clock::Clock;
+use super::settings::FleetPolicy;
+use crate::auth::fleet_status::FleetState;
+use crate::clock::Clock;
 
 /// What a read found.
 #[derive(Debug)]

@@ -10,10 +10,10 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use super::SandboxConfig;
-use crate::generated::RESPONSE_EXAMPLES;
-use crate::operation::Operation;
-use crate::types::{ClientSettings, ClientUpdate};
-use crate::SecretString;
+use crate::generated::model::types::{ClientSettings, ClientUpdate};
+use crate::generated::model::Operation;
+use crate::generated::model::RESPONSE_EXAMPLES;
+use crate::secret::SecretString;
 
 /// How many exchanged codes are remembered (their SHA-256, not the codes), and how many
 /// issued codes not yet exchanged.

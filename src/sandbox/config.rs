@@ -3,10 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::clock::{Clock, SystemClock};
-use crate::policy::field_setters;
+use crate::clock::{Clock, SystemClock};
+use crate::generated::model::open_enums::{Mode, Provider, Scope};
 use crate::secret::SecretString;
-use crate::types::{Mode, Provider, Scope};
+use crate::setters::field_setters;
 
 /// How a sandbox is set up: `SandboxConfig::default()` and the `with_*` setters (the
 /// struct is `#[non_exhaustive]`, so a setting added later is not a breaking change).

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::State as Shared;
+use axum::extract::State as AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -28,7 +28,7 @@ use serde_json::json;
 
 use super::faults::Fault;
 use super::{lock, State};
-use crate::operation::Operation;
+use crate::generated::model::Operation;
 
 /// The most fault runs queued per operation through the control API.
 const MAX_RUNS: usize = 1024;
@@ -45,11 +45,11 @@ pub(super) fn router() -> Router<Arc<State>> {
         .route("/__sandbox/reset", post(reset))
 }
 
-async fn stats(Shared(state): Shared<Arc<State>>) -> Response {
+async fn stats(AppState(state): AppState<Arc<State>>) -> Response {
     Json(state.stats()).into_response()
 }
 
-async fn reset(Shared(state): Shared<Arc<State>>) -> Response {
+async fn reset(AppState(state): AppState<Arc<State>>) -> Response {
     state.reset();
     StatusCode::NO_CONTENT.into_response()
 }
@@ -61,7 +61,7 @@ struct AuthorizeRequest {
     redirect_uri: String,
 }
 
-async fn authorize(Shared(state): Shared<Arc<State>>, body: Bytes) -> Response {
+async fn authorize(AppState(state): AppState<Arc<State>>, body: Bytes) -> Response {
     let request: AuthorizeRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => return refuse(&format!("the body does not name a redirect_uri: {error}")),
@@ -98,7 +98,7 @@ enum FaultSpec {
     MalformedBody,
 }
 
-async fn faults(Shared(state): Shared<Arc<State>>, body: Bytes) -> Response {
+async fn faults(AppState(state): AppState<Arc<State>>, body: Bytes) -> Response {
     let request: FaultRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => return refuse(&format!("the body does not describe a fault: {error}")),

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use crate::operation::Operation;
+use crate::generated::model::Operation;
 
 /// A forced answer for the next calls of an operation.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -48,6 +48,7 @@
 //!   and `POST /__sandbox/reset` (see the `control` section of the README).
 
 mod account;
+mod answer;
 mod config;
 mod control;
 mod faults;
@@ -68,9 +69,12 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 use url::Url;
 
-use crate::operation::Operation;
-use crate::types::{Mode, Scope};
-use crate::{Environment, Error, FlowPayrollBuilder, SecretString};
+use crate::client::builder::FlowPayrollBuilder;
+use crate::config::Environment;
+use crate::error::Error;
+use crate::generated::model::open_enums::{Mode, Scope};
+use crate::generated::model::Operation;
+use crate::secret::SecretString;
 
 use account::Account;
 use faults::Faults;
@@ -199,7 +203,7 @@ impl Sandbox {
 
     /// A client builder with this sandbox's URLs and credentials.
     pub fn client_builder(&self) -> FlowPayrollBuilder {
-        crate::FlowPayroll::builder()
+        crate::client::FlowPayroll::builder()
             .credentials(self.client_id(), self.client_secret().clone())
             .environment(self.environment())
     }

@@ -12,23 +12,25 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State as Shared};
+use axum::extract::{DefaultBodyLimit, State as AppState};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use tower_http::compression::CompressionLayer;
 
+use super::answer::{answer, example};
 use super::faults::{Fault, MALFORMED_BODY};
 use super::tokens::{Issued, Refusal};
 use super::{control, lock, token_endpoint, State};
-use crate::generated::RESPONSE_EXAMPLES;
-use crate::operation::Operation;
-use crate::types::{AuthorizationCodeExchange, ClientUpdate, ConnectionToken, Introspection};
-use crate::SecretString;
+use crate::generated::model::types::{
+    AuthorizationCodeExchange, ClientUpdate, ConnectionToken, Introspection,
+};
+use crate::generated::model::Operation;
+use crate::secret::SecretString;
 
 /// An answer, or an early answer (refusal, bad request).
 type Outcome = Result<Response, Response>;
@@ -49,7 +51,9 @@ pub(super) fn router(state: Arc<State>) -> Router {
             "OPTIONS" => MethodFilter::OPTIONS,
             _ => MethodFilter::TRACE,
         };
-        let handler = move |Shared(state): Shared<Arc<State>>, headers: HeaderMap, body: Bytes| async move {
+        let handler = move |AppState(state): AppState<Arc<State>>,
+                            headers: HeaderMap,
+                            body: Bytes| async move {
             handle(&state, operation, &headers, &body).await
         };
         let route = by_path.remove(operation.path()).unwrap_or_default();
@@ -83,7 +87,7 @@ async fn tag_request_id(mut response: Response) -> Response {
 }
 
 /// Counts an answer the compression layer encoded.
-async fn count_compressed(Shared(state): Shared<Arc<State>>, response: Response) -> Response {
+async fn count_compressed(AppState(state): AppState<Arc<State>>, response: Response) -> Response {
     if let Some(encoding) = response.headers().get(header::CONTENT_ENCODING) {
         state
             .counters
@@ -202,7 +206,10 @@ fn disconnect(state: &State, token: &str) -> Outcome {
     if let Some(jti) = lock(&state.tokens).disconnect(token, state.now()) {
         tracing::debug!(target: "flowpayroll::sandbox", %jti, "token disconnected");
     }
-    Ok(ok(200, crate::types::Disconnection { disconnected: true }))
+    Ok(ok(
+        200,
+        crate::generated::model::types::Disconnection { disconnected: true },
+    ))
 }
 
 fn update_client(state: &State, body: &[u8]) -> Outcome {
@@ -260,10 +267,8 @@ fn decode<T: DeserializeOwned>(operation: Operation, body: &[u8]) -> Result<T, R
     serde_json::from_slice(body).map_err(|_| {
         let mut response = example(operation, 400);
         response["message"] = json!("the request body does not match the spec");
-        response["validation_error"] = json!(crate::decode_reason::describe_decode_failure::<T>(
-            body,
-            &[]
-        ));
+        response["validation_error"] =
+            json!(crate::response::decode_reason::describe_decode_failure::<T>(body, &[]));
         answer(400, response)
     })
 }
@@ -273,33 +278,6 @@ fn bad_request(operation: Operation, why: &str) -> Response {
     body["message"] = json!("the request was refused");
     body["validation_error"] = json!(why);
     answer(400, body)
-}
-
-/// The spec's example for (operation, status); else one of another API operation with
-/// that status (token endpoint bodies only stand in for the token endpoint).
-pub(super) fn example(operation: Operation, status: u16) -> Value {
-    let status = status.to_string();
-    let is_token = |op: Operation| op == Operation::RequestToken;
-    // Among the examples that fit, one named `sandbox` (written for this server's
-    // answers) wins over the documents' own, which may be placeholders.
-    let pick = |fits: &dyn Fn(Operation, &str) -> bool| {
-        let mut fitting = RESPONSE_EXAMPLES.iter().filter(|(op, s, ..)| fits(*op, s));
-        let first = fitting.clone().next();
-        fitting.find(|(.., name, _)| *name == "sandbox").or(first)
-    };
-    let wanted = pick(&|op, s| op == operation && s == status)
-        .or_else(|| pick(&|op, s| s == status && is_token(op) == is_token(operation)));
-    match wanted {
-        Some((.., text)) => {
-            serde_json::from_str(text).expect("examples are JSON (checked by the build)")
-        }
-        None => json!({"message": format!("sandbox answer {status}")}),
-    }
-}
-
-pub(super) fn answer(status: u16, body: Value) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(body)).into_response()
 }
 
 fn ok(status: u16, body: impl Serialize) -> Response {

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use super::lock;
-use crate::operation::Operation;
+use crate::generated::model::Operation;
 
 /// How many recent `User-Id`s are kept.
 pub const RECENT_USER_IDS: usize = 64;

@@ -11,11 +11,11 @@ use base64::Engine as _;
 use serde::Serialize;
 use serde_json::json;
 
-use super::routes::{answer, example};
+use super::answer::{answer, example};
 use super::tokens::NewToken;
 use super::{lock, State};
-use crate::operation::Operation;
-use crate::types::{Mode, Scope};
+use crate::generated::model::open_enums::{Mode, Scope};
+use crate::generated::model::Operation;
 
 /// Answers a token request whose form body is `body`.
 pub(super) fn request_token(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::types::{Mode, Provider, Scope, TokenSummary};
+use crate::generated::model::open_enums::{Mode, Provider, Scope};
+use crate::generated::model::types::TokenSummary;
 
 /// One issued token. Not `Debug`: the store's keys are the tokens themselves.
 #[derive(Clone)]
@@ -182,7 +183,7 @@ impl TokenStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::clock::{Clock, SystemClock};
+    use crate::clock::{Clock, SystemClock};
 
     const LIFETIME: Duration = Duration::from_secs(60);
     const GRACE: Duration = Duration::from_secs(30);

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::{CacheInner, CachedToken, Control, Cooldown, TokenCache};
-use crate::auth::clock::later;
 use crate::auth::source::{Minted, TokenOrigin};
+use crate::clock::later;
 use crate::error::Error;
 
 /// What a flight's waiters receive: `None` until it ends.

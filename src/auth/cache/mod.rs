@@ -35,11 +35,11 @@ use arc_swap::ArcSwapOption;
 use reqwest::header::HeaderValue;
 use tokio::sync::watch;
 
-use super::clock::Clock;
 use super::source::{TokenOrigin, TokenSource};
 use super::token::TokenId;
+use crate::clock::Clock;
+use crate::config::policy::{RefreshPolicy, TokenRequestPolicy};
 use crate::error::Error;
-use crate::policy::{RefreshPolicy, TokenRequestPolicy};
 use flight::{abandoned, FlightResult, Trigger};
 
 /// A token in the cache.
@@ -103,7 +103,7 @@ pub struct TokenStatus {
     /// The fleet member's state, in fleet mode (feature `redis`).
     #[cfg(feature = "redis")]
     #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-    pub fleet: Option<crate::fleet::FleetStatus>,
+    pub fleet: Option<crate::auth::fleet_status::FleetStatus>,
 }
 
 /// The shared token cache (cheap to clone).

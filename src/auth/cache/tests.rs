@@ -7,9 +7,9 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 
 use super::*;
-use crate::auth::clock::SystemClock;
 use crate::auth::source::Minted;
 use crate::auth::token::IssuedToken;
+use crate::clock::SystemClock;
 
 const OK: u8 = 0;
 const PANIC: u8 = 1;

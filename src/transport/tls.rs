@@ -11,7 +11,7 @@ compile_error!(
     "flowpayroll needs a TLS provider: enable the `rustls-aws-lc` (default) or `rustls-ring` feature"
 );
 
-use crate::Error;
+use crate::error::Error;
 
 /// A builder with the enabled provider's TLS set-up and the platform's roots, for the
 /// generated `raw::Client::new` (which would otherwise find no provider with
@@ -62,7 +62,7 @@ mod ring {
     use rustls_platform_verifier::Verifier;
 
     use super::not_pem;
-    use crate::Error;
+    use crate::error::Error;
 
     pub(super) fn configure(
         builder: reqwest::ClientBuilder,

@@ -4,8 +4,11 @@
 //! Messages never contain a secret: bodies of successful responses (which may carry
 //! tokens or client secrets) are never quoted, decode errors name a JSON path and the
 //! expected type only, and any server text that is kept (error bodies, their messages)
-//! has the client's secret and current token masked ([`crate::redact`]). Every
+//! has the client's secret and current token masked ([`crate::secret::redact`]). Every
 //! `Display` escapes control characters in server text.
+
+pub(crate) mod classify;
+pub(crate) mod size;
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,10 +16,10 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-use crate::body::size;
-use crate::generated::ErrorBody;
-use crate::operation::Operation;
-use crate::redact::Escaped;
+use crate::error::size::size;
+use crate::generated::model::ErrorBody;
+use crate::generated::model::Operation;
+use crate::secret::redact::Escaped;
 
 /// Everything that can go wrong when calling Flow Payroll.
 ///
@@ -177,8 +180,9 @@ impl Error {
     /// are not transient.
     pub fn is_transient(&self) -> bool {
         matches!(
-            crate::retry::classify(self),
-            crate::retry::Failure::Throttled(_) | crate::retry::Failure::Unavailable(_)
+            crate::error::classify::classify(self),
+            crate::error::classify::Failure::Throttled(_)
+                | crate::error::classify::Failure::Unavailable(_)
         )
     }
 }

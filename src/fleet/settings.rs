@@ -1,9 +1,10 @@
-//! The public face of fleet mode: its settings ([`FleetPolicy`]) and what a member
-//! reports ([`FleetStatus`], [`FleetState`]).
+//! Fleet mode's settings ([`FleetPolicy`]). What a member reports ([`FleetStatus`],
+//! [`FleetState`]) is defined beside the token status that carries it
+//! (`crate::auth::fleet_status`) and re-exported by `crate::fleet`.
 
 use std::time::Duration;
 
-use crate::policy::field_setters;
+use crate::setters::field_setters;
 
 /// How a fleet member uses Redis. The defaults suit a Redis on the same network.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,32 +44,3 @@ field_setters!(FleetPolicy {
     with_poll_interval => poll_interval: Duration,
     with_log_interval => log_interval: Duration,
 });
-
-/// The link between a fleet member and Redis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FleetState {
-    /// Nothing asked yet.
-    Connecting,
-    /// The last call answered.
-    Connected,
-    /// The last call failed: the member mints locally while the watcher probes Redis.
-    Unavailable,
-}
-
-/// What a fleet member reports in [`crate::TokenStatus::fleet`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct FleetStatus {
-    /// The link to Redis.
-    pub state: FleetState,
-    /// Why Redis is unavailable, while it is.
-    pub reason: Option<String>,
-    /// Tokens taken from the fleet cache instead of minted.
-    pub tokens_adopted: u64,
-    /// Tokens this member minted under the lease and shared.
-    pub tokens_shared: u64,
-    /// Tokens this member minted without the fleet (Redis unavailable, or the lease
-    /// holder too slow).
-    pub local_mints: u64,
-}

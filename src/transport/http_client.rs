@@ -44,13 +44,14 @@ pub(crate) struct HttpSettings {
 
 /// Builds the shared client.
 pub(crate) fn client(settings: &HttpSettings) -> Result<reqwest::Client, Error> {
-    let builder = crate::tls::configure(reqwest::Client::builder(), &settings.root_certificates)?
-        .connect_timeout(settings.timeouts.connect)
-        .timeout(settings.timeouts.request)
-        // Never follow redirects: they could carry credentials or X-Auth-Token to
-        // another host.
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("flowpayroll-rust/", env!("CARGO_PKG_VERSION")));
+    let builder =
+        crate::transport::tls::configure(reqwest::Client::builder(), &settings.root_certificates)?
+            .connect_timeout(settings.timeouts.connect)
+            .timeout(settings.timeouts.request)
+            // Never follow redirects: they could carry credentials or X-Auth-Token to
+            // another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("flowpayroll-rust/", env!("CARGO_PKG_VERSION")));
     let proxy = match &settings.https_proxy {
         None => system_https_proxy(|name| std::env::var(name).ok())
             .map(|(variable, url)| (variable, url, NoProxy::from_env())),

@@ -1,10 +1,11 @@
-//! [`RequestContext`]: the per-call headers of a generated [`Client`], and the
-//! `ClientHooks` implementation that puts them on every request.
+//! [`RequestContext`]: the per-call headers of a generated client, and the `User-Id`
+//! rule ([`MAX_USER_ID_LEN`]) every path applies. The `ClientHooks` implementation that
+//! puts them on every request is generated code's, in `crate::generated::hooks`.
 //!
 //! progenitor turns header parameters into method arguments, so the spec's `User-Id`
 //! parameter and the `X-Auth-Token` security scheme are not arguments of the generated
-//! methods (see `build/prepare.rs`). Instead each generated [`Client`] carries a
-//! `RequestContext` as its inner value, and [`ClientHooks::pre`] attaches it. The same
+//! methods (see `build/prepare.rs`). Instead each generated client carries a
+//! `RequestContext` as its inner value, and the `pre` hook attaches it. The same
 //! hook removes the `api-version` header progenitor adds: the API is versioned in its
 //! paths and no document mentions that header (decision recorded in the spec).
 //!
@@ -14,14 +15,11 @@
 //! origin.
 
 use http::{HeaderName, HeaderValue};
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use url::Origin;
 
-use crate::body::{limit_response, DEFAULT_BODY_LIMIT};
-use crate::client::user_value;
 use crate::error::Error;
-use crate::generated::Client;
 use crate::secret::SecretString;
+use crate::transport::body::DEFAULT_BODY_LIMIT;
 
 /// The header that carries the access token.
 pub const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
@@ -31,7 +29,7 @@ const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 /// The operation named by the errors of [`RequestContext`]'s checks.
 const CONTEXT: &str = "request_context";
 
-/// Headers a generated [`Client`] attaches to every request it sends.
+/// Headers a generated [`Client`](crate::raw::Client) attaches to every request it sends.
 ///
 /// Most callers never see this: [`crate::FlowPayroll`] builds one per call. Use it to
 /// drive the low-level generated client yourself.
@@ -117,13 +115,23 @@ impl RequestContext {
     }
 
     /// Whether the token may go to `url`.
-    fn may_send_token_to(&self, url: &url::Url) -> bool {
+    /// Whether this context carries an access token.
+    pub(crate) fn has_access_token(&self) -> bool {
+        self.access_token.is_some()
+    }
+
+    /// The most bytes a success body may have.
+    pub(crate) fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    pub(crate) fn may_send_token_to(&self, url: &url::Url) -> bool {
         self.token_origin
             .as_ref()
             .is_none_or(|origin| *origin == url.origin())
     }
 
-    fn apply(&self, headers: &mut reqwest::header::HeaderMap) {
+    pub(crate) fn apply(&self, headers: &mut reqwest::header::HeaderMap) {
         headers.remove(API_VERSION);
         if let Some(token) = &self.access_token {
             headers.insert(X_AUTH_TOKEN, token.clone());
@@ -134,30 +142,24 @@ impl RequestContext {
     }
 }
 
-impl ClientHooks<RequestContext> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        if self.inner.access_token.is_some() && !self.inner.may_send_token_to(request.url()) {
-            return Err(progenitor_client::Error::InvalidRequest(
-                "the access token is only sent to the configured API URL".to_owned(),
-            ));
-        }
-        self.inner.apply(request.headers_mut());
-        Ok(())
+pub(crate) fn user_value(user_id: &str) -> Result<HeaderValue, String> {
+    if user_id.is_empty() {
+        return Err("the User-Id is empty: leave it out instead".to_owned());
     }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        _info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client().execute(request).await?;
-        Ok(limit_response(response, self.inner.body_limit))
+    if user_id.len() > MAX_USER_ID_LEN {
+        return Err(format!(
+            "the User-Id is {} bytes long; at most {MAX_USER_ID_LEN} are sent",
+            user_id.len()
+        ));
     }
+    HeaderValue::from_str(user_id)
+        .map_err(|_| "the User-Id contains characters that cannot go in an HTTP header".to_owned())
 }
+
+/// The longest `User-Id` the client sends, in bytes. The reference sets no limit; an
+/// identifier of an end user fits easily, and servers refuse oversized headers with an
+/// answer (431) that would name no cause.
+pub const MAX_USER_ID_LEN: usize = 256;
 
 #[cfg(test)]
 mod tests {

@@ -4,8 +4,11 @@
 //! The generator is not told about error responses (see `build/prepare.rs`), so it hands
 //! them back unread as `UnexpectedResponse`; this module reads the body once, keeps a
 //! bounded prefix and decodes it into the type the spec documents for that status.
-//! Why a body did not decode is worded by [`crate::decode_reason`]; a `Retry-After` is
-//! read by [`crate::retry_after`].
+//! Why a body did not decode is worded by [`crate::response::decode_reason`]; a `Retry-After` is
+//! read by [`crate::response::retry_after`].
+
+pub(crate) mod decode_reason;
+pub(crate) mod retry_after;
 
 use std::time::SystemTime;
 
@@ -13,14 +16,15 @@ use progenitor_client::{Error as GeneratedError, ResponseValue};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use crate::body::{exceeded_limit, read_capped, size, Capped, ERROR_BODY_LIMIT};
-use crate::decode_reason::{describe_decode_failure, describe_json_error};
+use crate::error::size::size;
 use crate::error::{ApiError, BodyPrefix, Error};
-use crate::generated::ErrorBody;
-use crate::http_client::Timeouts;
-use crate::operation::Operation;
-use crate::redact::mask;
-use crate::retry_after::retry_after;
+use crate::generated::model::ErrorBody;
+use crate::generated::model::Operation;
+use crate::response::decode_reason::{describe_decode_failure, describe_json_error};
+use crate::response::retry_after::retry_after;
+use crate::secret::redact::mask;
+use crate::transport::body::{exceeded_limit, read_capped, Capped, ERROR_BODY_LIMIT};
+use crate::transport::http_client::Timeouts;
 
 /// What turning a failed request into an [`Error`] needs besides the response.
 #[derive(Debug, Clone, Copy)]
@@ -161,7 +165,7 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .find_map(|name| headers.get(*name))?;
     let text = String::from_utf8_lossy(value.as_bytes());
     let cut: String = text.trim().chars().take(REQUEST_ID_LIMIT).collect();
-    (!cut.is_empty()).then(|| crate::redact::escaped(&cut))
+    (!cut.is_empty()).then(|| crate::secret::redact::escaped(&cut))
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 
+use crate::error::size::size;
+
 /// The most bytes read of a token endpoint answer.
 pub const TOKEN_BODY_LIMIT: usize = 64 * 1024;
 /// The most bytes read of an error answer; the start of it is kept.
@@ -86,15 +88,6 @@ pub(crate) fn exceeded_limit(error: &(dyn std::error::Error + 'static)) -> Optio
         current = error.source();
     }
     None
-}
-
-/// `64 KiB`, `8 MiB`, `100 bytes`.
-pub(crate) fn size(bytes: usize) -> String {
-    match bytes {
-        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
-        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
-        b => format!("{b} bytes"),
-    }
 }
 
 /// A body that fails once more than `limit` bytes went through it.

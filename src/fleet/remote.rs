@@ -12,7 +12,7 @@ use super::store::Read;
 use super::{lock, FleetInner, SharedToken};
 use crate::auth::source::Minted;
 use crate::error::Error;
-use crate::hold::HoldSink;
+use crate::retry::hold::HoldSink;
 
 impl FleetInner {
     /// The shared token in `read`, if it opens with this client's key, is not the one

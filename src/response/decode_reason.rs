@@ -5,7 +5,7 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::redact::{escaped, mask};
+use crate::secret::redact::{escaped, mask};
 
 /// Where and why `body` fails to decode as `T`: the JSON path and the type expected
 /// there, never any part of the body (which may hold a token or a secret, however it
@@ -221,8 +221,8 @@ mod tests {
             body.extend_from_slice(format!(r#"{{"access_token":"{secret}"}}"#).as_bytes());
             for reason in [
                 describe_decode_failure::<Token>(&body, &[]),
-                describe_decode_failure::<crate::types::AccessTokenResponse>(&body, &[]),
-                describe_decode_failure::<Vec<crate::types::TokenSummary>>(&body, &[]),
+                describe_decode_failure::<crate::generated::model::types::AccessTokenResponse>(&body, &[]),
+                describe_decode_failure::<Vec<crate::generated::model::types::TokenSummary>>(&body, &[]),
             ] {
                 proptest::prop_assert!(!reason.contains(&secret), "{}", reason);
             }

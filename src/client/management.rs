@@ -1,11 +1,12 @@
 //! [`Management`]: the management endpoints as typed methods, each one generated
 //! operation run through [`FlowPayroll`]'s token and retry handling.
 
-use crate::operation::Operation;
-use crate::types::{
+use crate::client::FlowPayroll;
+use crate::error::Error;
+use crate::generated::model::types::{
     ClientSettings, ClientUpdate, ConnectionToken, Disconnection, Introspection, TokenSummary,
 };
-use crate::{Error, FlowPayroll};
+use crate::generated::model::Operation;
 
 /// The management endpoints (`/2023-03-01/management/...`). Get one with
 /// [`FlowPayroll::management`].

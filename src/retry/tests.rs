@@ -5,8 +5,12 @@ use std::time::Duration;
 use proptest::prelude::*;
 
 use super::*;
-use crate::auth::token::OPERATION as TOKEN_OPERATION;
 use crate::error::{ApiError, BodyPrefix};
+use crate::generated::model::ErrorBody;
+use http::StatusCode;
+
+/// The token request's operation id.
+const TOKEN_OPERATION: &str = Operation::RequestToken.id();
 
 fn api_error(operation: &'static str, status: u16, retry_after: Option<u64>, body: &[u8]) -> Error {
     let status = StatusCode::from_u16(status).unwrap();

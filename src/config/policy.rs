@@ -2,40 +2,13 @@
 //! the token endpoint is retried and cooled down ([`TokenRequestPolicy`]) and how API
 //! calls wait out 429s ([`RetryPolicy`]). Each has defaults that follow the
 //! authentication guide; every field can be changed, through setters written by
-//! `field_setters!`, which the other settings types share.
+//! `field_setters!` (`crate::setters`).
 
 use std::time::Duration;
 
+use crate::error::classify::{classify, Failure};
 use crate::error::Error;
-use crate::retry::{classify, Failure};
-
-/// Writes a builder-style setter per field, `pub fn with_field(mut self, field) -> Self`,
-/// documented as setting that field. The policies are `#[non_exhaustive]`, so callers
-/// build them as `Policy::default().with_…(…)` and a field added later breaks nobody.
-macro_rules! field_setters {
-    ($policy:ident { $($setter:ident => $field:ident: $ty:ty),* $(,)? }) => {
-        #[doc = concat!(
-            "Builder-style setters: `", stringify!($policy), "::default().with_…(…)`. The ",
-            "struct is `#[non_exhaustive]`, so a field added later is not a breaking change."
-        )]
-        impl $policy {
-            $(
-                #[doc = concat!("Sets [`", stringify!($policy), "::", stringify!($field), "`].")]
-                #[must_use]
-                pub fn $setter(mut self, $field: $ty) -> Self {
-                    self.$field = $field;
-                    self
-                }
-            )*
-        }
-    };
-}
-// Fleet mode's settings and the sandbox's use it too.
-#[cfg_attr(
-    not(any(feature = "redis", feature = "sandbox")),
-    allow(unused_imports)
-)]
-pub(crate) use field_setters;
+use crate::setters::field_setters;
 
 /// When a cached token is replaced.
 ///

@@ -1,6 +1,6 @@
 //! [`FlowPayrollBuilder`]: configuration in (credentials, URLs, timeouts, limits,
 //! policies, clock), one checked [`FlowPayroll`] out, with its shared HTTP client
-//! ([`crate::http_client`]) and token cache.
+//! ([`crate::transport::http_client`]) and token cache.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,17 +8,18 @@ use std::time::Duration;
 use url::Url;
 
 use crate::auth::cache::TokenCache;
-use crate::auth::clock::{Clock, SystemClock};
 use crate::auth::mint::Minter;
 use crate::auth::source::TokenSource;
 use crate::auth::token::TokenEndpoint;
-use crate::client::{user_value, FlowPayroll, Shared};
+use crate::client::{ClientInner, FlowPayroll};
+use crate::clock::{Clock, SystemClock};
+use crate::config::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
 use crate::config::{self, Environment, TokenAuthMethod};
 use crate::error::Error;
-use crate::hold::ApiHold;
-use crate::http_client::{self, HttpSettings, Timeouts};
-use crate::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
+use crate::retry::hold::ApiHold;
 use crate::secret::SecretString;
+use crate::transport::context::user_value;
+use crate::transport::http_client::{self, HttpSettings, Timeouts};
 
 /// Configures a [`FlowPayroll`]. Only the credentials are required.
 #[derive(Debug, Default)]
@@ -305,13 +306,15 @@ impl FlowPayrollBuilder {
             self.token_requests,
         );
         Ok(FlowPayroll::new(
-            Shared {
+            ClientInner {
                 http,
                 api_url: api_url.as_str().trim_end_matches('/').to_owned(),
                 api_origin: api_url.origin(),
                 client_id,
                 client_secret,
-                body_limit: self.max_response_body.unwrap_or(crate::DEFAULT_BODY_LIMIT),
+                body_limit: self
+                    .max_response_body
+                    .unwrap_or(crate::transport::body::DEFAULT_BODY_LIMIT),
                 timeouts: api_timeouts,
                 tokens,
                 retry: self.retry,

@@ -2,11 +2,13 @@
 //! [`TokenAuthMethod`], the rule that credentials never travel over plain HTTP to a
 //! remote host, and reading all of it from `FLOWPAYROLL_*` environment variables.
 
+pub(crate) mod policy;
+
 use std::net::IpAddr;
 
 use url::Url;
 
-use crate::Error;
+use crate::error::Error;
 
 /// The token host of the sandbox (authentication guide).
 pub const SANDBOX_TOKEN_URL: &str = "https://auth.sandbox.flowpayroll.ai/oauth2/token";
@@ -154,7 +156,7 @@ pub(crate) struct EnvSettings {
     pub scope: Option<String>,
     pub user_id: Option<String>,
     /// `FLOWPAYROLL_REDIS_URL` (fleet mode); may hold a password.
-    pub redis_url: Option<crate::SecretString>,
+    pub redis_url: Option<crate::secret::SecretString>,
 }
 
 /// Reads the `FLOWPAYROLL_*` variables through `get` (the process environment, or a map
@@ -194,7 +196,7 @@ pub(crate) fn read_env(get: impl Fn(&str) -> Option<String>) -> Result<EnvSettin
         token_auth,
         scope: optional("FLOWPAYROLL_SCOPE"),
         user_id: optional("FLOWPAYROLL_USER_ID"),
-        redis_url: optional("FLOWPAYROLL_REDIS_URL").map(crate::SecretString::new),
+        redis_url: optional("FLOWPAYROLL_REDIS_URL").map(crate::secret::SecretString::new),
     })
 }
 

@@ -5,6 +5,11 @@
 //! [`SecretString::expose_secret`], so every place that reads it is easy to find. It
 //! serializes as a plain string because the wire needs the value (a token request, a
 //! client update); serializing is sending, never logging.
+//!
+//! [`redact`] keeps server text that may echo a secret, or carry terminal escapes, safe
+//! to show.
+
+pub(crate) mod redact;
 
 use std::fmt;
 

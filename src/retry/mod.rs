@@ -7,18 +7,19 @@
 //! The loops that apply it are [`crate::client`] (API calls: 401 once, 429) and
 //! [`crate::auth::mint`] (token requests: network, 408, 429, 5xx). Both also bound the
 //! whole loop in time with [`within`], so a call or a mint never outlives its budget
-//! however the server answers or stalls.
+//! however the server answers or stalls. [`hold`] is the 429 hold: API calls wait out a
+//! `Retry-After` seen by any of them.
+
+pub(crate) mod hold;
 
 use std::future::Future;
 use std::time::Duration;
 
-use http::StatusCode;
-
-use crate::auth::clock::Clock;
+use crate::clock::Clock;
+use crate::config::policy::{RetryPolicy, TokenRequestPolicy};
+use crate::error::classify::{classify, Failure};
 use crate::error::Error;
-use crate::generated::ErrorBody;
-use crate::operation::Operation;
-use crate::policy::{RetryPolicy, TokenRequestPolicy};
+use crate::generated::model::Operation;
 
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,53 +97,6 @@ impl Rules {
     }
 }
 
-/// What kind of failure an error is, as far as retrying goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Failure {
-    /// The credentials or the token were refused: a 401, or a token endpoint answer
-    /// `invalid_client`, `unauthorized_client` or `invalid_scope`.
-    Refused,
-    /// A 429, with its `Retry-After`.
-    Throttled(Option<Duration>),
-    /// The server or the network may recover: no response, a timeout, 408 or 5xx.
-    Unavailable(Option<Duration>),
-    /// Anything else: retrying the same request cannot help.
-    Other,
-}
-
-/// Classifies `error` (see [`Failure`]).
-pub(crate) fn classify(error: &Error) -> Failure {
-    match error {
-        Error::Transport { .. } | Error::Timeout { .. } | Error::TokenUnavailable(_) => {
-            Failure::Unavailable(None)
-        }
-        Error::Api(api) => {
-            let status = api.status();
-            let oauth_code = match api.body() {
-                Some(ErrorBody::OAuthError(body)) if api.operation() == Operation::RequestToken => {
-                    Some(body.error.as_str())
-                }
-                _ => None,
-            };
-            if status == StatusCode::UNAUTHORIZED
-                || matches!(
-                    oauth_code,
-                    Some("invalid_client" | "unauthorized_client" | "invalid_scope")
-                )
-            {
-                Failure::Refused
-            } else if status == StatusCode::TOO_MANY_REQUESTS {
-                Failure::Throttled(api.retry_after())
-            } else if status == StatusCode::REQUEST_TIMEOUT || status.is_server_error() {
-                Failure::Unavailable(api.retry_after())
-            } else {
-                Failure::Other
-            }
-        }
-        _ => Failure::Other,
-    }
-}
-
 /// The decision after `error`, given what the loop has done (`state`) and its `rules`.
 /// `draw` is a random number in `[0, 1)` for the backoff jitter.
 pub(crate) fn decide(error: &Error, state: &AttemptState, rules: &Rules, draw: f64) -> Decision {
@@ -202,5 +156,4 @@ pub(crate) async fn within<T>(
 }
 
 #[cfg(test)]
-#[path = "retry_tests.rs"]
 mod tests;

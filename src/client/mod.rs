@@ -1,7 +1,10 @@
 //! [`FlowPayroll`]: the client every clone shares (HTTP client, token cache, policies),
 //! and the loop every API call runs through (token, headers, 401 re-mint, 429 waits,
 //! the call's time budget), deciding with [`crate::retry::decide`]. Configuration
-//! lives in [`crate::builder`].
+//! lives in [`crate::client::builder`].
+
+pub(crate) mod builder;
+pub(crate) mod management;
 
 use std::fmt;
 use std::future::Future;
@@ -12,20 +15,21 @@ use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
 
 use crate::auth::cache::TokenCache;
-use crate::auth::clock::Clock;
-use crate::auth::TokenStatus;
-use crate::builder::FlowPayrollBuilder;
-use crate::context::RequestContext;
+use crate::auth::cache::TokenStatus;
+use crate::client::builder::FlowPayrollBuilder;
+use crate::client::management::Management;
+use crate::clock::Clock;
+use crate::config::policy::RetryPolicy;
 use crate::error::Error;
-use crate::generated::Client as RawClient;
-use crate::http_client::Timeouts;
-use crate::management::Management;
-use crate::operation::Operation;
-use crate::policy::RetryPolicy;
+use crate::generated::client::Client as RawClient;
+use crate::generated::model::types::AuthorizationCodeExchange;
+use crate::generated::model::Operation;
 use crate::response::{self, Seen};
 use crate::retry::{decide, within, AttemptState, Decision, Rules};
 use crate::secret::SecretString;
-use crate::types::AuthorizationCodeExchange;
+use crate::transport::context::user_value;
+use crate::transport::context::RequestContext;
+use crate::transport::http_client::Timeouts;
 
 /// The Flow Payroll client: typed operations with tokens minted, cached, refreshed and
 /// attached for you.
@@ -34,13 +38,13 @@ use crate::types::AuthorizationCodeExchange;
 /// must run inside a Tokio runtime (the token cache mints in its own task).
 #[derive(Clone)]
 pub struct FlowPayroll {
-    shared: Arc<Shared>,
+    shared: Arc<ClientInner>,
     user_id: Option<Result<HeaderValue, String>>,
 }
 
 /// What every clone of a client shares (built by [`crate::FlowPayrollBuilder`]).
 #[derive(Debug)]
-pub(crate) struct Shared {
+pub(crate) struct ClientInner {
     pub http: reqwest::Client,
     /// The API base URL, without a trailing `/`.
     pub api_url: String,
@@ -59,7 +63,7 @@ pub(crate) struct Shared {
     pub retry: RetryPolicy,
     pub clock: Arc<dyn Clock>,
     /// Calls wait here after a 429 (this client's, or the fleet's).
-    pub hold: Arc<crate::hold::ApiHold>,
+    pub hold: Arc<crate::retry::hold::ApiHold>,
     /// The fleet this client is a member of (fleet mode).
     #[cfg(feature = "redis")]
     pub fleet: Option<crate::fleet::Fleet>,
@@ -76,7 +80,7 @@ impl fmt::Debug for FlowPayroll {
 }
 
 impl FlowPayroll {
-    pub(crate) fn new(shared: Shared, user_id: Option<HeaderValue>) -> Self {
+    pub(crate) fn new(shared: ClientInner, user_id: Option<HeaderValue>) -> Self {
         Self {
             shared: Arc::new(shared),
             user_id: user_id.map(Ok),
@@ -112,7 +116,9 @@ impl FlowPayroll {
     }
 
     /// Lists the API modes and the providers of each (`GET /providers`).
-    pub async fn providers(&self) -> Result<Vec<crate::types::ProviderGroup>, Error> {
+    pub async fn providers(
+        &self,
+    ) -> Result<Vec<crate::generated::model::types::ProviderGroup>, Error> {
         self.call(Operation::ListProviders, |api| async move {
             api.list_providers().await
         })
@@ -309,22 +315,3 @@ impl FlowPayroll {
         self.shared.tokens.invalidate(generation);
     }
 }
-
-pub(crate) fn user_value(user_id: &str) -> Result<HeaderValue, String> {
-    if user_id.is_empty() {
-        return Err("the User-Id is empty: leave it out instead".to_owned());
-    }
-    if user_id.len() > MAX_USER_ID_LEN {
-        return Err(format!(
-            "the User-Id is {} bytes long; at most {MAX_USER_ID_LEN} are sent",
-            user_id.len()
-        ));
-    }
-    HeaderValue::from_str(user_id)
-        .map_err(|_| "the User-Id contains characters that cannot go in an HTTP header".to_owned())
-}
-
-/// The longest `User-Id` the client sends, in bytes. The reference sets no limit; an
-/// identifier of an end user fits easily, and servers refuse oversized headers with an
-/// answer (431) that would name no cause.
-pub const MAX_USER_ID_LEN: usize = 256;

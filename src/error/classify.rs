@@ -1,0 +1,57 @@
+//! What kind of failure an [`Error`] is, as far as retrying goes ([`Failure`]): the one
+//! classification behind [`Error::is_transient`], the retry loops (`crate::retry`) and
+//! the token endpoint cooldown (`crate::config::policy`).
+
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::error::Error;
+use crate::generated::model::{ErrorBody, Operation};
+
+/// What kind of failure an error is, as far as retrying goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The credentials or the token were refused: a 401, or a token endpoint answer
+    /// `invalid_client`, `unauthorized_client` or `invalid_scope`.
+    Refused,
+    /// A 429, with its `Retry-After`.
+    Throttled(Option<Duration>),
+    /// The server or the network may recover: no response, a timeout, 408 or 5xx.
+    Unavailable(Option<Duration>),
+    /// Anything else: retrying the same request cannot help.
+    Other,
+}
+
+/// Classifies `error` (see [`Failure`]).
+pub(crate) fn classify(error: &Error) -> Failure {
+    match error {
+        Error::Transport { .. } | Error::Timeout { .. } | Error::TokenUnavailable(_) => {
+            Failure::Unavailable(None)
+        }
+        Error::Api(api) => {
+            let status = api.status();
+            let oauth_code = match api.body() {
+                Some(ErrorBody::OAuthError(body)) if api.operation() == Operation::RequestToken => {
+                    Some(body.error.as_str())
+                }
+                _ => None,
+            };
+            if status == StatusCode::UNAUTHORIZED
+                || matches!(
+                    oauth_code,
+                    Some("invalid_client" | "unauthorized_client" | "invalid_scope")
+                )
+            {
+                Failure::Refused
+            } else if status == StatusCode::TOO_MANY_REQUESTS {
+                Failure::Throttled(api.retry_after())
+            } else if status == StatusCode::REQUEST_TIMEOUT || status.is_server_error() {
+                Failure::Unavailable(api.retry_after())
+            } else {
+                Failure::Other
+            }
+        }
+        _ => Failure::Other,
+    }
+}

@@ -1,0 +1,8 @@
+//! The HTTP layer: the `reqwest` client and its settings ([`http_client`]), TLS
+//! ([`tls`]), bounded bodies ([`body`]) and the headers each request carries
+//! ([`context`]: [`RequestContext`](context::RequestContext), the `User-Id` rule).
+
+pub(crate) mod body;
+pub(crate) mod context;
+pub(crate) mod http_client;
+pub(crate) mod tls;
