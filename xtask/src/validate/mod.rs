@@ -16,6 +16,7 @@ mod places;
 mod pointer;
 mod report;
 mod sarif;
+mod scalars;
 mod schema;
 mod schemas;
 mod walk;
