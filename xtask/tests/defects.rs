@@ -29,8 +29,8 @@ fn locations_that_are_not_uri_safe_are_checked() {
 }
 
 /// Class 2: an unresolved `$ref` in an unused schema, a media type without `schema`,
-/// `required: true` on a property, a non-string `description` and `content: {$ref}` are
-/// findings at their lines; the example that can be checked still is.
+/// `required: true` on a property, a non-string `description` and `content: {$ref}` (a
+/// warning; followed, so the example behind it is checked) are findings at their lines.
 #[test]
 fn one_problem_does_not_stop_the_rest() {
     let output = expect(
@@ -40,12 +40,20 @@ fn one_problem_does_not_stop_the_rest() {
             (20, "error", "-", "`required` must list property names; `required: true` on a property is Swagger 2 style and is ignored (list the name in the parent's `required`)"),
             (22, "error", "/name", r#"5 is not of type "string""#),
             (24, "warning", "-", "there is no `schema` to check this example against"),
-            (28, "error", "-", "`content` cannot be a `$ref` (OpenAPI 3.0 has no reusable media types); what it refers to is not checked"),
+            (29, "warning", "-", "`content` is a `$ref` to `#/components/requestBodies/Thing/content`: OpenAPI 3.0 allows `$ref` only where a Reference Object may stand, and `content` must be a map of Media Type objects; followed here (as Redocly does), but other tools may ignore what it refers to"),
             (39, "error", "-", "`$ref: #/components/schemas/Missing` resolves to nothing in this document"),
+            (46, "error", "", r#"7 is not of type "string""#),
         ],
     );
-    assert_eq!(output["summary"]["examples_visited"], 2);
-    assert_eq!(output["summary"]["examples_checked"], 1);
+    // Three examples in the file (lines 21, 24, 46); the one without a schema is not
+    // checked; the one behind the `content` `$ref` is, and reaches `create_thing`.
+    assert_eq!(output["summary"]["examples_visited"], 3);
+    assert_eq!(output["summary"]["examples_checked"], 2);
+    assert_eq!(output["summary"]["examples_failed"], 2);
+    assert_eq!(
+        output["findings"][6]["operations"],
+        serde_json::json!(["create_thing"])
+    );
 }
 
 /// Class 2, the other side: only a file that is not YAML/JSON or not OpenAPI 3.0.x

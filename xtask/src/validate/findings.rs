@@ -37,6 +37,8 @@ pub enum Rule {
     NoExample,
     /// A YAML construct that parsers read differently.
     YamlPortability,
+    /// A `$ref` where OpenAPI 3.0 allows none, followed anyway (as Redocly does).
+    RefNotAllowed,
 }
 
 impl Rule {
@@ -49,6 +51,7 @@ impl Rule {
             Rule::NotChecked => "not-checked",
             Rule::NoExample => "no-example",
             Rule::YamlPortability => "yaml-portability",
+            Rule::RefNotAllowed => "ref-not-allowed",
         }
     }
 
@@ -63,6 +66,9 @@ impl Rule {
             Rule::YamlPortability => {
                 "A YAML construct that YAML 1.1 and 1.2 parsers read differently."
             }
+            Rule::RefNotAllowed => {
+                "A $ref where OpenAPI 3.0 allows none; followed, but other tools may not."
+            }
         }
     }
 
@@ -70,7 +76,9 @@ impl Rule {
     pub fn severity(self) -> Severity {
         match self {
             Rule::InvalidExample | Rule::UnresolvedRef | Rule::Structure => Severity::Error,
-            Rule::NotChecked | Rule::NoExample | Rule::YamlPortability => Severity::Warning,
+            Rule::NotChecked | Rule::NoExample | Rule::YamlPortability | Rule::RefNotAllowed => {
+                Severity::Warning
+            }
         }
     }
 }

@@ -125,6 +125,8 @@ impl<'d> Walker<'d> {
     }
 
     /// The media types of a `content` map; returns those with a schema but no example.
+    /// A `content` that is a `$ref` (OpenAPI 3.0 allows none there) is followed, with a
+    /// warning, so the examples behind it are checked at the place it refers to.
     fn content(
         &mut self,
         pointer: &str,
@@ -133,6 +135,10 @@ impl<'d> Walker<'d> {
         what: &str,
         users: &BTreeSet<String>,
     ) -> Vec<String> {
+        let Some((pointer, content)) = self.content_map(pointer, content, what) else {
+            return Vec::new();
+        };
+        let pointer = pointer.as_str();
         let Some(media_types) = content.as_object() else {
             self.out.findings.at(
                 pointer,
@@ -142,11 +148,8 @@ impl<'d> Walker<'d> {
             );
             return Vec::new();
         };
-        if media_types.contains_key("$ref") {
-            self.out.findings.at(pointer, Rule::Structure, what, "`content` cannot be a `$ref` (OpenAPI 3.0 has no reusable media types); what it refers to is not checked".into());
-        }
         let mut without = Vec::new();
-        for (media, media_type) in media_types.iter().filter(|(key, _)| *key != "$ref") {
+        for (media, media_type) in media_types {
             let media_pointer = format!("{pointer}/{}", escape(media));
             let what = format!("{what} {media}");
             if !media_type.is_object() {

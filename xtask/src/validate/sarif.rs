@@ -7,13 +7,14 @@ use super::findings::{Rule, Severity};
 use super::Outcome;
 
 /// Every rule, in the order of their indexes in the log.
-const RULES: [Rule; 6] = [
+const RULES: [Rule; 7] = [
     Rule::InvalidExample,
     Rule::UnresolvedRef,
     Rule::Structure,
     Rule::NotChecked,
     Rule::NoExample,
     Rule::YamlPortability,
+    Rule::RefNotAllowed,
 ];
 
 /// The SARIF log of `outcome`.

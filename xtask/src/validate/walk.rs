@@ -17,6 +17,11 @@ pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
+/// The warning for a `content: {$ref: …}`, shared by every command that reads documents.
+pub fn content_ref_message(reference: &str) -> String {
+    format!("`content` is a `$ref` to `{reference}`: OpenAPI 3.0 allows `$ref` only where a Reference Object may stand, and `content` must be a map of Media Type objects; followed here (as Redocly does), but other tools may ignore what it refers to")
+}
+
 /// One example to check.
 #[derive(Debug, Clone)]
 pub struct Site {
@@ -115,6 +120,25 @@ impl<'d> Walker<'d> {
             "`$ref`s go round in a loop".into(),
         );
         None
+    }
+
+    /// A `content` map, following a `$ref` in its place (which OpenAPI 3.0 does not
+    /// allow) with a warning; `None` when the reference resolves to nothing.
+    pub(super) fn content_map(
+        &mut self,
+        pointer: &str,
+        content: &'d Value,
+        what: &str,
+    ) -> Option<(String, &'d Value)> {
+        if let Some(reference) = content.get("$ref").and_then(Value::as_str) {
+            self.out.findings.at(
+                &format!("{pointer}/$ref"),
+                Rule::RefNotAllowed,
+                what,
+                content_ref_message(reference),
+            );
+        }
+        self.resolve(pointer, content)
     }
 
     fn path_item(&mut self, pointer: &str, item: &'d Value, path: &str, prefix: &str) {
