@@ -1,7 +1,8 @@
 //! Maintainer commands for the flowpayroll workspace: `cargo xtask <command>`.
-//! This file only parses arguments and dispatches; each command is its own module.
+//! This file only parses arguments (clap) and dispatches; each command is its own module.
 
 mod build_cost;
+mod drift;
 mod generate;
 mod pregenerated;
 mod validate;
@@ -9,85 +10,148 @@ mod validate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage: cargo xtask validate [--format text|json|sarif|github] [--strict] [--deny-warnings] [PATH...]
-       cargo xtask generate-spec EXAMPLES
-       cargo xtask build-cost [--dir DIR] [--source DIR] [--rounds N] [--only VARIANT]... [--units N] [--keep]
+use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
 
-validate: checks every example of an OpenAPI 3.0.x document against its schema, plus
-structural and YAML portability checks. PATH is a spec file or a folder of them
+const VALIDATE_ABOUT: &str = "\
+Checks every example of an OpenAPI 3.0.x document against its schema, plus structural
+and YAML portability checks (docs/validator.md). PATH is a spec file or a folder of them
 (default: openapi/), optionally followed by a folder of example files.
 Exit codes: 0 no errors (warnings allowed unless --deny-warnings), 1 errors,
-2 a file is not YAML/JSON or not an OpenAPI 3.0.x document.
+2 a file is not YAML/JSON or not an OpenAPI 3.0.x document.";
 
-generate-spec: prints a valid OpenAPI 3.0.3 document with EXAMPLES examples (for
-benchmarks).
+const DRIFT_ABOUT: &str = "\
+Compares the hand-maintained spec with the vendor's OpenAPI document, for the operations
+the spec covers (its `x-flowpayroll-upstream` mapping), and says which differences the
+spec decided on purpose (`x-flowpayroll-decision`, `covers` of `x-flowpayroll-decisions`)
+and which are new (docs/spec.md, \"Upstream drift\").
+Exit codes: 0 clean, 1 an undecided difference at or above --fail-on (or, with `any`, a
+stale decision), 2 a document cannot be read.";
 
-build-cost: builds a minimal app depending on flowpayroll (each TLS choice) and on bare
-reqwest (same features) from clean with `cargo build --timings`, back to back, and
-prints wall and CPU (user + system) times, the N slowest units (default 5) plus
-flowpayroll's own, and the load average. Compare CPU times when the machine is busy.
---source depends on another copy of flowpayroll (default: this workspace). The variant
-flowpayroll-ring-pregenerated measures a copy of flowpayroll with its generated code
-ready-made and no build script (written under --dir only).";
+const BUILD_COST_ABOUT: &str = "\
+Builds a minimal app depending on flowpayroll (each TLS choice) and on bare reqwest (same
+features) from clean with `cargo build --timings`, back to back, and prints wall and CPU
+(user + system) times, the N slowest units (default 5) plus flowpayroll's own, and the load
+average. Compare CPU times when the machine is busy. --source depends on another copy of
+flowpayroll (default: this workspace). The variant flowpayroll-ring-pregenerated measures a
+copy of flowpayroll with its generated code ready-made and no build script.
+Options: [--dir DIR] [--source DIR] [--rounds N] [--only VARIANT]... [--units N] [--keep]";
+
+fn cli() -> Command {
+    let format = |values: [&'static str; 4]| {
+        Arg::new("format")
+            .long("format")
+            .value_name("FORMAT")
+            .value_parser(values)
+            .default_value("text")
+            .help("Output format")
+    };
+    Command::new("xtask")
+        .bin_name("cargo xtask")
+        .about("Maintainer commands for flowpayroll")
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommand(
+            Command::new("validate")
+                .about("Check every example of an OpenAPI 3.0.x document against its schema")
+                .long_about(VALIDATE_ABOUT)
+                .arg(format(["text", "json", "sarif", "github"]))
+                .arg(Arg::new("strict").long("strict").action(ArgAction::SetTrue).help("Reject properties a schema does not declare"))
+                .arg(Arg::new("deny-warnings").long("deny-warnings").action(ArgAction::SetTrue).help("Exit 1 on warnings too"))
+                .arg(Arg::new("paths").value_name("PATH").num_args(0..).value_parser(value_parser!(PathBuf))),
+        )
+        .subcommand(
+            Command::new("drift")
+                .about("Compare the hand spec with the vendor's OpenAPI document")
+                .long_about(DRIFT_ABOUT)
+                .arg(Arg::new("upstream").long("upstream").value_name("FILE").value_parser(value_parser!(PathBuf)).help("The upstream document (default: the vendored copy the spec names)"))
+                .arg(Arg::new("spec").long("spec").value_name("FILE").value_parser(value_parser!(PathBuf)).help("The hand spec (default: openapi/flowpayroll.yaml)"))
+                .arg(format(["text", "json", "markdown", "github"]))
+                .arg(Arg::new("fail-on").long("fail-on").value_name("LEVEL").value_parser(["breaking", "any"]).default_value("any").help("Undecided differences that fail the run: breaking ones, or any (and stale decisions)")),
+        )
+        .subcommand(
+            Command::new("generate-spec")
+                .about("Print a valid OpenAPI 3.0.3 document with EXAMPLES examples (for benchmarks)")
+                .arg(Arg::new("examples").value_name("EXAMPLES").required(true).value_parser(value_parser!(usize))),
+        )
+        .subcommand(
+            Command::new("build-cost")
+                .about("Measure what a user's clean build pays for flowpayroll")
+                .long_about(BUILD_COST_ABOUT)
+                .arg(Arg::new("args").value_name("OPTIONS").num_args(0..).allow_hyphen_values(true).trailing_var_arg(true)),
+        )
+}
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    match args.next().as_deref() {
-        Some("validate") => match parse_validate(args) {
-            Ok(options) => ExitCode::from(validate::run(&options)),
-            Err(message) => usage_error(&message),
-        },
-        Some("generate-spec") => match args.next().and_then(|n| n.parse::<usize>().ok()) {
-            Some(examples) => {
-                print!("{}", generate::spec(examples));
-                ExitCode::SUCCESS
-            }
-            None => usage_error("generate-spec takes a number of examples"),
-        },
-        Some("build-cost") => build_cost::main(args),
-        Some("-h" | "--help") => {
-            println!("{USAGE}");
+    let matches = cli().get_matches();
+    match matches.subcommand() {
+        Some(("validate", m)) => ExitCode::from(validate::run(&validate_options(m))),
+        Some(("drift", m)) => ExitCode::from(drift::run(&drift_options(m))),
+        Some(("generate-spec", m)) => {
+            print!(
+                "{}",
+                generate::spec(*m.get_one::<usize>("examples").unwrap_or(&0))
+            );
             ExitCode::SUCCESS
         }
-        Some(other) => usage_error(&format!("unknown command `{other}`")),
-        None => usage_error("no command given"),
-    }
-}
-
-fn parse_validate(args: impl Iterator<Item = String>) -> Result<validate::Options, String> {
-    let mut options = validate::Options {
-        paths: Vec::new(),
-        format: validate::Format::Text,
-        strict: false,
-        deny_warnings: false,
-    };
-    let mut args = args.peekable();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--format" => {
-                options.format = match args.next().as_deref() {
-                    Some("text") => validate::Format::Text,
-                    Some("json") => validate::Format::Json,
-                    Some("sarif") => validate::Format::Sarif,
-                    Some("github") => validate::Format::Github,
-                    other => {
-                        return Err(format!(
-                            "--format takes `text`, `json`, `sarif` or `github`, not {other:?}"
-                        ))
-                    }
-                }
-            }
-            "--strict" => options.strict = true,
-            "--deny-warnings" => options.deny_warnings = true,
-            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
-            path => options.paths.push(PathBuf::from(path)),
+        Some(("build-cost", m)) => {
+            let args: Vec<String> = m
+                .get_many::<String>("args")
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect();
+            build_cost::main(args.into_iter())
         }
+        _ => ExitCode::from(2),
     }
-    Ok(options)
 }
 
-fn usage_error(message: &str) -> ExitCode {
-    eprintln!("error: {message}\n\n{USAGE}");
-    ExitCode::from(2)
+fn text<'m>(m: &'m ArgMatches, id: &str) -> &'m str {
+    m.get_one::<String>(id).map_or("", String::as_str)
+}
+
+fn validate_options(m: &ArgMatches) -> validate::Options {
+    validate::Options {
+        paths: m
+            .get_many::<PathBuf>("paths")
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect(),
+        format: match text(m, "format") {
+            "json" => validate::Format::Json,
+            "sarif" => validate::Format::Sarif,
+            "github" => validate::Format::Github,
+            _ => validate::Format::Text,
+        },
+        strict: m.get_flag("strict"),
+        deny_warnings: m.get_flag("deny-warnings"),
+    }
+}
+
+fn drift_options(m: &ArgMatches) -> drift::Options {
+    drift::Options {
+        spec: m.get_one::<PathBuf>("spec").cloned(),
+        upstream: m.get_one::<PathBuf>("upstream").cloned(),
+        format: match text(m, "format") {
+            "json" => drift::Format::Json,
+            "markdown" => drift::Format::Markdown,
+            "github" => drift::Format::Github,
+            _ => drift::Format::Text,
+        },
+        fail_on: match text(m, "fail-on") {
+            "breaking" => drift::FailOn::Breaking,
+            _ => drift::FailOn::Any,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        cli().debug_assert();
+    }
 }

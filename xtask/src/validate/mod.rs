@@ -10,16 +10,16 @@
 mod engine;
 mod files;
 mod findings;
-mod load;
+pub(crate) mod load;
 mod messages;
 mod places;
-mod pointer;
+pub(crate) mod pointer;
 mod report;
 mod sarif;
 mod scalars;
 mod schema;
 mod schemas;
-mod walk;
+pub(crate) mod walk;
 mod yaml11;
 
 use std::collections::BTreeSet;
@@ -191,6 +191,21 @@ pub fn check(spec_path: &Path, examples_dir: Option<&Path>, strict: bool, outcom
     }
 }
 
+/// Reads the OpenAPI 3.0.x document at `path` the one way every command reads one
+/// (bounded, YAML 1.2, lines by pointer); `Err` says why it cannot be read.
+pub(crate) fn read_document(path: &Path) -> Result<load::Loaded, String> {
+    parse_document(&read(path)?)
+}
+
+/// Reads `text` as an OpenAPI 3.0.x document.
+fn parse_document(text: &str) -> Result<load::Loaded, String> {
+    let loaded = load::load(text).map_err(|(line, column, message)| {
+        format!("line {line}, column {column}: not YAML or JSON: {message}")
+    })?;
+    is_openapi_3_0(&loaded.value)?;
+    Ok(loaded)
+}
+
 /// Checks the document `text` (from `file`) and the example files in `examples_dir`.
 fn check_text(
     text: &str,
@@ -199,17 +214,11 @@ fn check_text(
     strict: bool,
     outcome: &mut Outcome,
 ) {
-    let loaded = match load::load(text) {
+    let loaded = match parse_document(text) {
         Ok(loaded) => loaded,
-        Err((line, column, message)) => {
-            let message = format!("line {line}, column {column}: not YAML or JSON: {message}");
-            return outcome.unreadable.push((file, message));
-        }
+        Err(message) => return outcome.unreadable.push((file, message)),
     };
     let document = &loaded.value;
-    if let Err(message) = is_openapi_3_0(document) {
-        return outcome.unreadable.push((file, message));
-    }
     let mut walk = walk::walk(document);
     for (pointer, message) in &loaded.portability {
         walk.findings
@@ -298,7 +307,7 @@ fn is_openapi_3_0(document: &Value) -> Result<(), String> {
 }
 
 /// A path as the user would type it: relative to the current directory when inside it.
-fn display_path(path: &Path) -> String {
+pub(crate) fn display_path(path: &Path) -> String {
     let path = path.canonicalize().unwrap_or_else(|_| path.to_owned());
     std::env::current_dir()
         .ok()
