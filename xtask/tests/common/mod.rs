@@ -77,3 +77,53 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Runs `drift` with `args`; returns the exit code and standard output.
+pub fn run_drift(args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("drift")
+        .args(args)
+        .output()
+        .unwrap();
+    let code = output.status.code().unwrap();
+    (code, String::from_utf8(output.stdout).unwrap())
+}
+
+/// Writes `spec` and `upstream` into a scratch folder `name` and runs `drift --format
+/// json` on them (with `args` too); returns the exit code and the output.
+pub fn drift_pair(name: &str, spec: &str, upstream: &str, args: &[&str]) -> (i32, Value) {
+    let dir = scratch_dir(&format!("drift-{name}"));
+    let (spec_path, upstream_path) = (dir.join("spec.yaml"), dir.join("upstream.yaml"));
+    std::fs::write(&spec_path, spec).unwrap();
+    std::fs::write(&upstream_path, upstream).unwrap();
+    let mut all = vec![
+        "--format",
+        "json",
+        "--spec",
+        spec_path.to_str().unwrap(),
+        "--upstream",
+        upstream_path.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    let (code, stdout) = run_drift(&all);
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    (code, json)
+}
+
+/// (kind, level, spec pointer, upstream pointer) of each finding.
+pub fn differences(output: &Value) -> Vec<(String, String, String, String)> {
+    let text = |f: &Value, key: &str| f[key].as_str().unwrap_or("-").to_owned();
+    output["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                text(f, "kind"),
+                text(f, "level"),
+                text(f, "spec_pointer"),
+                text(f, "upstream_pointer"),
+            )
+        })
+        .collect()
+}
