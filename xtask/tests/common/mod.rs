@@ -1,6 +1,8 @@
 //! Running the `xtask` binary on fixtures and corpus documents, and reading its JSON.
 #![allow(dead_code)] // Each test file uses its own part of these helpers.
 
+pub mod pairs;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
