@@ -123,7 +123,7 @@ fn formats_carry_fingerprints_lines_and_tables() {
     ];
     let (code, github) = run_drift(&[&paths[..], &["--format", "github"]].concat());
     assert_eq!(code, 1);
-    assert!(github.starts_with(&format!("::error file=")), "{github}");
+    assert!(github.starts_with("::error file="), "{github}");
     assert!(
         github.contains(&format!(
             "spec.yaml,line={line},title=drift type-changed::response "

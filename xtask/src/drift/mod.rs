@@ -164,3 +164,77 @@ pub fn compare(spec: &serde_json::Value, upstream: &serde_json::Value) -> Outcom
         ..Outcome::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    /// Any JSON value, a few levels deep, with the keys schemas and operations use.
+    fn any_value() -> impl Strategy<Value = Value> {
+        let key = prop::sample::select(vec![
+            "type",
+            "format",
+            "enum",
+            "x-extensible-enum",
+            "nullable",
+            "required",
+            "properties",
+            "items",
+            "minimum",
+            "maxLength",
+            "pattern",
+            "oneOf",
+            "allOf",
+            "$ref",
+            "a",
+            "b",
+        ]);
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i32>().prop_map(|n| json!(n)),
+            "[a-z]{0,3}".prop_map(Value::String),
+            Just(json!("#/components/schemas/S")),
+            Just(json!("#/components/schemas/Missing")),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(key.clone(), inner, 0..5).prop_map(|m| Value::Object(
+                    m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+                )),
+            ]
+        })
+    }
+
+    proptest! {
+        /// A document compared with itself finds nothing, whatever its schemas,
+        /// parameters, responses and security hold.
+        #[test]
+        fn a_document_compared_with_itself_finds_nothing(
+            schema in any_value(),
+            shared in any_value(),
+            parameter in any_value(),
+            response in any_value(),
+            security in any_value(),
+        ) {
+            let document = json!({
+                "openapi": "3.0.3",
+                "security": security,
+                "paths": {"/a/{id}": {
+                    "parameters": [parameter],
+                    "post": {
+                        "requestBody": {"content": {"application/json": {"schema": schema}}},
+                        "responses": {"200": response, "201": {"content": {"$ref": "#/components/x"}}},
+                    },
+                }},
+                "components": {"schemas": {"S": shared}, "x": {"text/plain": {"schema": shared}}},
+            });
+            let outcome = compare(&document, &document);
+            prop_assert!(outcome.findings.is_empty(), "{:?}", outcome.findings);
+            prop_assert_eq!(outcome.compared.len(), 1);
+        }
+    }
+}
