@@ -4,9 +4,11 @@
 //! (`build/prepare.rs` says what changes and why), generate the client, generate what
 //! progenitor cannot (open enums, the error-body table: `build/emit.rs`; the `Operation`
 //! enum: `build/operations.rs`; request builders and `#[non_exhaustive]` models:
-//! `build/builders.rs`), format, write.
+//! `build/builders.rs`, the builders' code `build/builder_code.rs`), format, write.
 //! A broken spec stops the build with one line naming the file and the problem.
 
+#[path = "build/builder_code.rs"]
+mod builder_code;
 #[path = "build/builders.rs"]
 mod builders;
 #[path = "build/emit.rs"]

@@ -21,9 +21,10 @@
 use std::collections::BTreeSet;
 
 use openapiv3::{OpenAPI, ReferenceOr};
-use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{Attribute, Fields, GenericArgument, Item, PathArguments, Type};
+use syn::{Fields, GenericArgument, Item, PathArguments, Type};
+
+use crate::builder_code::{builder_for, Field, Kind};
 
 /// The component schemas used as a request body (any media type), sorted.
 pub fn request_bodies(spec: &OpenAPI) -> Result<BTreeSet<String>, String> {
@@ -173,33 +174,6 @@ fn item_name(item: &Item) -> Option<String> {
     )
 }
 
-impl Field {
-    /// The placeholder type of this field while it is not set (`MissingName` for
-    /// `name`): the name a compile error shows.
-    fn marker(&self) -> syn::Ident {
-        format_ident!("Missing{}", self.param)
-    }
-}
-
-/// One field of a request body, as its builder treats it.
-struct Field {
-    name: syn::Ident,
-    /// The type parameter of a required field: the field in CamelCase.
-    param: syn::Ident,
-    ty: Type,
-    docs: Vec<Attribute>,
-    kind: Kind,
-}
-
-enum Kind {
-    /// Must be set before `build`.
-    Required,
-    /// A single-value enum: filled in with its value.
-    Fixed(syn::Path),
-    /// Starts as `Default::default()`; `Some(inner)` is the `Option`'s type.
-    Optional { inner: Option<Type> },
-}
-
 fn classify(field: &syn::Field, one_value_enums: &[(String, syn::Ident)]) -> Field {
     let name = field.ident.clone().expect("named fields have names");
     let param = format_ident!("{}", camel_case(&name.to_string()));
@@ -243,7 +217,7 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
 }
 
 /// `T` of `Wrapper<T>` when `ty` is a `Wrapper` (`Option`, `Vec`).
-fn generic_of(ty: &Type, wrapper: &str) -> Option<Type> {
+pub fn generic_of(ty: &Type, wrapper: &str) -> Option<Type> {
     let segment = last_segment(ty).filter(|s| s.ident == wrapper)?;
     let PathArguments::AngleBracketed(args) = &segment.arguments else {
         return None;
@@ -266,173 +240,4 @@ fn camel_case(snake: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
-}
-
-/// The argument type of a setter for a value of type `ty`, and how to turn the argument
-/// `value` into `ty`.
-fn setter_argument(ty: &Type) -> (TokenStream, TokenStream) {
-    match generic_of(ty, "Vec") {
-        Some(item) => (
-            quote! { impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<#item>> },
-            quote! { value.into_iter().map(::std::convert::Into::into).collect() },
-        ),
-        None => (
-            quote! { impl ::std::convert::Into<#ty> },
-            quote! { value.into() },
-        ),
-    }
-}
-
-fn builder_for(model: &syn::Ident, fields: &[Field]) -> TokenStream {
-    let builder = format_ident!("{model}Builder");
-    let required: Vec<&Field> = fields
-        .iter()
-        .filter(|f| matches!(f.kind, Kind::Required))
-        .collect();
-    let params: Vec<&syn::Ident> = required.iter().map(|f| &f.param).collect();
-    let required_types: Vec<&Type> = required.iter().map(|f| &f.ty).collect();
-    let required_list = required
-        .iter()
-        .map(|f| format!("`{}`", f.name))
-        .collect::<Vec<_>>()
-        .join(", ");
-
-    let stored = fields.iter().filter(|f| !matches!(f.kind, Kind::Fixed(_)));
-    let stored_fields = stored.clone().map(|f| {
-        let name = &f.name;
-        match f.kind {
-            Kind::Required => {
-                let param = &f.param;
-                quote! { #name: #param }
-            }
-            _ => {
-                let ty = &f.ty;
-                quote! { #name: #ty }
-            }
-        }
-    });
-    let start = stored.clone().map(|f| {
-        let name = &f.name;
-        match f.kind {
-            Kind::Required => {
-                let marker = f.marker();
-                quote! { #name: missing::#marker }
-            }
-            _ => quote! { #name: ::std::default::Default::default() },
-        }
-    });
-
-    let setters = stored.clone().map(|f| {
-        let name = &f.name;
-        let docs = &f.docs;
-        match &f.kind {
-            Kind::Required => {
-                let (argument, convert) = setter_argument(&f.ty);
-                let ty = &f.ty;
-                let out = params.iter().map(|p| {
-                    if *p == &f.param {
-                        quote!(#ty)
-                    } else {
-                        quote!(#p)
-                    }
-                });
-                let moved = stored.clone().map(|other| {
-                    let other = &other.name;
-                    if other == name {
-                        quote! { #other: #convert }
-                    } else {
-                        quote! { #other: self.#other }
-                    }
-                });
-                quote! {
-                    #(#docs)*
-                    ///
-                    /// Required.
-                    #[must_use]
-                    pub fn #name(self, value: #argument) -> #builder<#(#out),*> {
-                        #builder { #(#moved),* }
-                    }
-                }
-            }
-            Kind::Optional { inner } => {
-                let target = inner.as_ref().unwrap_or(&f.ty);
-                let (argument, convert) = setter_argument(target);
-                let value = if inner.is_some() {
-                    quote! { ::std::option::Option::Some(#convert) }
-                } else {
-                    convert
-                };
-                quote! {
-                    #(#docs)*
-                    ///
-                    /// Optional; not set, it is left out.
-                    #[must_use]
-                    pub fn #name(mut self, value: #argument) -> Self {
-                        self.#name = #value;
-                        self
-                    }
-                }
-            }
-            Kind::Fixed(_) => unreachable!("fixed fields are not stored"),
-        }
-    });
-
-    let build_fields = fields.iter().map(|f| {
-        let name = &f.name;
-        match &f.kind {
-            Kind::Fixed(value) => quote! { #name: #value },
-            _ => quote! { #name: self.#name },
-        }
-    });
-
-    let (model_doc, builder_doc) = if required.is_empty() {
-        (
-            format!("Starts building a [`{model}`]; every field is optional."),
-            format!("Builds a [`{model}`]; start with [`{model}::builder`]."),
-        )
-    } else {
-        (
-            format!(
-                "Starts building a [`{model}`]. [`{builder}::build`] exists once its required \
-                 fields ({required_list}) are set: a missing one is a compile error."
-            ),
-            format!(
-                "Builds a [`{model}`]; start with [`{model}::builder`].\n\n\
-                 Each required field ({required_list}) is a type parameter that stays a \
-                 [`missing`] placeholder until its setter is called; `build` exists once none \
-                 is left."
-            ),
-        )
-    };
-    let markers = required.iter().map(|f| {
-        let marker = f.marker();
-        quote! { missing::#marker }
-    });
-    quote! {
-        impl #model {
-            #[doc = #model_doc]
-            pub fn builder() -> #builder<#(#markers),*> {
-                #builder { #(#start),* }
-            }
-        }
-
-        #[doc = #builder_doc]
-        #[derive(Clone, Debug)]
-        #[must_use = "a builder does nothing until `build` is called"]
-        pub struct #builder<#(#params),*> {
-            #(#stored_fields),*
-        }
-
-        impl<#(#params),*> #builder<#(#params),*> {
-            #(#setters)*
-        }
-
-        impl #builder<#(#required_types),*> {
-            /// The request body, with every field set so far.
-            #[must_use]
-            pub fn build(self) -> #model {
-                #model { #(#build_fields),* }
-            }
-        }
-    }
 }

@@ -8,6 +8,33 @@
 #![doc = concat!("[contributing]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/CONTRIBUTING.md")]
 #![doc = ""]
 #![doc = include_str!("../README.md")]
+//!
+//! # How the crate is organised
+//!
+//! `src/` is built in layers: each folder does one job and imports only from its own
+//! layer and the ones below it (a lower number), never through the crate root, and no
+//! two modules import each other. `tests/layers` reads this table and checks the
+//! imports against it.
+//!
+//! | layer | modules | job |
+//! |---|---|---|
+//! | 1 | `secret`, `clock`, `setters` | [`SecretString`] and redaction of server text; the clock seam; the `with_*` setters macro |
+//! | 2 | `generated` | the generated models: `types`, open enums, [`Operation`], [`ErrorBody`] (the door to `OUT_DIR`) |
+//! | 3 | `error` | [`Error`], [`ApiError`], and which failures are transient |
+//! | 4 | `config` | [`Environment`], URLs and `FLOWPAYROLL_*`; the policies ([`RetryPolicy`]...) |
+//! | 5 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule |
+//! | 6 | `generated::client`, `generated::hooks` | the generated low-level client and the hooks that attach the context |
+//! | 7 | `response` | generated results into [`Error`]s: decoding, why a body did not decode, `Retry-After` |
+//! | 8 | `retry` | the retry decision and the 429 hold |
+//! | 9 | `auth` | token requests, mints, the token cache |
+//! | 10 | `fleet` | fleet mode: the token cache shared through Redis |
+//! | 11 | `client` | [`FlowPayroll`], its builder and [`Management`] |
+//! | 12 | `sandbox` | the in-process fake server |
+//! | 13 | `crate`, `operation`, `deps`, `fuzzing` | the crate root and its public doors |
+//!
+//! The generated code is in two layers: the models under the errors (an [`ApiError`]
+//! holds an [`ErrorBody`]), the client above the HTTP layer it runs on. Both are
+//! `include!`d in `generated` only, and name nothing outside it.
 // docs.rs (`--cfg docsrs`, nightly rustdoc) marks each feature-gated item with the
 // feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]

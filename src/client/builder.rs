@@ -46,7 +46,7 @@ pub struct FlowPayrollBuilder {
     #[cfg(feature = "redis")]
     redis_url: Option<SecretString>,
     #[cfg(feature = "redis")]
-    fleet_policy: crate::fleet::FleetPolicy,
+    fleet_policy: crate::fleet::settings::FleetPolicy,
 }
 
 impl FlowPayrollBuilder {
@@ -212,7 +212,7 @@ impl FlowPayrollBuilder {
     /// How a fleet member uses Redis (timeouts, lease, polling).
     #[cfg(feature = "redis")]
     #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-    pub fn fleet_policy(mut self, policy: crate::fleet::FleetPolicy) -> Self {
+    pub fn fleet_policy(mut self, policy: crate::fleet::settings::FleetPolicy) -> Self {
         self.fleet_policy = policy;
         self
     }
@@ -288,7 +288,7 @@ impl FlowPayrollBuilder {
         // In fleet mode the cache's flights ask the fleet before minting.
         #[cfg(feature = "redis")]
         let source: Arc<dyn TokenSource> = match &fleet {
-            Some(fleet) => Arc::new(crate::fleet::FleetSource {
+            Some(fleet) => Arc::new(crate::fleet::source::FleetSource {
                 fleet: fleet.clone(),
                 minter,
                 clock: Arc::clone(&clock),

@@ -23,20 +23,20 @@
 //!
 //! Redis that is down, slow, flushed or answering garbage never fails a call: each step
 //! falls back to minting locally (`store` marks Redis unavailable and `watch` brings it
-//! back). Values are sealed by `crypto` in the formats of `entry`; `shared` reads and
+//! back). Values are sealed by `crypto` in the formats of `entry`; `remote` reads and
 //! writes them.
 
 mod crypto;
 mod entry;
 mod lease;
 mod remote;
-mod settings;
-mod source;
+pub(crate) mod settings;
+pub(crate) mod source;
 mod store;
 mod watch;
 
 pub use self::settings::FleetPolicy;
-pub(crate) use self::source::FleetSource;
+
 pub use crate::auth::fleet_status::{FleetState, FleetStatus};
 
 use std::sync::atomic::{AtomicU64, Ordering};
