@@ -74,6 +74,7 @@ pub mod sandbox;
 mod secret;
 mod setters;
 mod transport;
+pub mod webhook;
 
 pub use auth::cache::TokenStatus;
 pub use auth::source::TokenOrigin;
@@ -91,6 +92,7 @@ pub use operation::Operation;
 pub use secret::SecretString;
 pub use transport::body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 pub use transport::context::{RequestContext, MAX_USER_ID_LEN, USER_ID, X_AUTH_TOKEN};
+pub use webhook::WebhookError;
 
 /// Request and response models generated from the spec, the open enums, and
 /// [`SecretString`].

@@ -97,6 +97,12 @@ pub enum Error {
         /// body: success bodies may carry secrets.
         reason: String,
     },
+
+    /// A webhook delivery was refused (see [`crate::webhook`]): it lets a receiver that
+    /// already returns this crate's error use `?` on a verification. Code that only
+    /// verifies can keep the narrower [`crate::WebhookError`].
+    #[error("webhook refused: {0}")]
+    Webhook(#[from] crate::WebhookError),
 }
 
 /// What happened to a request without a (whole) response, in words: "connection
