@@ -15,6 +15,8 @@ mod builders;
 mod emit;
 #[path = "build/generate.rs"]
 mod generate;
+#[path = "build/nullable.rs"]
+mod nullable;
 #[path = "build/operations.rs"]
 mod operations;
 #[path = "build/prepare.rs"]

@@ -120,6 +120,11 @@ pub fn builder_for(model: &syn::Ident, fields: &[Field]) -> TokenStream {
                     }
                 }
             }
+            Kind::Optional {
+                inner: Some(inner), ..
+            } if generic_of(inner, "Option").is_some() => {
+                crate::nullable::setters(name, docs, &generic_of(inner, "Option").unwrap())
+            }
             Kind::Optional { inner } => {
                 let target = inner.as_ref().unwrap_or(&f.ty);
                 let (argument, convert) = setter_argument(target);

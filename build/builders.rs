@@ -18,7 +18,7 @@
 //!    is an enum with a single value (a grant type) is filled in. Optional fields start
 //!    unset.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::{OpenAPI, ReferenceOr};
 use quote::{format_ident, quote};
@@ -26,9 +26,10 @@ use syn::{Fields, GenericArgument, Item, PathArguments, Type};
 
 use crate::builder_code::{builder_for, Field, Kind};
 
-/// The component schemas used as a request body (any media type), sorted.
-pub fn request_bodies(spec: &OpenAPI) -> Result<BTreeSet<String>, String> {
-    let mut found = BTreeSet::new();
+/// The component schemas used as a request body (any media type), sorted, each with
+/// its optional nullable fields (see `build/nullable.rs`).
+pub fn request_bodies(spec: &OpenAPI) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    let mut found = BTreeMap::new();
     for (path, item) in spec.paths.iter() {
         let Some(item) = item.as_item() else { continue };
         for (method, operation) in item.iter() {
@@ -51,7 +52,7 @@ pub fn request_bodies(spec: &OpenAPI) -> Result<BTreeSet<String>, String> {
                                 .ok_or_else(|| {
                                     format!("{}: `{reference}` is not a schema", where_())
                                 })?;
-                        found.insert(name.to_owned());
+                        found.insert(name.to_owned(), crate::nullable::fields(spec, name));
                     }
                     Some(ReferenceOr::Item(_)) => {
                         return Err(format!(
@@ -70,7 +71,10 @@ pub fn request_bodies(spec: &OpenAPI) -> Result<BTreeSet<String>, String> {
 
 /// Marks the structs of progenitor's `types` module `#[non_exhaustive]` and adds a
 /// builder for each of `request_bodies`.
-pub fn apply(file: &mut syn::File, request_bodies: &BTreeSet<String>) -> Result<(), String> {
+pub fn apply(
+    file: &mut syn::File,
+    request_bodies: &BTreeMap<String, BTreeSet<String>>,
+) -> Result<(), String> {
     let types = file
         .items
         .iter_mut()
@@ -96,11 +100,15 @@ pub fn apply(file: &mut syn::File, request_bodies: &BTreeSet<String>) -> Result<
     let mut markers = BTreeSet::new();
     for item in types.iter_mut() {
         let Item::Struct(model) = item else { continue };
-        let Fields::Named(named) = &model.fields else {
+        if !matches!(model.fields, Fields::Named(_)) {
             continue;
-        };
+        }
         let name = model.ident.to_string();
-        if request_bodies.contains(&name) {
+        if let Some(nullable) = request_bodies.get(&name) {
+            crate::nullable::rewrite(model, nullable)?;
+            let Fields::Named(named) = &model.fields else {
+                continue;
+            };
             let fields = named
                 .named
                 .iter()
@@ -154,6 +162,7 @@ pub fn apply(file: &mut syn::File, request_bodies: &BTreeSet<String>) -> Result<
             }
         });
     }
+    generated.push(crate::nullable::helper());
     let generated: syn::File = syn::parse2(quote! { #(#generated)* })
         .map_err(|e| format!("generated builders do not parse: {e}"))?;
     types.extend(generated.items);

@@ -78,6 +78,45 @@ async fn an_optional_field_left_unset_is_left_out() {
     assert_eq!(sent_exactly(&update, &expected).await, 1);
 }
 
+#[tokio::test]
+async fn clear_webhook_uri_sends_null_and_a_value_replaces_it() {
+    let builder = || {
+        ClientUpdate::builder()
+            .client_secret([SecretString::new("s-1")])
+            .name("Payroll sync")
+            .redirect_uris(Vec::<String>::new())
+    };
+    let cleared = builder().clear_webhook_uri().build();
+    assert_eq!(cleared.webhook_uri, Some(None));
+    assert_eq!(
+        serde_json::to_string(&cleared).unwrap(),
+        r#"{"client_secret":["s-1"],"name":"Payroll sync","redirect_uris":[],"webhook_uri":null}"#
+    );
+    let expected = json!({"client_secret": ["s-1"], "name": "Payroll sync", "redirect_uris": [], "webhook_uri": null});
+    assert_eq!(sent_exactly(&cleared, &expected).await, 1);
+
+    let set = builder()
+        .clear_webhook_uri()
+        .webhook_uri("https://hooks.example.com/a")
+        .build();
+    assert_eq!(
+        set.webhook_uri,
+        Some(Some("https://hooks.example.com/a".to_owned()))
+    );
+
+    // Decoding keeps the three states apart too.
+    let decode = |json: serde_json::Value| {
+        serde_json::from_value::<ClientUpdate>(json)
+            .unwrap()
+            .webhook_uri
+    };
+    let base = json!({"client_secret": [], "name": "n", "redirect_uris": []});
+    assert_eq!(decode(base.clone()), None);
+    let mut with_null = base.clone();
+    with_null["webhook_uri"] = serde_json::Value::Null;
+    assert_eq!(decode(with_null), Some(None));
+}
+
 #[test]
 fn setters_accept_borrowed_and_owned_values_in_any_order() {
     let from_str = ClientUpdate::builder()

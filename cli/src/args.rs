@@ -90,8 +90,11 @@ pub enum ClientAction {
         #[arg(long)]
         name: Option<String>,
         /// The new webhook URI.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "no_webhook")]
         webhook_uri: Option<String>,
+        /// Turn webhooks off (sends `webhook_uri: null`).
+        #[arg(long)]
+        no_webhook: bool,
     },
 }
 

@@ -98,15 +98,26 @@ pub async fn run(cli: Cli, output: Output) -> Result<(), Failure> {
             action: ClientAction::Get,
         } => client_view(&fp.management().client().await?),
         Command::Client {
-            action: ClientAction::Update { name, webhook_uri },
+            action:
+                ClientAction::Update {
+                    name,
+                    webhook_uri,
+                    no_webhook,
+                },
         } => {
             let current = fp.management().client().await?;
-            let mut update = ClientUpdate::builder()
+            let update = ClientUpdate::builder()
                 .name(name.unwrap_or(current.name))
                 .client_secret(current.client_secret)
-                .redirect_uris(current.redirect_uris)
-                .build();
-            update.webhook_uri = webhook_uri.or(current.webhook_uri);
+                .redirect_uris(current.redirect_uris);
+            // The current webhook is sent back as it is, so that the update keeps it
+            // whether the server treats a left-out field as "keep" or as "clear".
+            let update = match webhook_uri.or(current.webhook_uri) {
+                _ if no_webhook => update.clear_webhook_uri(),
+                Some(uri) => update.webhook_uri(uri),
+                None => update,
+            }
+            .build();
             client_view(&fp.management().update_client(&update).await?)
         }
         Command::Token {

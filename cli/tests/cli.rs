@@ -110,6 +110,17 @@ async fn every_command_works_against_the_sandbox() {
         (Some("Renamed"), Some("https://hooks.example.com/x"))
     );
 
+    // A name change alone keeps the webhook; --no-webhook sends `null` and turns it off.
+    let run = flowpayroll(&sandbox, &secret, &["client", "update", "--name", "Again"]).await;
+    let settings: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(settings["webhook_uri"], "https://hooks.example.com/x");
+    let run = flowpayroll(&sandbox, &secret, &["client", "update", "--no-webhook"]).await;
+    let settings: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        (settings["name"].as_str(), &settings["webhook_uri"]),
+        (Some("Again"), &Value::Null)
+    );
+
     let run = flowpayroll(&sandbox, &secret, &["disconnect"]).await;
     assert_eq!(
         serde_json::from_str::<Value>(&run.stdout).unwrap()["disconnected"],

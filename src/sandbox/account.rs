@@ -95,7 +95,10 @@ impl Account {
         self.name = update.name;
         self.secrets = update.client_secret;
         self.redirect_uris = update.redirect_uris;
-        self.webhook_uri = update.webhook_uri;
+        // Left out keeps the webhook, `null` turns it off (the spec's decision).
+        if let Some(webhook_uri) = update.webhook_uri {
+            self.webhook_uri = webhook_uri;
+        }
         Ok(())
     }
 
