@@ -77,6 +77,12 @@ impl Account {
         }
     }
 
+    /// Where webhooks go and the secret that signs them (the first listed, as the spec
+    /// decides), or `None` while webhooks are off.
+    pub(super) fn webhook(&self) -> Option<(String, SecretString)> {
+        Some((self.webhook_uri.clone()?, self.secrets.first()?.clone()))
+    }
+
     /// Replaces the settings, or says why the update is refused.
     pub(super) fn update(&mut self, update: ClientUpdate) -> Result<(), &'static str> {
         if update.client_secret.is_empty() {

@@ -35,6 +35,8 @@ pub struct SandboxConfig {
     pub max_tokens: usize,
     /// The port on 127.0.0.1; 0 (the default) picks a free one.
     pub port: u16,
+    /// How long a webhook delivery waits for the receiver's answer. Default 10 seconds.
+    pub webhook_timeout: Duration,
     /// The clock deciding when tokens expire and how long slow answers wait. Default:
     /// Tokio's; with the `test-util` feature, [`SandboxConfig::with_clock`] sets it.
     pub(crate) clock: Arc<dyn Clock>,
@@ -53,6 +55,7 @@ impl Default for SandboxConfig {
             eviction_grace: Duration::from_secs(300),
             max_tokens: 10_000,
             port: 0,
+            webhook_timeout: Duration::from_secs(10),
             clock: Arc::new(SystemClock),
         }
     }
@@ -66,6 +69,7 @@ field_setters!(SandboxConfig {
     with_eviction_grace => eviction_grace: Duration,
     with_max_tokens => max_tokens: usize,
     with_port => port: u16,
+    with_webhook_timeout => webhook_timeout: Duration,
 });
 
 impl SandboxConfig {

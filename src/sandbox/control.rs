@@ -10,6 +10,11 @@
 //!   what the authorization step sends back after a user connects, `{"code": ...}`. The
 //!   URI must be one of the client's `redirect_uris`; the code is then exchanged only with
 //!   that same `redirect_uri`.
+//! * `POST /__sandbox/webhooks/deliver` with `{}` (one employee added, one updated),
+//!   `{"generate": {"added": 2, "removed": 0, "updated": 1}}` or `{"payload": {...}}`:
+//!   delivers a signed webhook to the client's `webhook_uri` now and answers how the
+//!   receiver did, `{"status": 204, "error": null, "bytes": 812}`. 409 while webhooks are
+//!   off (no `webhook_uri`).
 //! * `POST /__sandbox/reset`: forget every token, fault, code, count and setting change.
 //!
 //! Errors are `400` with `{"message": ...}`.
@@ -27,6 +32,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::faults::Fault;
+use super::webhooks::{self, Refusal};
+use super::WebhookPayload;
 use super::{lock, State};
 use crate::generated::model::Operation;
 
@@ -43,6 +50,7 @@ pub(super) fn router() -> Router<Arc<State>> {
         .route("/__sandbox/faults", post(faults))
         .route("/__sandbox/authorize", post(authorize))
         .route("/__sandbox/reset", post(reset))
+        .route("/__sandbox/webhooks/deliver", post(deliver_webhook))
 }
 
 async fn stats(AppState(state): AppState<Arc<State>>) -> Response {
@@ -127,6 +135,70 @@ async fn faults(AppState(state): AppState<Arc<State>>, body: Bytes) -> Response 
     faults.push(request.operation, request.times, fault);
     let pending = faults.pending(request.operation);
     Json(json!({"operation": request.operation, "pending": pending})).into_response()
+}
+
+/// The body of `POST /__sandbox/webhooks/deliver`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliverRequest {
+    generate: Option<Generate>,
+    payload: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Generate {
+    #[serde(default)]
+    added: usize,
+    #[serde(default)]
+    removed: usize,
+    #[serde(default)]
+    updated: usize,
+}
+
+async fn deliver_webhook(Shared(state): Shared<Arc<State>>, body: Bytes) -> Response {
+    let request: DeliverRequest = if body.is_empty() {
+        DeliverRequest::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(request) => request,
+            Err(error) => {
+                return refuse(&format!("the body does not describe a delivery: {error}"))
+            }
+        }
+    };
+    let payload = match request {
+        DeliverRequest {
+            generate: Some(_),
+            payload: Some(_),
+        } => return refuse("give `generate` or `payload`, not both"),
+        DeliverRequest {
+            payload: Some(payload),
+            ..
+        } => WebhookPayload::Json(payload),
+        DeliverRequest {
+            generate: Some(g), ..
+        } => WebhookPayload::Generated {
+            added: g.added,
+            removed: g.removed,
+            updated: g.updated,
+        },
+        DeliverRequest { .. } => WebhookPayload::default(),
+    };
+    match webhooks::deliver(&state, payload).await {
+        Ok(Ok(delivery)) => Json(delivery).into_response(),
+        Ok(Err(Refusal::Off)) => (
+            StatusCode::CONFLICT,
+            Json(json!({"message": webhooks::OFF})),
+        )
+            .into_response(),
+        Ok(Err(Refusal::Invalid(message))) => refuse(&message),
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"message": error.to_string()})),
+        )
+            .into_response(),
+    }
 }
 
 fn refuse(message: &str) -> Response {

@@ -45,7 +45,11 @@
 //! * Memory is bounded: expired and disconnected tokens are forgotten after
 //!   [`SandboxConfig::eviction_grace`], and at most [`SandboxConfig::max_tokens`] are kept.
 //! * Under `/__sandbox/` (the same port): `GET /__sandbox/stats`, `POST /__sandbox/faults`
-//!   and `POST /__sandbox/reset` (see the `control` section of the README).
+//!   `POST /__sandbox/webhooks/deliver` and `POST /__sandbox/reset` (see the `control`
+//!   section of the README).
+//! * Webhooks: [`Sandbox::deliver_webhook`] POSTs a signed delivery to the client's
+//!   `webhook_uri`, as the spec's `employeesChanged` callback describes; with
+//!   `webhook_uri: null` webhooks are off and nothing is sent.
 
 mod account;
 mod answer;
@@ -56,10 +60,14 @@ mod routes;
 mod stats;
 mod token_endpoint;
 mod tokens;
+mod webhooks;
 
 pub use config::SandboxConfig;
 pub use faults::Fault;
 pub use stats::{Stats, RECENT_USER_IDS};
+pub use webhooks::{
+    WebhookDelivery, WebhookPayload, WebhookStats, MAX_GENERATED, MAX_IN_FLIGHT, MAX_WEBHOOK_BODY,
+};
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -108,6 +116,7 @@ struct State {
     faults: Mutex<Faults>,
     latency: Mutex<Duration>,
     counters: Counters,
+    webhooks: webhooks::Webhooks,
     /// Turns true when the sandbox is told to stop: waits in progress (latency, slow
     /// faults) end at once, so that no request holds the shutdown up.
     stopping: watch::Sender<bool>,
@@ -304,6 +313,7 @@ impl State {
             faults: Mutex::default(),
             latency: Mutex::default(),
             counters: Counters::default(),
+            webhooks: webhooks::Webhooks::default(),
             stopping: watch::Sender::new(false),
             config,
         }
@@ -341,6 +351,7 @@ impl State {
             .map(|op| (op.id().to_owned(), faults.pending(*op)))
             .filter(|(_, pending)| *pending > 0)
             .collect();
+        stats.webhooks = self.webhooks.stats();
         stats
     }
 
@@ -350,6 +361,7 @@ impl State {
         lock(&self.faults).clear();
         *lock(&self.latency) = Duration::ZERO;
         self.counters.reset();
+        self.webhooks.reset();
     }
 }
 

@@ -37,6 +37,8 @@ pub struct Stats {
     /// Answers sent compressed, per `content-encoding` (`br`, `gzip`, `deflate`; those
     /// never used left out). The sandbox compresses when the request asks for it.
     pub compressed_answers: BTreeMap<String, u64>,
+    /// Webhook deliveries and the receivers' statuses.
+    pub webhooks: super::WebhookStats,
 }
 
 /// The encodings the sandbox answers with, in the order of [`Counters::compressed`].
@@ -116,6 +118,7 @@ impl Counters {
                 .map(|(name, count)| ((*name).to_owned(), count.load(Ordering::SeqCst)))
                 .filter(|(_, count)| *count > 0)
                 .collect(),
+            webhooks: super::WebhookStats::default(),
         }
     }
 
