@@ -64,6 +64,12 @@ pub enum Command {
     },
     /// Providers available in each mode.
     Providers,
+    /// Receive and check webhook deliveries.
+    Webhooks {
+        /// What to do.
+        #[command(subcommand)]
+        action: WebhooksAction,
+    },
     /// The embedded sandbox.
     Sandbox {
         /// What to do with it.
@@ -106,6 +112,30 @@ pub enum TokenAction {
         /// Also print the token itself.
         #[arg(long)]
         show_token: bool,
+    },
+}
+
+/// `flowpayroll webhooks ...` (the secret is FLOWPAYROLL_CLIENT_SECRET; during a rotation
+/// FLOWPAYROLL_WEBHOOK_SECRETS, comma-separated, adds more).
+#[derive(Debug, Subcommand)]
+pub enum WebhooksAction {
+    /// Receive deliveries on 127.0.0.1, verify and print each one, until Ctrl-C.
+    Listen {
+        /// The port (default: a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Also POST each verified delivery, with its headers, to this URL.
+        #[arg(long)]
+        forward: Option<String>,
+    },
+    /// Check a saved delivery body against its signature header.
+    Verify {
+        /// The file holding the raw body, exactly as received.
+        #[arg(long)]
+        body: std::path::PathBuf,
+        /// The value of the x-flowpayroll-signature header.
+        #[arg(long)]
+        signature: String,
     },
 }
 

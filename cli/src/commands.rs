@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::args::{
     Cli, ClientAction, Command, EnvironmentName, Output, SandboxAction, TokenAction, TokenAuth,
-    TokensAction,
+    TokensAction, WebhooksAction,
 };
 use crate::render::{self, View};
 
@@ -43,6 +43,16 @@ pub async fn run(cli: Cli, output: Output) -> Result<(), Failure> {
     } = cli.command
     {
         return serve(port).await;
+    }
+    if let Command::Webhooks { action } = cli.command {
+        return match action {
+            WebhooksAction::Listen { port, forward } => {
+                crate::webhooks::listen(port, forward).await
+            }
+            WebhooksAction::Verify { body, signature } => {
+                crate::webhooks::verify(&body, &signature)
+            }
+        };
     }
     let fp = configure(&cli)?.build()?;
     let view = match cli.command {
@@ -148,7 +158,7 @@ pub async fn run(cli: Cli, output: Output) -> Result<(), Failure> {
                 .collect();
             View::new(json!(groups), &["MODE", "PROVIDERS"], rows)
         }
-        Command::Sandbox { .. } => unreachable!("handled above"),
+        Command::Sandbox { .. } | Command::Webhooks { .. } => unreachable!("handled above"),
     };
     render::print(&mut std::io::stdout().lock(), output, &view)?;
     Ok(())
@@ -232,6 +242,14 @@ async fn serve(port: u16) -> Result<(), Failure> {
     )?;
     writeln!(out)?;
     writeln!(out, "Control API (stats, faults, reset): curl {control}")?;
+    writeln!(
+        out,
+        "Deliver a signed webhook to the client's webhook_uri: curl -X POST {}",
+        sandbox
+            .url()
+            .join("/__sandbox/webhooks/deliver")
+            .map_err(|e| Error::Config(format!("the sandbox's control URL: {e}")))?
+    )?;
     writeln!(out, "Ctrl-C stops it.")?;
     out.flush()?;
     drop(out);

@@ -12,6 +12,7 @@ mod commands;
 mod escape;
 mod logs;
 mod render;
+mod webhooks;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;

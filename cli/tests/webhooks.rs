@@ -1,0 +1,154 @@
+//! `flowpayroll webhooks listen` receiving signed deliveries from the sandbox (verified,
+//! printed escaped, replays refused, forwarded with their signature) and `flowpayroll
+//! webhooks verify` on a saved body.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader, Lines};
+use std::process::{ChildStdout, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use common::command;
+use flowpayroll::sandbox::{Sandbox, WebhookPayload};
+use flowpayroll::types::ClientUpdate;
+use flowpayroll::webhook::{sign, Verifier};
+use flowpayroll::SecretString;
+use serde_json::json;
+
+fn next_line(lines: &mut Lines<BufReader<ChildStdout>>) -> String {
+    lines.next().unwrap().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_verifies_prints_escaped_refuses_replays_and_forwards() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let secret = sandbox.client_secret().expose_secret().to_owned();
+
+    // Where verified deliveries are forwarded: checks the signature again.
+    let forwarded = Arc::new(AtomicU64::new(0));
+    let verifier = Verifier::new(sandbox.client_secret().clone());
+    let counter = Arc::clone(&forwarded);
+    let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| async move {
+        if verifier.verify(&body, &headers).is_ok() {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+        StatusCode::OK
+    });
+    let target = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target_url = format!("http://{}/", target.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(target, app).await.unwrap() });
+
+    let mut listener = command()
+        .env("FLOWPAYROLL_CLIENT_SECRET", &secret)
+        .args([
+            "webhooks",
+            "listen",
+            "--port",
+            "0",
+            "--forward",
+            &target_url,
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(listener.stdout.take().unwrap()).lines();
+    let first = next_line(&mut lines);
+    let uri = first
+        .split_whitespace()
+        .find(|word| word.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    next_line(&mut lines);
+
+    let fp = sandbox.client_builder().build().unwrap();
+    let current = fp.management().client().await.unwrap();
+    let update = ClientUpdate::builder()
+        .name(current.name)
+        .client_secret(current.client_secret)
+        .redirect_uris(current.redirect_uris)
+        .webhook_uri(uri)
+        .build();
+    fp.management().update_client(&update).await.unwrap();
+
+    // JSON escapes C0 controls itself; C1 and bidi controls travel raw.
+    let hostile =
+        json!({"added": [{"first_name": "\u{9b}2J\u{202e}x"}], "removed": [], "updated": []});
+    let delivery = sandbox
+        .deliver_webhook(WebhookPayload::Json(hostile.clone()))
+        .await
+        .unwrap();
+    assert_eq!(delivery.status, Some(204));
+    let again = sandbox
+        .deliver_webhook(WebhookPayload::Json(hostile))
+        .await
+        .unwrap();
+    assert_eq!(again.status, Some(200));
+
+    let mut seen = Vec::new();
+    let lines = tokio::task::spawn_blocking(move || {
+        while seen.len() < 4 {
+            seen.push(next_line(&mut lines));
+        }
+        seen
+    })
+    .await
+    .unwrap();
+    listener.kill().unwrap();
+    let text = lines.join("\n");
+    assert!(lines[0].starts_with("#1 verified"), "{text}");
+    assert!(lines[0].contains("added 1, removed 0, updated 0"), "{text}");
+    assert!(lines[1].contains("\\u{9b}2J\\u{202e}x"), "{text}");
+    assert!(!lines[1].contains(['\u{9b}', '\u{202e}']), "{text}");
+    assert!(text.contains("#2 replay refused"), "{text}");
+    assert!(text.contains("#1 forwarded: HTTP 200"), "{text}");
+    assert!(!text.contains(&secret));
+    assert_eq!(forwarded.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn verify_checks_a_saved_body_against_its_signature() {
+    let secret = "webhook-cli-secret";
+    let body = br#"{"added":[],"removed":[],"updated":[]}"#;
+    let path =
+        std::env::temp_dir().join(format!("flowpayroll-webhook-{}.json", std::process::id()));
+    std::fs::write(&path, body).unwrap();
+    let signature = sign(&SecretString::new(secret), body);
+    let run = |signature: &str, secret: Option<&str>| {
+        let mut command = command();
+        if let Some(secret) = secret {
+            command.env("FLOWPAYROLL_CLIENT_SECRET", secret);
+        }
+        command
+            .args([
+                "webhooks",
+                "verify",
+                "--body",
+                path.to_str().unwrap(),
+                "--signature",
+                signature,
+            ])
+            .output()
+            .unwrap()
+    };
+    let ok = run(&signature, Some(secret));
+    assert_eq!(ok.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&ok.stdout), "verified: 38 bytes\n");
+
+    let other = sign(&SecretString::new("another"), body);
+    let refused = run(&other, Some(secret));
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("does not match") && stderr.contains("raw body"),
+        "{stderr}"
+    );
+
+    let short = run(&signature[..63], Some(secret));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("malformed"));
+    let no_secret = run(&signature, None);
+    assert!(String::from_utf8_lossy(&no_secret.stderr).contains("FLOWPAYROLL_CLIENT_SECRET"));
+    std::fs::remove_file(path).unwrap();
+}
