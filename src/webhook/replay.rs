@@ -2,13 +2,13 @@
 //! captured delivery sent again is refused.
 
 use std::collections::{HashSet, VecDeque};
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use tokio::time::Instant;
 
 use super::WebhookError;
+use crate::auth::clock::{Clock, SystemClock};
 
 /// Remembers the SHA-256 of each body it accepts for `window`, at most `capacity` of
 /// them, and refuses the same body again while it is remembered.
@@ -21,9 +21,11 @@ use super::WebhookError;
 ///
 /// A legitimate delivery whose body equals one inside the window (the same change
 /// reported twice) is refused too; answer a [`WebhookError::Replayed`] with a 2xx, since
-/// its content was already received. Time is Tokio's clock, so tests can pause it.
+/// its content was already received. Time is Tokio's clock, so tests can pause it (or,
+/// with the `test-util` feature, any [`Clock`](crate::clock::Clock)).
 #[derive(Debug)]
 pub struct ReplayGuard {
+    clock: Arc<dyn Clock>,
     window: Duration,
     capacity: usize,
     seen: Mutex<Seen>,
@@ -39,17 +41,27 @@ impl ReplayGuard {
     /// A guard remembering bodies for `window`, at most `capacity` (at least 1) at once.
     pub fn new(window: Duration, capacity: usize) -> Self {
         Self {
+            clock: Arc::new(SystemClock),
             window,
             capacity: capacity.max(1),
             seen: Mutex::new(Seen::default()),
         }
     }
 
+    /// Measures the window on `clock` instead of Tokio's.
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Remembers `body` and succeeds, or fails with [`WebhookError::Replayed`] if it was
     /// accepted within the window.
     pub fn check(&self, body: &[u8]) -> Result<(), WebhookError> {
         let digest: [u8; 32] = Sha256::digest(body).into();
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut seen = self
             .seen
             .lock()
