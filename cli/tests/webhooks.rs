@@ -97,6 +97,7 @@ async fn listen_verifies_prints_escaped_refuses_replays_and_forwards() {
     .await
     .unwrap();
     listener.kill().unwrap();
+    listener.wait().unwrap();
     let text = lines.join("\n");
     assert!(lines[0].starts_with("#1 verified"), "{text}");
     assert!(lines[0].contains("added 1, removed 0, updated 0"), "{text}");
