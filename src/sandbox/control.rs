@@ -156,7 +156,7 @@ struct Generate {
     updated: usize,
 }
 
-async fn deliver_webhook(Shared(state): Shared<Arc<State>>, body: Bytes) -> Response {
+async fn deliver_webhook(AppState(state): AppState<Arc<State>>, body: Bytes) -> Response {
     let request: DeliverRequest = if body.is_empty() {
         DeliverRequest::default()
     } else {

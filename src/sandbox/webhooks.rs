@@ -126,7 +126,7 @@ impl Webhooks {
         if let Some(client) = self.client.get() {
             return Ok(client.clone());
         }
-        let client = crate::tls::client_builder()
+        let client = crate::transport::tls::client_builder()
             .timeout(config.webhook_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("flowpayroll-sandbox/", env!("CARGO_PKG_VERSION")))

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use super::WebhookError;
-use crate::auth::clock::{Clock, SystemClock};
+use crate::clock::{Clock, SystemClock};
 
 /// Remembers the SHA-256 of each body it accepts for `window`, at most `capacity` of
 /// them, and refuses the same body again while it is remembered.
