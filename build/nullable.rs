@@ -76,9 +76,8 @@ pub fn rewrite(model: &mut ItemStruct, nullable: &BTreeSet<String>) -> Result<()
 pub fn setters(name: &syn::Ident, docs: &[Attribute], inner: &Type) -> TokenStream {
     let clear = format_ident!("clear_{name}");
     let clear_doc = format!("Sends `{name}` as `null` (see [`Self::{name}`]).");
-    let set_doc = format!(
-        "Optional and nullable: not set, it is left out; [`Self::{clear}`] sends `null`."
-    );
+    let set_doc =
+        format!("Optional and nullable: not set, it is left out; [`Self::{clear}`] sends `null`.");
     quote! {
         #(#docs)*
         ///
