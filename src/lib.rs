@@ -20,7 +20,7 @@
 //! |---|---|---|
 //! | 1 | `secret`, `clock`, `setters` | [`SecretString`] and redaction of server text; the clock seam; the `with_*` setters macro |
 //! | 2 | `generated` | the generated models: `types`, open enums, [`Operation`], [`ErrorBody`] (the door to `OUT_DIR`) |
-//! | 3 | `error` | [`Error`], [`ApiError`], and which failures are transient |
+//! | 3 | `error`, `webhook::error` | [`Error`], [`ApiError`], and which failures are transient |
 //! | 4 | `config` | [`Environment`], URLs and `FLOWPAYROLL_*`; the policies ([`RetryPolicy`]...) |
 //! | 5 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule |
 //! | 6 | `generated::client`, `generated::hooks` | the generated low-level client and the hooks that attach the context |
@@ -29,8 +29,9 @@
 //! | 9 | `auth` | token requests, mints, the token cache |
 //! | 10 | `fleet` | fleet mode: the token cache shared through Redis |
 //! | 11 | `client` | [`FlowPayroll`], its builder and [`Management`] |
-//! | 12 | `sandbox` | the in-process fake server |
-//! | 13 | `crate`, `operation`, `deps`, `fuzzing` | the crate root and its public doors |
+//! | 12 | `webhook` | verifying webhook deliveries, the replay guards |
+//! | 13 | `sandbox` | the in-process fake server |
+//! | 14 | `crate`, `operation`, `deps`, `fuzzing` | the crate root and its public doors |
 //!
 //! The generated code is in two layers: the models under the errors (an [`ApiError`]
 //! holds an [`ErrorBody`]), the client above the HTTP layer it runs on. Both are

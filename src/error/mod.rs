@@ -100,9 +100,9 @@ pub enum Error {
 
     /// A webhook delivery was refused (see [`crate::webhook`]): it lets a receiver that
     /// already returns this crate's error use `?` on a verification. Code that only
-    /// verifies can keep the narrower [`crate::webhook::WebhookError`].
+    /// verifies can keep the narrower [`crate::webhook::error::WebhookError`].
     #[error("webhook refused: {0}")]
-    Webhook(#[from] crate::webhook::WebhookError),
+    Webhook(#[from] crate::webhook::error::WebhookError),
 }
 
 /// What happened to a request without a (whole) response, in words: "connection

@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
 use super::{lock, Sandbox, SandboxConfig, State};
+use crate::error::Error;
 use crate::webhook::{sign, EMPLOYEES_ORIGIN, ORIGIN_HEADER, SIGNATURE_HEADER};
-use crate::Error;
 
 /// The largest body the sandbox delivers, in bytes.
 pub const MAX_WEBHOOK_BODY: usize = 1024 * 1024;
