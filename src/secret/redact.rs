@@ -137,12 +137,34 @@ mod tests {
     }
 
     #[test]
+    fn masks_every_occurrence_and_keeps_the_text_between() {
+        // Hand-written expectations: each echo replaced, the text around it kept byte for byte.
+        let masked = mask(b"<s3cret9>-<s3cret9>s3cret9!", &["s3cret9"]);
+        assert_eq!(&*masked, b"<[redacted]>-<[redacted]>[redacted]!".as_slice());
+        assert_eq!(
+            replace_all(b"xxABxABABy", b"AB", b"_").as_deref(),
+            Some(b"xx_x__y".as_slice())
+        );
+        assert_eq!(replace_all(b"no match", b"AB", b"_"), None);
+    }
+
+    #[test]
+    fn find_handles_empty_and_whole_needles() {
+        assert_eq!(find(b"abc", b""), None);
+        assert_eq!(find(b"", b""), None);
+        assert_eq!(find(b"abc", b"abc"), Some(0));
+        assert_eq!(find(b"ab", b"abc"), None);
+        assert_eq!(find(b"zabc", b"bc"), Some(2));
+    }
+
+    #[test]
     fn escapes_terminal_controls() {
         let text = "ok\u{1b}[2J\rforged\u{7}\u{202e}txt.exe é";
         assert_eq!(
             escaped(text),
             "ok\\u{1b}[2J\\rforged\\u{7}\\u{202e}txt.exe é"
         );
+        assert_eq!(escaped("a\nb\tc\u{2066}"), "a\\nb\\tc\\u{2066}");
     }
 
     proptest! {
