@@ -20,6 +20,7 @@ fn endless(status: u16) -> Reply {
 
 #[tokio::test]
 async fn case_4_an_endless_token_response_ends_at_64_kib() {
+    let leaks = LeakCheck::start();
     let server = RawServer::start(|_, _| endless(200));
     let fp = builder_for(&server)
         .token_request_policy(one_attempt())
@@ -32,11 +33,12 @@ async fn case_4_an_endless_token_response_ends_at_64_kib() {
     assert!(sent >= TOKEN_BODY_LIMIT as u64, "{sent}");
     assert!(sent < TOKEN_BODY_LIMIT as u64 + SOCKET_SLACK, "{sent}");
     assert_eq!(server.hits(TOKEN_PATH), 1);
-    assert_no_secret(&error, &[]);
+    leaks.assert_no_secret(&error, &[]);
 }
 
 #[tokio::test]
 async fn case_4_an_endless_api_body_ends_at_the_configured_limit() {
+    let leaks = LeakCheck::start();
     let token = jwt("jti-endless");
     let server = behind_token(&token, move |_| endless(200));
     let limit = 1 << 20;
@@ -52,11 +54,12 @@ async fn case_4_an_endless_api_body_ends_at_the_configured_limit() {
         sent > limit as u64 && sent < limit as u64 + SOCKET_SLACK,
         "{sent}"
     );
-    assert_no_secret(&error, &[&token]);
+    leaks.assert_no_secret(&error, &[&token]);
 }
 
 #[tokio::test]
 async fn case_4_a_content_length_above_the_limit_fails_before_reading() {
+    let leaks = LeakCheck::start();
     let token = jwt("jti-announced");
     let server = behind_token(&token, move |_| {
         // Announces 2 GB and sends 16 bytes of it.
@@ -77,11 +80,12 @@ async fn case_4_a_content_length_above_the_limit_fails_before_reading() {
         flowpayroll::DEFAULT_BODY_LIMIT,
         "8 MiB",
     );
-    assert_no_secret(&error, &[&token]);
+    leaks.assert_no_secret(&error, &[&token]);
 }
 
 #[tokio::test]
 async fn case_4_a_huge_error_body_is_read_only_up_to_its_cap() {
+    let leaks = LeakCheck::start();
     let token = jwt("jti-error-body");
     let server = behind_token(&token, move |_| Reply::Endless {
         head: chunked_head(502),
@@ -104,7 +108,7 @@ async fn case_4_a_huge_error_body_is_read_only_up_to_its_cap() {
     );
     let sent = server.body_bytes_sent();
     assert!(sent < ERROR_BODY_LIMIT as u64 + SOCKET_SLACK, "{sent}");
-    assert_no_secret(&error, &[&token]);
+    leaks.assert_no_secret(&error, &[&token]);
 }
 
 #[tokio::test]

@@ -67,18 +67,27 @@ fn assert_body_too_large(error: &Error, operation: &str, limit: usize, shown: &s
     );
 }
 
-/// Fails the test if the client secret or any of `secrets` appears in `error`'s
-/// `Display` or `Debug`, or anywhere in the captured logs.
-fn assert_no_secret(error: &Error, secrets: &[&str]) {
-    let logs = common::logs::captured_logs().text();
-    let shown = [
-        ("Display", error.to_string()),
-        ("Debug", format!("{error:?}")),
-        ("logs", logs),
-    ];
-    for secret in secrets.iter().copied().chain([CLIENT_SECRET]) {
-        for (where_, text) in &shown {
-            assert!(!text.contains(secret), "{where_} leaks `{secret}`: {text}");
+/// The log capture, installed before the test does anything: a test that checks for
+/// leaks starts with `let leaks = LeakCheck::start();`, so every line it logs is seen.
+struct LeakCheck(common::logs::Captured);
+
+impl LeakCheck {
+    fn start() -> Self {
+        Self(common::logs::captured_logs())
+    }
+
+    /// Fails the test if the client secret or any of `secrets` appears in `error`'s
+    /// `Display` or `Debug`, or anywhere in the captured logs.
+    fn assert_no_secret(&self, error: &Error, secrets: &[&str]) {
+        let shown = [
+            ("Display", error.to_string()),
+            ("Debug", format!("{error:?}")),
+            ("logs", self.0.text()),
+        ];
+        for secret in secrets.iter().copied().chain([CLIENT_SECRET]) {
+            for (where_, text) in &shown {
+                assert!(!text.contains(secret), "{where_} leaks `{secret}`: {text}");
+            }
         }
     }
 }

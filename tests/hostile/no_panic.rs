@@ -39,6 +39,7 @@ async fn case_1_a_huge_jwt_exp_is_capped_not_a_panic() {
 /// budget: the 429 is returned with its `Retry-After`.
 #[tokio::test]
 async fn case_3_an_overflowing_retry_after_gives_up_with_the_429() {
+    let leaks = LeakCheck::start();
     // Request 0 is the token request; 1 and 2 are the call and its retry.
     let server = RawServer::start(|number, request| match request.path() {
         TOKEN_PATH => token_reply(&jwt("jti-429"), r#","expires_in":3600"#),
@@ -55,7 +56,7 @@ async fn case_3_an_overflowing_retry_after_gives_up_with_the_429() {
     assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
     assert_eq!(error.retry_after(), Some(Duration::from_secs(u64::MAX)));
     assert_eq!(server.hits(TOKENS_PATH), 2);
-    assert_no_secret(&error, &[]);
+    leaks.assert_no_secret(&error, &[]);
 }
 
 fn rate_limited(retry_after: &str) -> Reply {

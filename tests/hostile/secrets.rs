@@ -14,6 +14,7 @@ fn double_encoded(inner: &str) -> Reply {
 
 #[tokio::test]
 async fn case_2_a_double_encoded_token_response_does_not_print_the_token() {
+    let leaks = LeakCheck::start();
     let token = "tok-LEAK-double-encoded-4f9a";
     let inner = format!(r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":60}}"#);
     let server = RawServer::start(move |_, _| double_encoded(&inner));
@@ -32,11 +33,12 @@ async fn case_2_a_double_encoded_token_response_does_not_print_the_token() {
         "{reason}"
     );
     assert_eq!(server.hits(TOKEN_PATH), 1);
-    assert_no_secret(&error, &[token]);
+    leaks.assert_no_secret(&error, &[token]);
 }
 
 #[tokio::test]
 async fn case_2_a_double_encoded_client_get_does_not_print_either_secret() {
+    let leaks = LeakCheck::start();
     let token = jwt("jti-client-get");
     let (first, second) = ("cs-LEAK-first-7e2d", "cs-LEAK-second-91ab");
     let inner = format!(
@@ -51,11 +53,12 @@ async fn case_2_a_double_encoded_client_get_does_not_print_either_secret() {
     };
     assert!(reason.contains("found string"), "{reason}");
     assert_eq!(server.hits("/2023-03-01/management/client"), 1);
-    assert_no_secret(&error, &[first, second, &token]);
+    leaks.assert_no_secret(&error, &[first, second, &token]);
 }
 
 #[tokio::test]
 async fn case_2_a_400_that_echoes_the_request_has_the_secret_masked() {
+    let leaks = LeakCheck::start();
     // The token endpoint answers 400 with the form it was sent, as some gateways do.
     let server = RawServer::start(|_, request| {
         let form = request.rest.rsplit("\r\n").next().unwrap_or_default();
@@ -82,11 +85,12 @@ async fn case_2_a_400_that_echoes_the_request_has_the_secret_masked() {
         "{description}"
     );
     assert!(api.raw_body().text().contains("[redacted]"));
-    assert_no_secret(&error, &[]);
+    leaks.assert_no_secret(&error, &[]);
 }
 
 #[tokio::test]
 async fn an_api_error_that_echoes_the_token_has_it_masked() {
+    let leaks = LeakCheck::start();
     let token = jwt("jti-echoed");
     let server = behind_token(&token, move |request| {
         // A 400 quoting the request headers, X-Auth-Token included.
@@ -101,12 +105,12 @@ async fn an_api_error_that_echoes_the_token_has_it_masked() {
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
     let message = error.as_api().unwrap().message().unwrap();
     assert!(message.contains("x-auth-token: [redacted]"), "{message}");
-    assert_no_secret(&error, &[&token]);
+    leaks.assert_no_secret(&error, &[&token]);
 }
 
 #[tokio::test]
 async fn server_text_is_escaped_in_errors_and_logs() {
-    let logs = super::common::logs::captured_logs();
+    let leaks = LeakCheck::start();
     // JSON escapes: the claim decodes to ESC, CR and BEL.
     let token = jwt(r"jti-\u001b[2J\rforged\u0007");
     let server = behind_token(&token, move |_| {
@@ -124,8 +128,8 @@ async fn server_text_is_escaped_in_errors_and_logs() {
     // The id itself stays exact (for JSON output); log lines escape it.
     let id = fp.token_status().token_id.unwrap().to_string();
     assert_eq!(id, "jti-\u{1b}[2J\rforged\u{7}");
-    let logged = logs.text();
+    let logged = leaks.0.text();
     assert!(logged.contains("jti-\\u{1b}[2J\\rforged\\u{7}"), "{logged}");
     assert!(!logged.contains('\u{1b}') && !logged.contains('\u{7}'));
-    assert_no_secret(&error, &[&token]);
+    leaks.assert_no_secret(&error, &[&token]);
 }

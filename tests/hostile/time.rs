@@ -19,6 +19,7 @@ fn token_then(api: Reply) -> RawServer {
 
 #[tokio::test]
 async fn case_8_the_call_budget_counts_requests_not_only_waits() {
+    let leaks = LeakCheck::start();
     // The API never answers; the request timeout (30 s of real time) is far away.
     let server = token_then(Reply::Hang);
     let clock = Arc::new(ManualClock::new());
@@ -41,7 +42,7 @@ async fn case_8_the_call_budget_counts_requests_not_only_waits() {
     );
     assert_eq!(error.to_string(), "`list_tokens` timed out after 5 s");
     assert_eq!(server.hits(TOKENS_PATH), 1);
-    assert_no_secret(&error, &[]);
+    leaks.assert_no_secret(&error, &[]);
 }
 
 #[tokio::test]
@@ -76,6 +77,7 @@ async fn case_8_429s_stop_at_the_budget_not_after_160_s() {
 
 #[tokio::test]
 async fn case_8_a_hung_token_endpoint_is_bounded_by_the_mint_deadline() {
+    let leaks = LeakCheck::start();
     let server = RawServer::start(|_, _| Reply::Hang);
     let clock = Arc::new(ManualClock::new());
     let fp = builder_for(&server).clock(clock.clone()).build().unwrap();
@@ -93,7 +95,7 @@ async fn case_8_a_hung_token_endpoint_is_bounded_by_the_mint_deadline() {
     assert_eq!(error.to_string(), "`request_token` timed out after 15 s");
     assert_eq!(server.hits(TOKEN_PATH), 1);
     assert!(!fp.token_status().refreshing);
-    assert_no_secret(&error, &[]);
+    leaks.assert_no_secret(&error, &[]);
 }
 
 #[tokio::test]
@@ -115,6 +117,7 @@ async fn case_8_a_request_timeout_is_named_with_its_limit() {
 
 #[tokio::test]
 async fn case_8_a_reset_is_named_as_such() {
+    let leaks = LeakCheck::start();
     let server = token_then(Reply::Reset);
     let fp = builder_for(&server).build().unwrap();
     let error = fp.management().tokens().await.unwrap_err();
@@ -126,7 +129,7 @@ async fn case_8_a_reset_is_named_as_such() {
                 == "`list_tokens` failed: the connection closed before the response was complete",
         "{shown}"
     );
-    assert_no_secret(&error, &[]);
+    leaks.assert_no_secret(&error, &[]);
 }
 
 #[tokio::test]
@@ -160,6 +163,7 @@ fn builder_with(token_url: String, api_url: String, connect: Duration) -> FlowPa
 
 #[tokio::test]
 async fn case_8_a_connect_timeout_to_the_api_is_named_with_its_limit() {
+    let leaks = LeakCheck::start();
     let server = token_then(json(200, "[]"));
     let unanswered = Unanswered::start();
     let fp = builder_with(
@@ -182,11 +186,12 @@ async fn case_8_a_connect_timeout_to_the_api_is_named_with_its_limit() {
     assert_eq!(error.to_string(), "`list_tokens` timed out after 2 s");
     assert!(error.is_transient());
     assert_eq!(server.hits(TOKENS_PATH), 0);
-    assert_no_secret(&error, &[]);
+    leaks.assert_no_secret(&error, &[]);
 }
 
 #[tokio::test]
 async fn case_8_a_connect_timeout_to_the_token_endpoint_is_named_with_its_limit() {
+    let leaks = LeakCheck::start();
     let unanswered = Unanswered::start();
     let fp = builder_with(
         unanswered.url(TOKEN_PATH),
@@ -203,7 +208,7 @@ async fn case_8_a_connect_timeout_to_the_token_endpoint_is_named_with_its_limit(
         "{error:?}"
     );
     assert_eq!(error.to_string(), "`request_token` timed out after 1.5 s");
-    assert_no_secret(&error, &[]);
+    leaks.assert_no_secret(&error, &[]);
 }
 
 #[tokio::test]
