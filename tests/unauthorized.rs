@@ -3,9 +3,16 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use common::raw::{self, Gate, RawServer, Reply};
 use common::*;
+use flowpayroll::{Environment, FlowPayroll};
 use httpmock::prelude::*;
 use httpmock::Mock;
+
+const TOKENS_PATH: &str = "/2023-03-01/management/tokens";
 use serde_json::json;
 
 async fn mint<'a>(server: &'a MockServer, token: &str) -> Mock<'a> {
@@ -52,33 +59,69 @@ async fn a_second_401_is_returned_after_exactly_two_api_hits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_concurrent_401s_on_one_token_cause_one_remint() {
-    let server = MockServer::start_async().await;
+    const CALLS: usize = 100;
     let (stale, fresh) = (jwt("jti-shared-stale"), jwt("jti-shared-fresh"));
-    let mint_stale = mint(&server, &stale).await;
-    let mint_fresh = mint(&server, &fresh).await;
-    // The 401s come back only after a second, so that all 100 calls are in flight with
-    // the stale token before any of them sees a 401 (and none starts with the new one).
-    let refused = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/2023-03-01/management/tokens")
-                .header("x-auth-token", stale.clone());
-            then.status(401)
-                .json_body(json!({"message": "no"}))
-                .delay(std::time::Duration::from_secs(1));
+    // The 401s are held until all 100 calls have arrived with the stale token, so none
+    // of them sees a 401 (and none starts with the new token) before the last is sent:
+    // a gate opened by a count, not a delay.
+    let gate = Gate::default();
+    let stale_seen = Arc::new(AtomicUsize::new(0));
+    let server = {
+        let (stale, fresh, gate, stale_seen) = (
+            stale.clone(),
+            fresh.clone(),
+            gate.clone(),
+            stale_seen.clone(),
+        );
+        let mints = AtomicUsize::new(0);
+        RawServer::start(move |_, request| {
+            let sent = |token: &str| {
+                request
+                    .rest
+                    .to_ascii_lowercase()
+                    .contains(&format!("x-auth-token: {}", token.to_ascii_lowercase()))
+            };
+            if request.path() == "/oauth2/token" {
+                let token = [&stale, &fresh][mints.fetch_add(1, Ordering::SeqCst).min(1)];
+                let body =
+                    json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600});
+                raw::json(200, &body.to_string())
+            } else if sent(&stale) {
+                if stale_seen.fetch_add(1, Ordering::SeqCst) + 1 == CALLS {
+                    gate.open();
+                }
+                let bytes = raw::response(
+                    401,
+                    &[("content-type", "application/json")],
+                    br#"{"message":"no"}"#,
+                );
+                Reply::Gated {
+                    gate: gate.clone(),
+                    bytes,
+                }
+            } else if sent(&fresh) {
+                raw::json(200, "[]")
+            } else {
+                raw::json(500, r#"{"message":"unexpected request"}"#)
+            }
         })
-        .await;
-    let accepted = tokens_answer_for(&server, &fresh, 200).await;
-    let fp = builder(&server).build().unwrap();
+    };
+    let fp = FlowPayroll::builder()
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .environment(Environment::Custom {
+            token_url: server.url("/oauth2/token").parse().unwrap(),
+            api_url: server.url("").parse().unwrap(),
+        })
+        .build()
+        .unwrap();
     fp.authenticate().await.unwrap();
 
-    for result in list_tokens_concurrently(&fp, 100).await {
+    for result in list_tokens_concurrently(&fp, CALLS).await {
         result.unwrap();
     }
-    mint_stale.assert_calls_async(1).await;
-    mint_fresh.assert_calls_async(1).await;
-    refused.assert_calls_async(100).await;
-    accepted.assert_calls_async(100).await;
+    assert_eq!(server.hits("/oauth2/token"), 2);
+    assert_eq!(stale_seen.load(Ordering::SeqCst), CALLS);
+    assert_eq!(server.hits(TOKENS_PATH), 2 * CALLS);
 }
 
 #[tokio::test]

@@ -29,6 +29,30 @@ pub enum Reply {
     BytesThenReset(Vec<u8>),
     /// Keeps the connection open and never answers.
     Hang,
+    /// Sends these bytes (and closes) once `gate` is open: a reply held until the test
+    /// has seen what it waits for, with no clock involved.
+    Gated { gate: Gate, bytes: Vec<u8> },
+}
+
+/// A gate that replies wait behind ([`Reply::Gated`]); it opens once and stays open.
+#[derive(Debug, Clone)]
+pub struct Gate(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Default for Gate {
+    fn default() -> Self {
+        Self(Arc::new(tokio::sync::watch::channel(false).0))
+    }
+}
+
+impl Gate {
+    /// Opens the gate: every held reply goes out.
+    pub fn open(&self) {
+        self.0.send_replace(true);
+    }
+
+    async fn opened(&self) {
+        let _ = self.0.subscribe().wait_for(|open| *open).await;
+    }
 }
 
 /// One request as received.
@@ -169,6 +193,12 @@ impl RawServer {
                 }
                 Reply::Hang => {
                     std::future::pending::<()>().await;
+                }
+                Reply::Gated { gate, bytes } => {
+                    gate.opened().await;
+                    stream.write_all(&bytes).await?;
+                    stream.shutdown().await?;
+                    return Ok(());
                 }
             }
         }
