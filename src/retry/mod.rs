@@ -157,3 +157,7 @@ pub(crate) async fn within<T>(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+#[path = "retry_props.rs"]
+mod props;

@@ -1,0 +1,234 @@
+//! Property tests of the retry decision: generators weighted toward the statuses and
+//! limits that have a branch of their own, a check that they reach every branch, and
+//! the properties that every decision keeps within the retries and the budget.
+
+use std::time::Duration;
+
+use proptest::prelude::*;
+
+use super::tests::api_error;
+use super::*;
+use crate::auth::token::OPERATION as TOKEN_OPERATION;
+
+/// Statuses weighted toward the ones with a branch of their own (401 re-mints, 429
+/// waits, 408 and 5xx are retried by mints), with the rest of 100..600 now and then.
+fn any_status() -> impl Strategy<Value = u16> {
+    prop_oneof![
+        3 => Just(401),
+        3 => Just(429),
+        1 => Just(408),
+        2 => 500u16..600,
+        1 => 100u16..600,
+    ]
+}
+
+/// A `Retry-After` in seconds: mostly none or short, sometimes absurd.
+fn any_retry_after() -> impl Strategy<Value = Option<u64>> {
+    prop_oneof![
+        2 => Just(None),
+        4 => (0u64..120).prop_map(Some),
+        1 => any::<u64>().prop_map(Some),
+    ]
+}
+
+fn any_error() -> impl Strategy<Value = Error> {
+    let operations = prop::sample::select(vec![TOKEN_OPERATION, "list_tokens", "get_client"]);
+    let bodies = prop_oneof![
+        Just(b"{}".to_vec()),
+        prop::sample::select(vec![
+            "invalid_client",
+            "unauthorized_client",
+            "invalid_scope",
+            "invalid_grant"
+        ])
+        .prop_map(|code| format!(r#"{{"error":"{code}"}}"#).into_bytes()),
+        prop::collection::vec(any::<u8>(), 0..64),
+    ];
+    prop_oneof![
+        8 => (operations, any_status(), any_retry_after(), bodies)
+            .prop_map(|(op, status, wait, body)| api_error(op, status, wait, &body)),
+        1 => any::<u64>().prop_map(|ms| Error::Timeout {
+            operation: "list_tokens",
+            after: Duration::from_millis(ms),
+        }),
+        1 => Just(Error::TokenUnavailable("gone".to_owned())),
+    ]
+}
+
+/// Milliseconds: mostly on the scale of the default policies, sometimes anything.
+fn any_millis() -> impl Strategy<Value = u64> {
+    prop_oneof![6 => 0u64..200_000, 1 => any::<u64>()]
+}
+
+fn any_rules() -> impl Strategy<Value = Rules> {
+    (
+        any::<bool>(),
+        0u32..10,
+        any_millis(),
+        0u64..20_000,
+        any_millis(),
+        prop::option::of(any_millis()),
+    )
+        .prop_map(|(api, retries, budget, base, max, cap)| Rules {
+            kind: if api { Loop::Api } else { Loop::Mint },
+            max_retries: retries,
+            budget: Duration::from_millis(budget),
+            base_backoff: Duration::from_millis(base),
+            max_backoff: Duration::from_millis(max),
+            retry_after_cap: cap.map(Duration::from_millis),
+        })
+}
+
+/// Rules, and a state whose retries are within `0..=max_retries + 1` and whose elapsed
+/// time is mostly within the budget, so that both sides of every limit are reached.
+fn rules_and_state() -> impl Strategy<Value = (Rules, AttemptState)> {
+    any_rules().prop_flat_map(|rules| {
+        let budget = u64::try_from(rules.budget.as_millis()).unwrap_or(u64::MAX);
+        let elapsed = prop_oneof![6 => 0..=budget.saturating_add(1_000), 1 => any::<u64>()];
+        (
+            Just(rules.clone()),
+            0..=rules.max_retries + 1,
+            any::<bool>(),
+            elapsed,
+        )
+            .prop_map(|(rules, retries, reminted, elapsed)| {
+                let state = AttemptState {
+                    retries,
+                    reminted,
+                    elapsed: Duration::from_millis(elapsed),
+                };
+                (rules, state)
+            })
+    })
+}
+
+/// Which branch of [`decide`] a case ended in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Branch {
+    Remint,
+    Retry,
+    OutOfRetries,
+    OutOfBudget,
+    NotRetried,
+}
+
+fn branch(error: &Error, state: &AttemptState, rules: &Rules, draw: f64) -> Branch {
+    match decide(error, state, rules, draw) {
+        Decision::Remint => Branch::Remint,
+        Decision::RetryAfter(_) => Branch::Retry,
+        Decision::GiveUp => {
+            // Whether the same error would have been retried with retries and time left.
+            let fresh = AttemptState {
+                retries: 0,
+                elapsed: Duration::ZERO,
+                ..*state
+            };
+            let roomy = Rules {
+                max_retries: u32::MAX,
+                budget: Duration::MAX,
+                ..rules.clone()
+            };
+            if !matches!(decide(error, &fresh, &roomy, draw), Decision::RetryAfter(_)) {
+                Branch::NotRetried
+            } else if state.retries >= rules.max_retries {
+                Branch::OutOfRetries
+            } else {
+                Branch::OutOfBudget
+            }
+        }
+    }
+}
+
+/// The generators reach every branch the properties below claim to check, often: a
+/// property whose interesting case comes up once in a billion checks nothing.
+#[test]
+fn the_generators_reach_every_branch() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        proptest::test_runner::TestRng::deterministic_rng(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+        ),
+    );
+    let strategy = (any_error(), rules_and_state(), 0.0f64..1.0);
+    let mut seen = std::collections::HashMap::new();
+    const CASES: usize = 2_000;
+    for _ in 0..CASES {
+        let (error, (rules, state), draw) = strategy.new_tree(&mut runner).unwrap().current();
+        *seen
+            .entry(branch(&error, &state, &rules, draw))
+            .or_insert(0usize) += 1;
+    }
+    for wanted in [
+        Branch::Remint,
+        Branch::Retry,
+        Branch::OutOfRetries,
+        Branch::OutOfBudget,
+        Branch::NotRetried,
+    ] {
+        let count = seen.get(&wanted).copied().unwrap_or(0);
+        assert!(
+            count >= CASES / 50,
+            "{wanted:?} reached {count} times in {CASES}: {seen:?}"
+        );
+    }
+}
+
+proptest! {
+    /// Any error, any state, any limits: no panic, and a retry always fits the budget
+    /// and the retry count.
+    #[test]
+    fn decisions_respect_the_limits(
+        error in any_error(),
+        (rules, state) in rules_and_state(),
+        draw in any::<f64>(),
+    ) {
+        let retries = state.retries;
+        match decide(&error, &state, &rules, draw) {
+            Decision::RetryAfter(wait) => {
+                prop_assert!(retries < rules.max_retries);
+                prop_assert!(state.elapsed.checked_add(wait).is_some_and(|end| end < rules.budget));
+                if let Some(cap) = rules.retry_after_cap {
+                    prop_assert!(wait <= cap.max(rules.max_backoff));
+                }
+            }
+            Decision::Remint => {
+                prop_assert!(!state.reminted);
+                prop_assert_eq!(rules.kind, Loop::Api);
+                prop_assert_eq!(error.status(), Some(StatusCode::UNAUTHORIZED));
+            }
+            Decision::GiveUp => {}
+        }
+    }
+
+    /// The loop as the client runs it, on a script of errors: it ends within the
+    /// retries and the budget, re-minting at most once.
+    #[test]
+    fn the_retry_loop_always_ends(
+        errors in prop::collection::vec(any_error(), 1..40),
+        rules in any_rules(),
+        draws in prop::collection::vec(0.0f64..1.0, 40),
+    ) {
+        let mut state = AttemptState::default();
+        let (mut remints, mut steps) = (0, 0);
+        for (error, draw) in errors.iter().zip(draws) {
+            steps += 1;
+            match decide(error, &state, &rules, draw) {
+                Decision::RetryAfter(wait) => {
+                    state.retries += 1;
+                    state.elapsed += wait;
+                }
+                Decision::Remint => {
+                    remints += 1;
+                    state.reminted = true;
+                }
+                Decision::GiveUp => break,
+            }
+        }
+        prop_assert!(remints <= 1);
+        prop_assert!(state.retries <= rules.max_retries);
+        prop_assert!(state.elapsed < rules.budget || state.elapsed.is_zero());
+        prop_assert!(steps <= rules.max_retries as usize + 2);
+    }
+}
