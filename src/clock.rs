@@ -75,6 +75,8 @@ pub struct ManualClock {
     /// The same time, watched by deadlines only, so that [`ManualClock::sleepers`]
     /// counts sleeps.
     timers: watch::Sender<Duration>,
+    /// When each sleep now waiting ends, for [`ManualClock::next_wake`].
+    wakes: std::sync::Arc<std::sync::Mutex<Vec<Duration>>>,
 }
 
 #[cfg(feature = "test-util")]
@@ -92,6 +94,7 @@ impl ManualClock {
             start: (tokio::time::Instant::now().into_std(), SystemTime::now()),
             elapsed: watch::Sender::new(Duration::ZERO),
             timers: watch::Sender::new(Duration::ZERO),
+            wakes: std::sync::Arc::default(),
         }
     }
 
@@ -113,6 +116,28 @@ impl ManualClock {
     pub fn sleepers(&self) -> usize {
         self.elapsed.receiver_count()
     }
+
+    /// When the earliest sleep still waiting ends (as [`ManualClock::elapsed`] will read
+    /// then): a test proves a sleeper has not woken, without giving it time to, by
+    /// checking that this is still ahead of the clock.
+    pub fn next_wake(&self) -> Option<Duration> {
+        self.wakes.lock().ok()?.iter().min().copied()
+    }
+}
+
+/// Keeps a sleep's end in [`ManualClock::next_wake`] until the sleep ends or is dropped.
+#[cfg(feature = "test-util")]
+struct Waking(std::sync::Arc<std::sync::Mutex<Vec<Duration>>>, Duration);
+
+#[cfg(feature = "test-util")]
+impl Drop for Waking {
+    fn drop(&mut self) {
+        if let Ok(mut wakes) = self.0.lock() {
+            if let Some(at) = wakes.iter().position(|at| *at == self.1) {
+                wakes.swap_remove(at);
+            }
+        }
+    }
 }
 
 #[cfg(feature = "test-util")]
@@ -129,7 +154,16 @@ impl Clock for ManualClock {
     }
 
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        wait_until(&self.elapsed, duration)
+        let wake_at = self.elapsed().saturating_add(duration);
+        if let Ok(mut wakes) = self.wakes.lock() {
+            wakes.push(wake_at);
+        }
+        let waking = Waking(self.wakes.clone(), wake_at);
+        let sleep = wait_until(&self.elapsed, duration);
+        Box::pin(async move {
+            sleep.await;
+            drop(waking);
+        })
     }
 
     fn deadline(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {

@@ -32,8 +32,14 @@ async fn wait_then_succeed(
 
     let call = tokio::spawn(async move { fp.management().tokens().await });
     advance_when_asleep(&clock, first_step).await;
-    // Not yet: the call is still asleep, and the API saw no second request.
-    real_pause(50).await;
+    // Not yet: the call's sleep ends after the time the clock shows, so it cannot have
+    // woken (no real-time window), and the API saw no second request.
+    assert!(
+        clock.next_wake().is_some_and(|at| at > clock.elapsed()),
+        "{:?} at {:?}",
+        clock.next_wake(),
+        clock.elapsed()
+    );
     assert!(!call.is_finished());
     assert_eq!(clock.sleepers(), 1);
     ok.assert_calls_async(0).await;
