@@ -15,10 +15,20 @@ seconds="${1:-60}"
 targets=(token_response jwt_claims retry_after error_body)
 for target in "${targets[@]}"; do
     mkdir -p "corpus/$target"
+    # Seeds (valid inputs, checked in under seeds/<target>/) and a dictionary
+    # (<target>.dict), where a target has them: error bodies must stay JSON-shaped for the
+    # fuzzer to get past the first byte of the decoders.
+    extra=()
+    if [ -d "seeds/$target" ]; then
+        cp -n "seeds/$target"/* "corpus/$target"/
+    fi
+    if [ -f "$target.dict" ]; then
+        extra+=("-dict=$target.dict")
+    fi
     echo "== $target: ${seconds}s"
     # The crate forbids unsafe code: no sanitizer, libFuzzer coverage only.
     cargo +nightly fuzz run --sanitizer none "$target" "corpus/$target" -- \
-        -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 2>&1 \
+        -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "${extra[@]}" 2>&1 \
         | grep -E "^(#[0-9]+.*DONE|stat::|==[0-9]+==|SUMMARY|Done)" || true
     if compgen -G "artifacts/$target/*" > /dev/null; then
         echo "   findings in fuzz/artifacts/$target/"

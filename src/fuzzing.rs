@@ -68,11 +68,33 @@ pub fn jwt_claims(data: &[u8]) {
     }
 }
 
-/// A `Retry-After` value: a wait, never a panic, and a date never further than the
-/// date itself.
+/// The latest instant an HTTP-date can name (`Fri, 31 Dec 9999 23:59:59 GMT`).
+const LAST_HTTP_DATE: Duration = Duration::from_secs(253_402_300_799);
+
+/// A `Retry-After` value: never a panic; delta-seconds are that many seconds (or
+/// [`Duration::MAX`] past `u64`); anything else is a date, so never further than the
+/// last date an HTTP-date can name; non-UTF-8 is nothing.
 pub fn retry_after(data: &[u8]) {
     for now in nows() {
-        let _ = parse_retry_after(data, now);
+        let Some(wait) = parse_retry_after(data, now) else {
+            continue;
+        };
+        let text = std::str::from_utf8(data)
+            .expect("only UTF-8 is read")
+            .trim();
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            // All digits: `parse` fails only past `u64::MAX`.
+            let expected = text.parse().map_or(Duration::MAX, Duration::from_secs);
+            assert_eq!(wait, expected, "{text}");
+        } else {
+            let since_epoch = now
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default();
+            assert!(
+                wait <= LAST_HTTP_DATE.saturating_sub(since_epoch),
+                "{text}: {wait:?}"
+            );
+        }
     }
 }
 
@@ -142,8 +164,32 @@ mod tests {
             jwt_claims(&data);
             retry_after(&data);
         }
-        for data in seeds {
-            error_body(data);
+        // Error bodies are mostly JSON: the shapes the spec documents, then bounded
+        // random mutations of them, so that the decoders past `{` are reached.
+        let shapes: [&[u8]; 6] = [
+            br#"{"message":"m","status":400}"#,
+            br#"{"error":"invalid_client","error_description":"d\u001b[2J"}"#,
+            br#"{"errors":[{"field":"f","message":"m"}],"message":"x"}"#,
+            br#"{"error":"conflict","message":null}"#,
+            br#"{"message":"#,
+            br#"[{"message":1e999}]"#,
+        ];
+        let mut mutated = Vec::new();
+        for shape in shapes {
+            for _ in 0..8 {
+                let mut data = shape.to_vec();
+                let at = rng.usize(0..=data.len());
+                data.insert(at, rng.u8(..));
+                mutated.push(data);
+            }
+        }
+        for data in seeds
+            .iter()
+            .chain(&shapes)
+            .map(|s| s.to_vec())
+            .chain(mutated)
+        {
+            error_body(&data);
         }
     }
 }

@@ -278,13 +278,37 @@ mod tests {
             prop_assert_eq!(lock(&state.tokens).len(), 0);
         }
 
-        /// Any `scope` is either granted as a subset of the allowed scopes or refused.
+        /// Scopes asked for from the known ones (and now and then an unknown word),
+        /// against a random set of allowed ones: granted, in the order asked without
+        /// repeats, exactly when every one asked for is allowed; otherwise refused.
         #[test]
-        fn any_scope_is_granted_within_the_allowed_or_refused(asked in "[ a-z/:0-9-]{0,80}") {
-            let allowed: Arc<[Scope]> = Scope::KNOWN.iter().map(|s| Scope::from(*s)).collect();
-            if let Ok(granted) = granted_scopes(&allowed, Some(&asked)) {
-                prop_assert!(granted.iter().all(|s| allowed.contains(s)));
-                prop_assert!(!granted.is_empty());
+        fn any_scope_is_granted_within_the_allowed_or_refused(
+            allowed in prop::sample::subsequence(Scope::KNOWN.to_vec(), 1..=Scope::KNOWN.len()),
+            asked in prop::collection::vec(
+                prop_oneof![
+                    6 => prop::sample::select(Scope::KNOWN.to_vec()),
+                    1 => Just("census"),
+                ],
+                0..6,
+            ),
+            separator in prop::sample::select(vec![" ", "  "]),
+        ) {
+            let allowed_scopes: Arc<[Scope]> = allowed.iter().map(|s| Scope::from(*s)).collect();
+            let result = granted_scopes(&allowed_scopes, Some(&asked.join(separator)));
+            if asked.is_empty() {
+                prop_assert_eq!(result, Ok(allowed_scopes));
+            } else if asked.iter().all(|s| allowed.contains(s)) {
+                let mut expected: Vec<&str> = Vec::new();
+                for s in &asked {
+                    if !expected.contains(s) {
+                        expected.push(s);
+                    }
+                }
+                let granted = result.expect("every scope asked for is allowed");
+                let granted: Vec<&str> = granted.iter().map(Scope::as_str).collect();
+                prop_assert_eq!(granted, expected);
+            } else {
+                prop_assert_eq!(result, Err(()));
             }
         }
     }
