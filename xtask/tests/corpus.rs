@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{corpus, validate};
+use common::{corpus, example_locations, validate};
 use serde_json::Value;
 
 /// (document, examples visited, checked, failed, errors, warnings, findings per rule).
@@ -182,53 +182,7 @@ fn every_example_is_visited_exactly_once() {
         let text = std::fs::read_to_string(corpus(name)).unwrap();
         let document: Value = yaml_serde::from_str(&text).unwrap();
         let mut found = BTreeSet::new();
-        locations(&document, &document, "", false, &mut found);
+        example_locations(&document, &document, "", false, &mut found);
         assert_eq!(found.len() as u64, visited, "{name}");
-    }
-}
-
-fn locations(
-    document: &Value,
-    value: &Value,
-    pointer: &str,
-    in_properties: bool,
-    found: &mut BTreeSet<String>,
-) {
-    let escape = |key: &str| key.replace('~', "~0").replace('/', "~1");
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map {
-                let child_pointer = format!("{pointer}/{}", escape(key));
-                if in_properties {
-                    locations(document, child, &child_pointer, false, found);
-                } else if key.starts_with("x-") || key == "enum" || key == "default" {
-                    continue;
-                } else if key == "example" {
-                    found.insert(child_pointer);
-                } else if let (true, Some(examples)) = (key == "examples", child.as_object()) {
-                    for (name, example) in examples {
-                        let (mut at, mut example) =
-                            (format!("{child_pointer}/{}", escape(name)), example);
-                        while let Some(target) =
-                            example["$ref"].as_str().and_then(|r| r.strip_prefix('#'))
-                        {
-                            at = target.to_owned();
-                            example = document.pointer(target).unwrap();
-                        }
-                        if example.get("value").is_some() {
-                            found.insert(format!("{at}/value"));
-                        }
-                    }
-                } else {
-                    locations(document, child, &child_pointer, key == "properties", found);
-                }
-            }
-        }
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                locations(document, item, &format!("{pointer}/{index}"), false, found);
-            }
-        }
-        _ => {}
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod pairs;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -128,4 +129,53 @@ pub fn differences(output: &Value) -> Vec<(String, String, String, String)> {
             )
         })
         .collect()
+}
+
+/// Collects into `found` every example location under `value` in `document`, by a
+/// plain walk (an independent second reader, not the command's): `example` keys outside
+/// extensions and example values, and `examples` entries with a `value`, after `$ref`.
+pub fn example_locations(
+    document: &Value,
+    value: &Value,
+    pointer: &str,
+    in_properties: bool,
+    found: &mut BTreeSet<String>,
+) {
+    let escape = |key: &str| key.replace('~', "~0").replace('/', "~1");
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let child_pointer = format!("{pointer}/{}", escape(key));
+                if in_properties {
+                    example_locations(document, child, &child_pointer, false, found);
+                } else if key.starts_with("x-") || key == "enum" || key == "default" {
+                    continue;
+                } else if key == "example" {
+                    found.insert(child_pointer);
+                } else if let (true, Some(examples)) = (key == "examples", child.as_object()) {
+                    for (name, example) in examples {
+                        let (mut at, mut example) =
+                            (format!("{child_pointer}/{}", escape(name)), example);
+                        while let Some(target) =
+                            example["$ref"].as_str().and_then(|r| r.strip_prefix('#'))
+                        {
+                            at = target.to_owned();
+                            example = document.pointer(target).unwrap();
+                        }
+                        if example.get("value").is_some() {
+                            found.insert(format!("{at}/value"));
+                        }
+                    }
+                } else {
+                    example_locations(document, child, &child_pointer, key == "properties", found);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                example_locations(document, item, &format!("{pointer}/{index}"), false, found);
+            }
+        }
+        _ => {}
+    }
 }
