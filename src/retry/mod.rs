@@ -159,5 +159,4 @@ pub(crate) async fn within<T>(
 mod tests;
 
 #[cfg(test)]
-#[path = "retry_props.rs"]
 mod props;

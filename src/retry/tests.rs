@@ -1,5 +1,5 @@
 //! Unit tests of the retry decision, case by case: no HTTP, no clock. The properties
-//! are in `retry_props.rs`.
+//! are in `props.rs`.
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use crate::generated::model::ErrorBody;
 use http::StatusCode;
 
 /// The token request's operation id.
-const TOKEN_OPERATION: &str = Operation::RequestToken.id();
+pub(super) const TOKEN_OPERATION: &str = Operation::RequestToken.id();
 
 pub(super) fn api_error(
     operation: &'static str,
@@ -166,7 +166,7 @@ fn mints_retry_transient_failures_and_never_refusals() {
 fn an_oauth_code_counts_only_from_the_token_endpoint() {
     // An `invalid_client` body is a refusal from the token endpoint; the same words in
     // a management answer (a gateway's, say) are just a 400.
-    let body: crate::types::OAuthError =
+    let body: crate::generated::model::types::OAuthError =
         serde_json::from_str(r#"{"error":"invalid_client"}"#).unwrap();
     let with_code = |operation| {
         let mut error = api_error(operation, 400, None, b"{}");

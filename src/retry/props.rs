@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
-use super::tests::api_error;
+use super::tests::{api_error, TOKEN_OPERATION};
 use super::*;
-use crate::auth::token::OPERATION as TOKEN_OPERATION;
+use http::StatusCode;
 
 /// Statuses weighted toward the ones with a branch of their own (401 re-mints, 429
 /// waits, 408 and 5xx are retried by mints), with the rest of 100..600 now and then.
