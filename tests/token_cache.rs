@@ -4,11 +4,15 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+use common::raw::{self, Gate, RawServer, Reply};
 use common::*;
+use flowpayroll::clock::ManualClock;
 use flowpayroll::operation::Operation;
-use flowpayroll::TokenId;
+use flowpayroll::{Environment, FlowPayroll, TokenId};
 use httpmock::prelude::*;
 use httpmock::Mock;
 use serde_json::json;
@@ -32,6 +36,60 @@ async fn mint_once<'a>(
         .await
 }
 
+const TOKEN_PATH: &str = "/oauth2/token";
+const TOKENS_PATH: &str = "/2023-03-01/management/tokens";
+
+/// A server whose n-th token request gets `tokens[n]` (for `lifetime` seconds), held
+/// until the n-th gate opens, and whose API answers `[]`. A mint is in flight exactly
+/// as long as the test keeps its gate shut: no delay to outlast.
+fn gated_tokens(tokens: &[String], lifetime: u64) -> (RawServer, Vec<Gate>) {
+    let gates: Vec<Gate> = tokens.iter().map(|_| Gate::default()).collect();
+    let (tokens, held, mints) = (tokens.to_vec(), gates.clone(), AtomicUsize::new(0));
+    let server = RawServer::start(move |_, request| {
+        if request.path() != TOKEN_PATH {
+            return raw::json(200, "[]");
+        }
+        let n = mints.fetch_add(1, Ordering::SeqCst);
+        let Some(token) = tokens.get(n) else {
+            return raw::json(500, r#"{"message":"one token request too many"}"#);
+        };
+        let body = json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime});
+        let bytes = raw::response(
+            200,
+            &[("content-type", "application/json")],
+            body.to_string().as_bytes(),
+        );
+        Reply::Gated {
+            gate: held[n].clone(),
+            bytes,
+        }
+    });
+    (server, gates)
+}
+
+/// A client of `server`, on `clock`.
+fn client_of(server: &RawServer, clock: Arc<ManualClock>) -> FlowPayroll {
+    FlowPayroll::builder()
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .environment(Environment::Custom {
+            token_url: server.url(TOKEN_PATH).parse().unwrap(),
+            api_url: server.url("").parse().unwrap(),
+        })
+        .clock(clock)
+        .build()
+        .unwrap()
+}
+
+/// API requests `server` received with `token`.
+fn served_by(server: &RawServer, token: &str) -> usize {
+    let header = format!("x-auth-token: {}", token.to_ascii_lowercase());
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.path() == TOKENS_PATH && r.rest.to_ascii_lowercase().contains(&header))
+        .count()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_cold_calls_mint_once() {
     let server = MockServer::start_async().await;
@@ -51,59 +109,59 @@ async fn a_thousand_concurrent_cold_calls_mint_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_caller_that_started_the_mint_does_not_cancel_it() {
-    let server = MockServer::start_async().await;
     let token = jwt("jti-survivor");
-    let mint = mint_once(&server, &token, 3600, Duration::from_millis(300)).await;
-    let api = tokens_answer_for(&server, &token, 200).await;
-    let fp = builder(&server).build().unwrap();
+    let (server, gates) = gated_tokens(std::slice::from_ref(&token), 3600);
+    let fp = client_of(&server, Arc::new(ManualClock::new()));
 
     let first = tokio::spawn({
         let fp = fp.clone();
         async move { fp.management().tokens().await }
     });
-    eventually("the first caller started the mint", || {
-        fp.token_status().refreshing
+    eventually("the first caller's token request arrived", || {
+        server.hits(TOKEN_PATH) == 1
     })
     .await;
+    // The answer is held: the abort lands while the mint is in flight, however slow
+    // the machine.
     first.abort();
     assert!(first.await.unwrap_err().is_cancelled());
+    assert!(fp.token_status().refreshing);
 
-    for result in list_tokens_concurrently(&fp, 10).await {
+    let others = tokio::spawn({
+        let fp = fp.clone();
+        async move { list_tokens_concurrently(&fp, 10).await }
+    });
+    gates[0].open();
+    for result in others.await.unwrap() {
         result.unwrap();
     }
-    mint.assert_calls_async(1).await;
-    api.assert_calls_async(10).await;
+    assert_eq!(server.hits(TOKEN_PATH), 1);
+    assert_eq!(served_by(&server, &token), 10);
     assert_eq!(fp.token_status().tokens_minted, 1);
 }
 
 #[tokio::test]
 async fn tokens_are_refreshed_at_ninety_percent_of_their_lifetime_without_waiting() {
-    let server = MockServer::start_async().await;
     let lifetime = 100;
     let names = ["jti-r0", "jti-r1", "jti-r2"];
     let tokens: Vec<String> = names.iter().map(|n| jwt(n)).collect();
-    let mut mints = Vec::new();
-    let mut apis = Vec::new();
-    for token in &tokens {
-        // The refresh answers slowly: callers in the window must not wait for it.
-        mints.push(mint_once(&server, token, lifetime, Duration::from_millis(300)).await);
-        apis.push(tokens_answer_for(&server, token, 200).await);
-    }
-    let (fp, clock) = client_with_clock(&server);
+    let (server, gates) = gated_tokens(&tokens, lifetime);
+    gates[0].open();
+    let clock = Arc::new(ManualClock::new());
+    let fp = client_of(&server, clock.clone());
 
-    // One call a second for 2.5 lifetimes.
+    // One call a second for 2.5 lifetimes. Each refresh's answer is held until the call
+    // that started it has returned: that call cannot have waited for it.
     let mut minted_at = Vec::new();
     let mut served_by_old_token_during_refresh = 0;
     for second in 0..=250u64 {
         let before = fp.token_status().tokens_minted;
         let old = fp.token_status().token_id;
         fp.management().tokens().await.unwrap();
-        let refreshing = fp.token_status().refreshing;
-        if refreshing && before > 0 {
-            // The call returned while the refresh was still running: it used the old
-            // token and did not wait.
+        if fp.token_status().refreshing && before > 0 {
             assert_eq!(fp.token_status().token_id, old);
             served_by_old_token_during_refresh += 1;
+            gates[before as usize].open();
         }
         eventually("the refresh finished", || !fp.token_status().refreshing).await;
         if fp.token_status().tokens_minted > before {
@@ -122,15 +180,10 @@ async fn tokens_are_refreshed_at_ninety_percent_of_their_lifetime_without_waitin
         );
     }
     assert_eq!(served_by_old_token_during_refresh, 2);
-    for mint in &mints {
-        mint.assert_calls_async(1).await;
-    }
+    assert_eq!(server.hits(TOKEN_PATH), 3);
     // Each token served every call from its mint to the next one's (the call that
     // started a refresh was still served by the old token).
-    let mut served: Vec<usize> = Vec::new();
-    for api in &apis {
-        served.push(api.calls_async().await);
-    }
+    let served: Vec<usize> = tokens.iter().map(|t| served_by(&server, t)).collect();
     assert_eq!(served.iter().sum::<usize>(), 251);
     assert_eq!(served[0], minted_at[1] as usize + 1);
     assert_eq!(

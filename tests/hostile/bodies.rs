@@ -127,3 +127,41 @@ async fn a_complete_error_body_keeps_its_length() {
         "{error}"
     );
 }
+
+/// `RequestContext::with_body_limit` on a raw client: a success body one byte past the
+/// limit fails, naming the limit; at the limit it decodes.
+#[tokio::test]
+async fn a_raw_client_reads_success_bodies_up_to_its_own_limit() {
+    const LIMIT: usize = 1024;
+    let server = RawServer::start(|_, request| {
+        // `[]` padded with spaces to the length the base path names (`/1024/...`).
+        let length: usize = request.path().split('/').nth(1).unwrap().parse().unwrap();
+        let body = format!("[]{}", " ".repeat(length - 2));
+        Reply::Bytes(response(
+            200,
+            &[("content-type", "application/json")],
+            body.as_bytes(),
+        ))
+    });
+    let client = |length: usize| {
+        let context = flowpayroll::RequestContext::new().with_body_limit(LIMIT);
+        flowpayroll::raw::Client::new(&server.url(&format!("/{length}")), context)
+    };
+    let fits = client(LIMIT).list_tokens().await.unwrap();
+    assert!(fits.into_inner().is_empty());
+
+    let error = client(LIMIT + 1).list_tokens().await.unwrap_err();
+    let mut chain = vec![error.to_string()];
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        chain.push(cause.to_string());
+        source = cause.source();
+    }
+    assert!(
+        chain
+            .iter()
+            .any(|text| text.contains("larger than the 1 KiB limit")),
+        "{chain:?}"
+    );
+    assert_eq!(server.requests().len(), 2);
+}
