@@ -192,4 +192,22 @@ mod tests {
             error_body(&data);
         }
     }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        /// Random bytes, digits and dates: the bounds [`retry_after`]
+        /// checks (seconds exact, dates no further than year 9999) hold.
+        #[test]
+        fn retry_after_keeps_its_bounds(
+            value in proptest::prop_oneof![
+                proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+                "[0-9]{1,30}".prop_map(String::into_bytes),
+                (0u64..253_402_300_800).prop_map(|s| httpdate::fmt_http_date(
+                    SystemTime::UNIX_EPOCH + Duration::from_secs(s)).into_bytes()),
+            ],
+        ) {
+            retry_after(&value);
+        }
+    }
 }
