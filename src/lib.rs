@@ -88,8 +88,8 @@ pub use config::{
     Environment, TokenAuthMethod, LIVE_API_URL, LIVE_TOKEN_URL, SANDBOX_API_URL, SANDBOX_TOKEN_URL,
 };
 pub use error::{ApiError, BodyPrefix, Error};
+pub use generated::model::Operation;
 pub use generated::model::{ErrorBody, DOCUMENTED_ERRORS};
-pub use operation::Operation;
 pub use secret::SecretString;
 pub use transport::body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 pub use transport::context::{RequestContext, MAX_USER_ID_LEN, USER_ID, X_AUTH_TOKEN};

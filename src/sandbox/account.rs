@@ -9,7 +9,7 @@ use base64::Engine as _;
 
 use sha2::{Digest, Sha256};
 
-use super::SandboxConfig;
+use super::config::SandboxConfig;
 use crate::generated::model::types::{ClientSettings, ClientUpdate};
 use crate::generated::model::Operation;
 use crate::generated::model::RESPONSE_EXAMPLES;

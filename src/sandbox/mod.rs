@@ -62,10 +62,10 @@ mod token_endpoint;
 mod tokens;
 mod webhooks;
 
-pub use config::SandboxConfig;
-pub use faults::Fault;
-pub use stats::{Stats, RECENT_USER_IDS};
-pub use webhooks::{
+pub use self::config::SandboxConfig;
+pub use self::faults::Fault;
+pub use self::stats::{Stats, RECENT_USER_IDS};
+pub use self::webhooks::{
     WebhookDelivery, WebhookPayload, WebhookStats, MAX_GENERATED, MAX_IN_FLIGHT, MAX_WEBHOOK_BODY,
 };
 
@@ -84,10 +84,10 @@ use crate::generated::model::open_enums::{Mode, Scope};
 use crate::generated::model::Operation;
 use crate::secret::SecretString;
 
-use account::Account;
-use faults::Faults;
-use stats::Counters;
-use tokens::TokenStore;
+use self::account::Account;
+use self::faults::Faults;
+use self::stats::Counters;
+use self::tokens::TokenStore;
 
 /// How long [`Sandbox::shutdown`] waits for open connections to finish before it stops
 /// serving them.

@@ -262,7 +262,7 @@ mod tests {
             authorization in proptest::collection::vec(32u8..127, 0..128),
             with_grant in any::<bool>(),
         ) {
-            let state = State::new(super::super::SandboxConfig::default());
+            let state = State::new(super::super::config::SandboxConfig::default());
             let mut body = body;
             if with_grant {
                 body.splice(0..0, b"grant_type=client_credentials&".iter().copied());

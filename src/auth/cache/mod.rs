@@ -35,12 +35,12 @@ use arc_swap::ArcSwapOption;
 use reqwest::header::HeaderValue;
 use tokio::sync::watch;
 
+use self::flight::{abandoned, FlightResult, Trigger};
 use super::source::{TokenOrigin, TokenSource};
 use super::token::TokenId;
 use crate::clock::Clock;
 use crate::config::policy::{RefreshPolicy, TokenRequestPolicy};
 use crate::error::Error;
-use flight::{abandoned, FlightResult, Trigger};
 
 /// A token in the cache.
 #[derive(Debug)]
