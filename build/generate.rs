@@ -85,6 +85,13 @@ fn settings(prepared: &prepare::Prepared) -> GenerationSettings {
             "SecretString",
             "crate::generated::model::SecretString",
             std::iter::empty(),
+        )
+        // The token endpoint's `access_token`: a secret whose characters the spec bounds;
+        // `auth::token` checks them, the type is the same redacting one.
+        .with_replacement(
+            "AccessToken",
+            "crate::generated::model::SecretString",
+            std::iter::empty(),
         );
     for open in &prepared.open_enums {
         settings.with_replacement(

@@ -40,12 +40,12 @@ async fn malformed_token_responses_are_typed_errors() {
         (
             "negative",
             format!(r#"{{"access_token":"{leak}","token_type":"Bearer","expires_in":-60}}"#),
-            "expires_in is -60",
+            "at `expires_in`",
         ),
         (
             "zero",
             format!(r#"{{"access_token":"{leak}","token_type":"Bearer","expires_in":0}}"#),
-            "expires_in is 0",
+            "at `expires_in`",
         ),
         (
             "too big for i64",

@@ -145,14 +145,29 @@ fn stopping() -> Response {
     answer(503, json!({ "message": "the sandbox is shutting down" }))
 }
 
-/// Runs `work` for the calling token, or answers why the token is refused.
+/// Runs `work` for the calling token, or answers why the token (401, 403) or the
+/// `User-Id` (400, the spec's `UserId` rules) is refused.
 fn authorized(
     state: &State,
     operation: Operation,
     headers: &HeaderMap,
     work: impl FnOnce((String, Issued)) -> Outcome,
 ) -> Outcome {
-    work(authorize(state, operation, headers)?)
+    let caller = authorize(state, operation, headers)?;
+    let user_ids = headers.get_all("user-id");
+    let mut user_ids = user_ids.iter();
+    let valid = match (user_ids.next(), user_ids.next()) {
+        (None, _) => true,
+        (Some(one), None) => crate::transport::context::user_id_is_valid(one.as_bytes()),
+        (Some(_), Some(_)) => false,
+    };
+    if !valid {
+        return Err(bad_request(
+            operation,
+            "User-Id: one value of 1 to 256 printable ASCII characters, no space at either end",
+        ));
+    }
+    work(caller)
 }
 
 /// The answer a fault forces.
@@ -225,16 +240,11 @@ fn exchange(state: &State, body: &[u8]) -> Outcome {
     let operation = Operation::ExchangeAuthorizationCode;
     let exchange: AuthorizationCodeExchange = decode(operation, body)?;
     let mut account = lock(&state.account);
+    // 400, not 401: the credentials are in the body (see the spec's decision).
     if !account.accepts(&exchange.client_id, exchange.client_secret.expose_secret()) {
         return Err(bad_request(
             operation,
-            "client_id or client_secret is wrong",
-        ));
-    }
-    if exchange.code.is_empty() || exchange.redirect_uri.is_empty() {
-        return Err(bad_request(
-            operation,
-            "code and redirect_uri cannot be empty",
+            "invalid_client: client_id or client_secret is wrong",
         ));
     }
     // Checked before the code is used: a wrong redirect URI does not spend it.

@@ -152,8 +152,22 @@ pub(crate) fn user_value(user_id: &str) -> Result<HeaderValue, String> {
             user_id.len()
         ));
     }
+    // The spec's pattern: printable ASCII, no space at either end (HTTP would strip it,
+    // so the value would not arrive as given).
+    let printable = user_id.bytes().all(|b| (b' '..=b'~').contains(&b));
+    if !printable || user_id.starts_with(' ') || user_id.ends_with(' ') {
+        return Err(
+            "the User-Id can hold printable ASCII only, without spaces at either end".to_owned(),
+        );
+    }
     HeaderValue::from_str(user_id)
         .map_err(|_| "the User-Id contains characters that cannot go in an HTTP header".to_owned())
+}
+
+/// Whether a received `User-Id` keeps the spec's rules (the sandbox's check of the header).
+#[cfg(feature = "sandbox")]
+pub(crate) fn user_id_is_valid(user_id: &[u8]) -> bool {
+    std::str::from_utf8(user_id).is_ok_and(|text| user_value(text).is_ok())
 }
 
 /// The longest `User-Id` the client sends, in bytes. The reference sets no limit; an

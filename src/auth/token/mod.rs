@@ -197,13 +197,10 @@ pub(crate) fn parse_issued(body: &[u8], now: SystemTime) -> Result<IssuedToken, 
         .map_err(|_| "access_token contains characters that cannot go in a header".to_owned())?;
     header.set_sensitive(true);
     let claims = jwt_claims(token);
+    // The spec's `minimum: 1` makes the generated type a `NonZeroU64`: a zero or negative
+    // `expires_in` failed to decode above.
     let lifetime = match parsed.expires_in {
-        Some(seconds) if seconds <= 0 => {
-            return Err(format!(
-                "expires_in is {seconds}; a token must live for at least a second"
-            ))
-        }
-        Some(seconds) => Duration::from_secs(seconds.unsigned_abs()),
+        Some(seconds) => Duration::from_secs(seconds.get()),
         None => claims
             .as_ref()
             .and_then(|c| lifetime_from_exp(c.get("exp")?, now))
