@@ -74,6 +74,8 @@ mod retry;
 pub mod sandbox;
 mod secret;
 mod setters;
+#[cfg(test)]
+mod spec_answers;
 mod transport;
 pub mod webhook;
 
