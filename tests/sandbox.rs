@@ -104,6 +104,41 @@ async fn wrong_credentials_get_invalid_client() {
     assert_eq!(sandbox.tokens_issued(), 0);
 }
 
+/// A wrong client secret in an exchange's body is the documented 400 (`invalid_client`),
+/// not a 401, which on this API means a bad `X-Auth-Token`: no re-mint, and the code is
+/// not spent.
+#[tokio::test]
+async fn an_exchange_with_a_wrong_client_secret_is_a_400() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = sandbox.client_builder().build().unwrap();
+    let token = fp.access_token().await.unwrap();
+    let redirect = "https://app.your-company.com";
+    let url = sandbox.url().join(Operation::ExchangeAuthorizationCode.path());
+    let answer = reqwest::Client::new()
+        .post(url.unwrap())
+        .header("X-Auth-Token", token.expose_secret())
+        .json(&serde_json::json!({
+            "client_id": sandbox.client_id(),
+            "client_secret": "not-the-secret",
+            "grant_type": "authorization_code",
+            "code": "a-code",
+            "redirect_uri": redirect,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 400);
+    let refusal: Value = answer.json().await.unwrap();
+    let why = refusal["validation_error"].as_str().unwrap();
+    assert!(why.starts_with("invalid_client"), "{why}");
+    assert_eq!((sandbox.token_requests(), sandbox.tokens_issued()), (1, 1));
+    fp.management()
+        .exchange_authorization_code("a-code", redirect)
+        .await
+        .unwrap();
+    assert_eq!(sandbox.tokens_issued(), 2);
+}
+
 #[tokio::test]
 async fn only_its_own_live_tokens_are_accepted() {
     let sandbox = Sandbox::start().await.unwrap();

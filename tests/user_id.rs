@@ -1,7 +1,8 @@
 //! `User-Id` validation: a value that is empty, longer than
-//! [`flowpayroll::MAX_USER_ID_LEN`] bytes or not a valid header value fails with
-//! [`Error::InvalidRequest`] on every path, before any request is sent (no token
-//! request, no API call).
+//! [`flowpayroll::MAX_USER_ID_LEN`] bytes or outside the spec's pattern (printable ASCII,
+//! no space at either end) fails with [`Error::InvalidRequest`] on every path, before any
+//! request is sent (no token request, no API call); the sandbox answers such a header
+//! with the documented 400.
 
 mod common;
 
@@ -41,7 +42,7 @@ async fn an_invalid_user_id_fails_alike_on_every_path_before_anything_is_sent() 
     refused(fp.request_context().await, "request_context");
 
     let long = "u".repeat(flowpayroll::MAX_USER_ID_LEN + 1);
-    for odd in ["", long.as_str()] {
+    for odd in ["", long.as_str(), "tab\there", " leading", "trailing ", "caf\u{e9}"] {
         refused(builder(&server).user_id(odd).build(), "build");
         let fp = builder(&server).build().unwrap().as_user(odd);
         refused(fp.management().tokens().await, "list_tokens");
@@ -54,6 +55,36 @@ async fn an_invalid_user_id_fails_alike_on_every_path_before_anything_is_sent() 
     // The same client with a valid User-Id works: the mocks can count.
     let fine = builder(&server).build().unwrap().as_user(&longest);
     fine.management().tokens().await.unwrap();
+    fine.as_user("user 42").management().tokens().await.unwrap();
     assert_eq!(mint.calls_async().await, 1);
-    assert_eq!(tokens.calls_async().await, 1);
+    assert_eq!(tokens.calls_async().await, 2);
+}
+
+/// The sandbox refuses a `User-Id` outside the spec's rules with its 400, and serves one
+/// inside them; the client cannot send a bad one, so this goes through raw HTTP. (Spaces
+/// at either end cannot be tried: HTTP strips them on the way.)
+#[cfg(feature = "sandbox")]
+#[tokio::test]
+async fn the_sandbox_answers_400_to_a_user_id_outside_the_spec() {
+    let sandbox = flowpayroll::sandbox::Sandbox::start().await.unwrap();
+    let token = sandbox.client_builder().build().unwrap().access_token().await.unwrap();
+    let url = sandbox.url().join("/2023-03-01/management/tokens").unwrap();
+    let http = reqwest::Client::new();
+    let long = "u".repeat(flowpayroll::MAX_USER_ID_LEN + 1);
+    for (user_id, status) in [
+        ("user 42", 200),
+        ("", 400),
+        ("tab\there", 400),
+        (long.as_str(), 400),
+    ] {
+        let answer = http
+            .get(url.clone())
+            .header("X-Auth-Token", token.expose_secret())
+            .header("User-Id", user_id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), status, "{user_id:?}");
+    }
+    sandbox.shutdown().await;
 }

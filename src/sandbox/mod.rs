@@ -41,7 +41,12 @@
 //!   a token that is then listed and accepted. Its `redirect_uri` must be one of the
 //!   client's `redirect_uris` and, for a code issued by `POST /__sandbox/authorize`, the
 //!   very one the code was issued for (else 400; the code is not spent).
-//! * `list_providers` answers with the spec's example; so do forced faults.
+//! * `exchange_authorization_code` with a wrong `client_id` or `client_secret` is a 400
+//!   (`invalid_client`; the spec's decision: a 401 would mean a bad `X-Auth-Token`).
+//! * `list_providers` answers with the spec's example, to a valid token like every other
+//!   operation (the spec's decision on `/providers`); so do forced faults.
+//! * Every operation but the token endpoint answers 401 without a live token, 403 with a
+//!   disconnected one, and 400 to a `User-Id` outside the spec's rules.
 //! * Memory is bounded: expired and disconnected tokens are forgotten after
 //!   [`SandboxConfig::eviction_grace`], and at most [`SandboxConfig::max_tokens`] are kept.
 //! * Under `/__sandbox/` (the same port): `GET /__sandbox/stats`, `POST /__sandbox/faults`
