@@ -113,7 +113,9 @@ async fn an_exchange_with_a_wrong_client_secret_is_a_400() {
     let fp = sandbox.client_builder().build().unwrap();
     let token = fp.access_token().await.unwrap();
     let redirect = "https://app.your-company.com";
-    let url = sandbox.url().join(Operation::ExchangeAuthorizationCode.path());
+    let url = sandbox
+        .url()
+        .join(Operation::ExchangeAuthorizationCode.path());
     let answer = reqwest::Client::new()
         .post(url.unwrap())
         .header("X-Auth-Token", token.expose_secret())

@@ -42,7 +42,14 @@ async fn an_invalid_user_id_fails_alike_on_every_path_before_anything_is_sent() 
     refused(fp.request_context().await, "request_context");
 
     let long = "u".repeat(flowpayroll::MAX_USER_ID_LEN + 1);
-    for odd in ["", long.as_str(), "tab\there", " leading", "trailing ", "caf\u{e9}"] {
+    for odd in [
+        "",
+        long.as_str(),
+        "tab\there",
+        " leading",
+        "trailing ",
+        "caf\u{e9}",
+    ] {
         refused(builder(&server).user_id(odd).build(), "build");
         let fp = builder(&server).build().unwrap().as_user(odd);
         refused(fp.management().tokens().await, "list_tokens");
@@ -67,7 +74,13 @@ async fn an_invalid_user_id_fails_alike_on_every_path_before_anything_is_sent() 
 #[tokio::test]
 async fn the_sandbox_answers_400_to_a_user_id_outside_the_spec() {
     let sandbox = flowpayroll::sandbox::Sandbox::start().await.unwrap();
-    let token = sandbox.client_builder().build().unwrap().access_token().await.unwrap();
+    let token = sandbox
+        .client_builder()
+        .build()
+        .unwrap()
+        .access_token()
+        .await
+        .unwrap();
     let url = sandbox.url().join("/2023-03-01/management/tokens").unwrap();
     let http = reqwest::Client::new();
     let long = "u".repeat(flowpayroll::MAX_USER_ID_LEN + 1);
