@@ -105,8 +105,9 @@ impl FlowPayroll {
     }
 
     /// A client that sends `User-Id: user_id` on every call (Flow Payroll records it in
-    /// its audit log). Shares this client's pool and token cache. A value that is empty,
-    /// longer than [`MAX_USER_ID_LEN`](crate::MAX_USER_ID_LEN) bytes or cannot be a header fails each call with
+    /// its audit log). Shares this client's pool and token cache. A value outside the
+    /// spec's `UserId` rules (empty, longer than [`crate::MAX_USER_ID_LEN`] bytes, not
+    /// printable ASCII, or with a space at either end) fails each call with
     /// [`Error::InvalidRequest`] before anything is sent.
     pub fn as_user(&self, user_id: &str) -> FlowPayroll {
         FlowPayroll {
