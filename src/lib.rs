@@ -31,7 +31,7 @@
 //! | 11 | `client` | [`FlowPayroll`], its builder and [`Management`] |
 //! | 12 | `webhook` | verifying webhook deliveries, the replay guards |
 //! | 13 | `sandbox` | the in-process fake server |
-//! | 14 | `crate`, `operation`, `deps`, `fuzzing` | the crate root and its public doors |
+//! | 14 | `crate`, `operation`, `deps`, `fuzzing`, `spec_answers` | the crate root and its public doors; the spec-driven answers test |
 //!
 //! The generated code is in two layers: the models under the errors (an [`ApiError`]
 //! holds an [`ErrorBody`]), the client above the HTTP layer it runs on. Both are

@@ -221,8 +221,12 @@ fn the_spec_decides_every_difference_from_the_vendored_upstream() {
         .map(|(k, l, s, _)| (k, l, s))
         .collect();
     found.dedup();
-    let token = "/paths/~12023-03-01~1management~1token/post";
-    let expected = [
+    // The pointers' common starts: management paths, component schemas.
+    const M: &str = "/paths/~12023-03-01~1management~1";
+    const C: &str = "/components/schemas/";
+    // What the spec adds on purpose: the X-Auth-Token scheme, the guide's statuses on
+    // every authenticated operation, and the client's rules (issue 22).
+    let expected: [(&str, &str, &str); 30] = [
         (
             "security-changed",
             "breaking",
@@ -239,39 +243,139 @@ fn the_spec_decides_every_difference_from_the_vendored_upstream() {
             "/components/parameters/UserId",
         ),
         (
+            "constraint-loosened",
+            "attention",
+            &format!("{C}ClientSettings/properties/client_secret/maxItems"),
+        ),
+        (
+            "constraint-loosened",
+            "attention",
+            &format!("{C}ClientSettings/properties/client_secret/minItems"),
+        ),
+        (
             "format-changed",
             "attention",
-            "/components/schemas/SecretString/format",
+            &format!("{C}SecretString/format"),
+        ),
+        (
+            "constraint-loosened",
+            "attention",
+            &format!("{C}SecretString/minLength"),
+        ),
+        (
+            "constraint-loosened",
+            "attention",
+            &format!("{C}TokenType/pattern"),
         ),
         (
             "enum-widened",
             "information",
-            "/components/schemas/AuthenticationErrorCode/x-extensible-enum",
+            &format!("{C}AuthenticationErrorCode/x-extensible-enum"),
         ),
         (
             "enum-narrowed",
             "information",
-            "/components/schemas/AuthenticationErrorCode/x-extensible-enum",
+            &format!("{C}AuthenticationErrorCode/x-extensible-enum"),
+        ),
+        (
+            "constraint-loosened",
+            "information",
+            &format!("{C}ClientUpdate/properties/client_secret/maxItems"),
+        ),
+        (
+            "constraint-loosened",
+            "information",
+            &format!("{C}ClientUpdate/properties/client_secret/minItems"),
         ),
         (
             "enum-narrowed",
             "information",
-            "/components/schemas/Disconnection/properties/disconnected/enum",
+            &format!("{C}Disconnection/properties/disconnected/enum"),
         ),
         (
             "format-changed",
             "information",
-            "/components/schemas/SecretString/format",
+            &format!("{C}SecretString/format"),
         ),
-        ("security-changed", "information", token),
+        (
+            "constraint-loosened",
+            "information",
+            &format!("{C}SecretString/minLength"),
+        ),
+        (
+            "status-missing-upstream",
+            "information",
+            &format!("{M}client/get/responses/403"),
+        ),
+        (
+            "status-missing-upstream",
+            "information",
+            &format!("{M}client/post/responses/403"),
+        ),
+        (
+            "status-missing-upstream",
+            "information",
+            &format!("{M}disconnect/post/responses/400"),
+        ),
+        (
+            "status-missing-upstream",
+            "information",
+            &format!("{M}disconnect/post/responses/401"),
+        ),
+        (
+            "status-missing-upstream",
+            "information",
+            &format!("{M}introspect/get/responses/401"),
+        ),
+        ("security-changed", "information", &format!("{M}token/post")),
+        (
+            "status-missing-upstream",
+            "information",
+            &format!("{M}token/post/responses/401"),
+        ),
+        (
+            "status-missing-upstream",
+            "information",
+            &format!("{M}token/post/responses/403"),
+        ),
+        (
+            "status-missing-upstream",
+            "information",
+            &format!("{M}tokens/get/responses/401"),
+        ),
+        (
+            "status-missing-upstream",
+            "information",
+            &format!("{M}tokens/get/responses/403"),
+        ),
         ("security-changed", "information", "/paths/~1providers/get"),
+        (
+            "status-missing-upstream",
+            "information",
+            "/paths/~1providers/get/responses/400",
+        ),
+        (
+            "status-missing-upstream",
+            "information",
+            "/paths/~1providers/get/responses/401",
+        ),
+        (
+            "status-missing-upstream",
+            "information",
+            "/paths/~1providers/get/responses/403",
+        ),
+        (
+            "status-missing-upstream",
+            "information",
+            "/paths/~1providers/get/responses/429",
+        ),
     ];
     let expected: Vec<(String, String, String)> = expected
         .iter()
         .map(|(k, l, s)| (k.to_string(), l.to_string(), s.to_string()))
         .collect();
     assert_eq!(found, expected);
-    assert_eq!(output["summary"]["differences"], 24);
+    assert_eq!(output["summary"]["differences"], 46);
     assert_eq!(output["summary"]["undecided"], 0);
     assert_eq!(output["stale"], serde_json::json!([]));
     assert_eq!(
