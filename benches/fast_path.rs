@@ -8,42 +8,15 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::routing::post;
-use axum::{Json, Router};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use futures::FutureExt as _;
-use serde_json::json;
 
-const TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJqdGkiOiJiZW5jaCJ9.c2ln";
-
-/// Starts the server on 127.0.0.1 in `runtime` and returns its base URL.
-fn start_server(runtime: &tokio::runtime::Runtime) -> String {
-    let app = Router::new().route(
-        "/oauth2/token",
-        post(|| async {
-            Json(json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 86_400}))
-        }),
-    );
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        format!("http://{address}")
-    })
-}
-
-fn client(base: &str) -> flowpayroll::FlowPayroll {
-    flowpayroll::FlowPayroll::builder()
-        .credentials("bench-client", "bench-secret")
-        .token_url(format!("{base}/oauth2/token"))
-        .api_url(base)
-        .build()
-        .unwrap()
-}
+mod common;
+use common::{client, start_server};
 
 fn fast_path(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let base = start_server(&runtime);
+    let base = start_server();
     let fp = client(&base);
     runtime.block_on(fp.authenticate()).unwrap();
     // With a valid cached token the future completes on its first poll.

@@ -10,14 +10,17 @@
 
 use std::time::Instant;
 
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use futures::future::join_all;
-use serde_json::json;
 
-const TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJqdGkiOiJiZW5jaCJ9.c2ln";
+mod common;
+use common::{benchmarking, client, plain_call, reqwest_alike, start_server, TOKENS_PATH};
+
+/// Rounds and requests per round under `cargo bench`; without `--bench` (as under
+/// `cargo test --all-targets`) one short round checks that the comparison runs.
 const ROUNDS: usize = 21;
 const REQUESTS_PER_ROUND: usize = 2_000;
+const SMOKE_ROUNDS: usize = 1;
+const SMOKE_REQUESTS_PER_ROUND: usize = 40;
 
 fn main() {
     let base = start_server();
@@ -28,61 +31,12 @@ fn main() {
     runtime.block_on(compare(&base));
 }
 
-/// Serves the token endpoint and `tokens` on 127.0.0.1 from a thread of its own.
-fn start_server() -> String {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/openapi/examples/list_tokens.200.seed.application_json.json"
-    ))
-    .unwrap();
-    let body: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let app = Router::new()
-                .route(
-                    "/oauth2/token",
-                    post(|| async { Json(json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 86_400})) }),
-                )
-                .route(
-                    "/2023-03-01/management/tokens",
-                    get(move || {
-                        let body = body.clone();
-                        async move { Json(body) }
-                    }),
-                );
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    base
-}
-
 async fn compare(base: &str) {
-    let fp = flowpayroll::FlowPayroll::builder()
-        .credentials("bench-client", "bench-secret")
-        .token_url(format!("{base}/oauth2/token"))
-        .api_url(base)
-        .build()
-        .unwrap();
+    let fp = client(base);
     fp.authenticate().await.unwrap();
     let plain = reqwest::Client::new();
-    // The same HTTP settings as FlowPayroll's own client (timeouts, no redirects,
-    // User-Agent), to separate what they cost from what the client layer costs.
-    let configured = reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent("flowpayroll-rust/0.1.0")
-        .build()
-        .unwrap();
-    let url = format!("{base}/2023-03-01/management/tokens");
+    let configured = reqwest_alike();
+    let url = format!("{base}{TOKENS_PATH}");
 
     let ours = || async {
         fp.management().tokens().await.unwrap();
@@ -100,18 +54,23 @@ where
     Fut: std::future::Future<Output = ()>,
     Gut: std::future::Future<Output = ()>,
 {
+    let (rounds, per_round) = if benchmarking() {
+        (ROUNDS, REQUESTS_PER_ROUND)
+    } else {
+        (SMOKE_ROUNDS, SMOKE_REQUESTS_PER_ROUND)
+    };
     for concurrency in [1usize, 8] {
         let (mut fp_rates, mut plain_rates) = (Vec::new(), Vec::new());
-        for round in 0..=ROUNDS {
+        for round in 0..=rounds {
             // Alternate which client goes first; round 0 only warms up.
             let (a, b) = if round % 2 == 0 {
                 (
-                    rate(concurrency, ours).await,
-                    rate(concurrency, theirs).await,
+                    rate(per_round, concurrency, ours).await,
+                    rate(per_round, concurrency, theirs).await,
                 )
             } else {
-                let b = rate(concurrency, theirs).await;
-                (rate(concurrency, ours).await, b)
+                let b = rate(per_round, concurrency, theirs).await;
+                (rate(per_round, concurrency, ours).await, b)
             };
             if round > 0 {
                 fp_rates.push(a);
@@ -126,30 +85,16 @@ where
     }
 }
 
-/// One request through reqwest alone, with a fixed `X-Auth-Token`.
-async fn plain_call(client: &reqwest::Client, url: &str) {
-    let response = client
-        .get(url)
-        .header("x-auth-token", TOKEN)
-        .send()
-        .await
-        .unwrap();
-    response
-        .json::<Vec<flowpayroll::types::TokenSummary>>()
-        .await
-        .unwrap();
-}
-
-async fn rate<F, Fut>(concurrency: usize, call: &F) -> f64
+async fn rate<F, Fut>(requests: usize, concurrency: usize, call: &F) -> f64
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     let started = Instant::now();
-    for _ in 0..REQUESTS_PER_ROUND / concurrency {
+    for _ in 0..requests / concurrency {
         join_all((0..concurrency).map(|_| call())).await;
     }
-    REQUESTS_PER_ROUND as f64 / started.elapsed().as_secs_f64()
+    requests as f64 / started.elapsed().as_secs_f64()
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
