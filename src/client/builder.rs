@@ -259,6 +259,9 @@ impl FlowPayrollBuilder {
             https_proxy: self.https_proxy,
             root_certificates: self.root_certificates,
         })?;
+        // reqwest's timeouts run on Tokio's clock, the default one.
+        let budget_outlasts_request =
+            self.clock.is_none() && self.retry.total_budget >= api_timeouts.request;
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let endpoint = TokenEndpoint {
             http: http.clone(),
@@ -309,13 +312,14 @@ impl FlowPayrollBuilder {
             ClientInner {
                 http,
                 api_url: api_url.as_str().trim_end_matches('/').to_owned(),
-                api_origin: api_url.origin(),
+                api_origin: Arc::new(api_url.origin()),
                 client_id,
                 client_secret,
                 body_limit: self
                     .max_response_body
                     .unwrap_or(crate::transport::body::DEFAULT_BODY_LIMIT),
                 timeouts: api_timeouts,
+                budget_outlasts_request,
                 tokens,
                 retry: self.retry,
                 clock,

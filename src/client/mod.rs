@@ -4,16 +4,20 @@
 //! lives in [`crate::client::builder`].
 
 pub(crate) mod builder;
+mod local;
 pub(crate) mod management;
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use progenitor_client::ResponseValue;
 use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
+use url::Origin;
 
+use crate::auth::cache::Lease;
 use crate::auth::cache::TokenCache;
 use crate::auth::cache::TokenStatus;
 use crate::client::builder::FlowPayrollBuilder;
@@ -25,7 +29,7 @@ use crate::generated::client::Client as RawClient;
 use crate::generated::model::types::AuthorizationCodeExchange;
 use crate::generated::model::Operation;
 use crate::response::{self, Seen};
-use crate::retry::{decide, within, AttemptState, Decision, Rules};
+use crate::retry::{decide, within_once_armed, AttemptState, Decision, Rules};
 use crate::secret::SecretString;
 use crate::transport::context::user_value;
 use crate::transport::context::RequestContext;
@@ -48,8 +52,9 @@ pub(crate) struct ClientInner {
     pub http: reqwest::Client,
     /// The API base URL, without a trailing `/`.
     pub api_url: String,
-    /// Where the token may go: the API URL's scheme, host and port.
-    pub api_origin: url::Origin,
+    /// Where the token may go: the API URL's scheme, host and port. Calls on the fast
+    /// path use their thread's copy (`local`).
+    pub api_origin: Arc<Origin>,
     /// The client's id, sent by the calls that carry the credentials.
     pub client_id: String,
     /// Masked in any server text an error keeps; sent by the calls that carry the
@@ -59,6 +64,10 @@ pub(crate) struct ClientInner {
     pub body_limit: usize,
     /// The time limits of one API request.
     pub timeouts: Timeouts,
+    /// Whether a request's own timeout ends it before the call's budget can: the budget
+    /// is no shorter, and both run on Tokio's clock (no clock was injected). A call's
+    /// first request, with the token at hand and no hold, then needs no budget timer.
+    pub budget_outlasts_request: bool,
     pub tokens: TokenCache,
     pub retry: RetryPolicy,
     pub clock: Arc<dyn Clock>,
@@ -164,8 +173,8 @@ impl FlowPayroll {
     /// not retry, re-mint after a 401 or decode error bodies: errors are progenitor's.
     pub async fn raw(&self) -> Result<RawClient, Error> {
         let user_id = self.user_id_for_raw("raw")?;
-        let lease = self.shared.tokens.lease().await?;
-        Ok(self.raw_client(lease.header, user_id))
+        let (lease, origin) = self.lease().await?;
+        Ok(self.raw_client(lease.header, user_id, origin))
     }
 
     /// The headers for one call of a low-level [`crate::raw::Client`] you build
@@ -175,12 +184,24 @@ impl FlowPayroll {
     /// redirects (carrying `X-Auth-Token` along) and has no User-Agent.
     pub async fn request_context(&self) -> Result<RequestContext, Error> {
         let user_id = self.user_id_for_raw("request_context")?;
+        let (lease, origin) = self.lease().await?;
+        Ok(self.context(lease.header, user_id, origin))
+    }
+
+    /// The token of a call and the origin it may go to: this thread's copies while the
+    /// cached token is fresh (see [`local`]), else from the token cache.
+    async fn lease(&self) -> Result<(Lease, Arc<Origin>), Error> {
+        match local::lease(&self.shared, self.shared.clock.now()) {
+            Some(fresh) => Ok(fresh),
+            // Boxed: the cache's future is large, and the fast path should not carry it.
+            None => Box::pin(self.cache_lease()).await,
+        }
+    }
+
+    /// [`Self::lease`] from the token cache, which refreshes, waits or mints.
+    async fn cache_lease(&self) -> Result<(Lease, Arc<Origin>), Error> {
         let lease = self.shared.tokens.lease().await?;
-        Ok(RequestContext::new()
-            .with_access_token_value(lease.header)
-            .with_user_id_value(user_id)
-            .with_token_origin(self.shared.api_origin.clone())
-            .with_body_limit(self.shared.body_limit))
+        Ok((lease, Arc::clone(&self.shared.api_origin)))
     }
 
     /// This client's `User-Id`, or the [`Error::InvalidRequest`] every path returns,
@@ -241,18 +262,35 @@ impl FlowPayroll {
         let clock = &*shared.clock;
         let rules = Rules::api(&shared.retry);
         let started = clock.now();
+        // The budget's timer is set as soon as the call does anything but one request
+        // with the token at hand; until then that request's timeout bounds it.
+        let armed = AtomicBool::new(!shared.budget_outlasts_request);
         let attempts = async {
             let mut state = AttemptState::default();
+            let mut now = started;
             loop {
-                let lease = shared.tokens.lease().await?;
+                let (lease, origin) = match local::lease(&self.shared, now) {
+                    Some(fresh) => fresh,
+                    None => {
+                        armed.store(true, Ordering::Relaxed);
+                        self.cache_lease().await?
+                    }
+                };
                 let generation = lease.generation;
-                let api = self.raw_client(lease.header.clone(), user_id.clone());
+                let api = self.raw_client(lease.header.clone(), user_id.clone(), origin);
                 // After a 429 seen by any caller of this client (or of the fleet), wait
                 // instead of sending.
-                while let Some(wait) = shared.hold.remaining(clock.now()) {
-                    clock.sleep(wait).await;
+                if shared.hold.remaining(now).is_some() {
+                    armed.store(true, Ordering::Relaxed);
+                    while let Some(wait) = shared.hold.remaining(clock.now()) {
+                        clock.sleep(wait).await;
+                    }
                 }
-                let outcome = send(api).await;
+                let outcome = match send(api).await {
+                    Ok(value) => return Ok((value.into_inner(), generation)),
+                    Err(error) => Err(error),
+                };
+                armed.store(true, Ordering::Relaxed);
                 let token = lease.header.to_str().unwrap_or_default();
                 let secrets = [shared.client_secret.expose_secret(), token];
                 let seen = Seen {
@@ -260,7 +298,7 @@ impl FlowPayroll {
                     secrets: &secrets,
                     timeouts: shared.timeouts,
                 };
-                let error = match response::finish(op, outcome, &seen).await {
+                let error = match response::finish::<T>(op, outcome, &seen).await {
                     Ok(value) => return Ok((value.into_inner(), generation)),
                     Err(error) => error,
                 };
@@ -294,20 +332,38 @@ impl FlowPayroll {
                         return Err(error);
                     }
                 }
+                now = clock.now();
             }
         };
-        within(clock, shared.retry.total_budget, operation, attempts).await
+        let limit = shared.retry.total_budget;
+        within_once_armed(clock, limit, operation, &armed, attempts).await
     }
 
-    /// A generated client on the shared HTTP client, sending `token` (to the API origin
-    /// only) and `user_id`, reading success bodies up to the configured limit.
-    fn raw_client(&self, token: HeaderValue, user_id: Option<HeaderValue>) -> RawClient {
-        let shared = &*self.shared;
-        let context = RequestContext::new()
+    /// The headers of a call: `token` (sent to `origin` only) and `user_id`, and the
+    /// configured limit of success bodies.
+    fn context(
+        &self,
+        token: HeaderValue,
+        user_id: Option<HeaderValue>,
+        origin: Arc<Origin>,
+    ) -> RequestContext {
+        RequestContext::new()
             .with_access_token_value(token)
             .with_user_id_value(user_id)
-            .with_token_origin(shared.api_origin.clone())
-            .with_body_limit(shared.body_limit);
+            .with_token_origin(origin)
+            .with_body_limit(self.shared.body_limit)
+    }
+
+    /// A generated client on the shared HTTP client with the [`Self::context`] of
+    /// `token`, `user_id` and `origin`.
+    fn raw_client(
+        &self,
+        token: HeaderValue,
+        user_id: Option<HeaderValue>,
+        origin: Arc<Origin>,
+    ) -> RawClient {
+        let shared = &*self.shared;
+        let context = self.context(token, user_id, origin);
         RawClient::new_with_client(&shared.api_url, shared.http.clone(), context)
     }
 

@@ -13,6 +13,8 @@
 pub(crate) mod hold;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use crate::clock::Clock;
@@ -147,11 +149,40 @@ pub(crate) async fn within<T>(
     operation: &'static str,
     work: impl Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
-    let timer = clock.deadline(limit);
+    within_once_armed(clock, limit, operation, &AtomicBool::new(true), work).await
+}
+
+/// Like [`within`], with the timer set only once `armed` is true, for what is left of
+/// `limit` then: registering a timer is most of the cost of a short call. Until it arms
+/// the timer, `work` must be bounded by something that ends no later than `limit` on the
+/// same clock (a call's request timeout).
+pub(crate) async fn within_once_armed<T>(
+    clock: &dyn Clock,
+    limit: Duration,
+    operation: &'static str,
+    armed: &AtomicBool,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let started = clock.now();
+    let mut timer = None;
+    // Polled after `work` each time: when `work` arms it and waits, the timer is set
+    // in the same poll.
+    let deadline = std::future::poll_fn(|context| {
+        if timer.is_none() && !armed.load(Ordering::Relaxed) {
+            return Poll::Pending;
+        }
+        timer
+            .get_or_insert_with(|| {
+                let elapsed = clock.now().saturating_duration_since(started);
+                clock.deadline(limit.saturating_sub(elapsed))
+            })
+            .as_mut()
+            .poll(context)
+    });
     tokio::select! {
         biased;
         result = work => result,
-        () = timer => Err(Error::Timeout { operation, after: limit }),
+        () = deadline => Err(Error::Timeout { operation, after: limit }),
     }
 }
 

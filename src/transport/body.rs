@@ -20,6 +20,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
+use reqwest::ResponseBuilderExt as _;
 
 use crate::error::size::size;
 
@@ -151,9 +152,30 @@ where
 }
 
 /// `response` with its body limited to `limit` bytes.
+///
+/// A body whose length is known and within the limit is left as it is: its
+/// `content-length` frames it, and HTTP reads no byte past it (a decompressed body's
+/// length is never known in advance, so it is always wrapped).
 pub(crate) fn limit_response(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    let framed = response
+        .content_length()
+        .is_some_and(|length| usize::try_from(length).is_ok_and(|length| length <= limit));
+    if framed {
+        return response;
+    }
+    let url = response.url().clone();
     let response: http::Response<reqwest::Body> = response.into();
-    reqwest::Response::from(response.map(|body| reqwest::Body::wrap(LimitedBody::new(body, limit))))
+    let mut response = response.map(|body| reqwest::Body::wrap(LimitedBody::new(body, limit)));
+    // Converting back would give the response a placeholder URL (parsed anew each time)
+    // unless the extension reqwest keeps it in is there.
+    if let Ok(marked) = http::Response::builder()
+        .url(url)
+        .body(())
+        .map(http::Response::into_parts)
+    {
+        response.extensions_mut().extend(marked.0.extensions);
+    }
+    reqwest::Response::from(response)
 }
 
 #[cfg(test)]

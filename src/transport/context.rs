@@ -14,8 +14,10 @@
 //! [`crate::FlowPayroll`], refuses to send its token anywhere but the configured API
 //! origin.
 
+use std::sync::Arc;
+
 use http::{HeaderName, HeaderValue};
-use url::Origin;
+use url::{Host, Origin};
 
 use crate::error::Error;
 use crate::secret::SecretString;
@@ -37,7 +39,7 @@ const CONTEXT: &str = "request_context";
 pub struct RequestContext {
     access_token: Option<HeaderValue>,
     user_id: Option<HeaderValue>,
-    token_origin: Option<Origin>,
+    token_origin: Option<Arc<Origin>>,
     body_limit: usize,
 }
 
@@ -68,7 +70,7 @@ impl RequestContext {
 
     /// Sends the token only to `origin` (scheme, host and port); a request to any
     /// other origin fails before it is sent.
-    pub(crate) fn with_token_origin(mut self, origin: Origin) -> Self {
+    pub(crate) fn with_token_origin(mut self, origin: Arc<Origin>) -> Self {
         self.token_origin = Some(origin);
         self
     }
@@ -127,8 +129,8 @@ impl RequestContext {
 
     pub(crate) fn may_send_token_to(&self, url: &url::Url) -> bool {
         self.token_origin
-            .as_ref()
-            .is_none_or(|origin| *origin == url.origin())
+            .as_deref()
+            .is_none_or(|origin| is_origin_of(origin, url))
     }
 
     pub(crate) fn apply(&self, headers: &mut reqwest::header::HeaderMap) {
@@ -140,6 +142,22 @@ impl RequestContext {
             headers.insert(USER_ID, user_id.clone());
         }
     }
+}
+
+/// Whether `origin == url.origin()`, without building the URL's origin (two strings).
+fn is_origin_of(origin: &Origin, url: &url::Url) -> bool {
+    let Origin::Tuple(scheme, host, port) = origin else {
+        // An opaque origin is equal to no URL's (each has one of its own).
+        return false;
+    };
+    let host = match host {
+        Host::Domain(domain) => Host::Domain(domain.as_str()),
+        Host::Ipv4(address) => Host::Ipv4(*address),
+        Host::Ipv6(address) => Host::Ipv6(*address),
+    };
+    // Only the schemes whose origin is a tuple are in one: a `blob:` URL, whose origin
+    // is its inner URL's, matches none.
+    url.scheme() == scheme && url.host() == Some(host) && url.port_or_known_default() == Some(*port)
 }
 
 pub(crate) fn user_value(user_id: &str) -> Result<HeaderValue, String> {
@@ -194,6 +212,32 @@ mod tests {
         assert_eq!(headers.get(USER_ID).unwrap(), "u-1");
         assert!(headers.get(API_VERSION).is_none());
         assert!(!format!("{context:?}").contains("tok-4f9a"));
+    }
+
+    #[test]
+    fn the_token_goes_to_the_origin_of_the_api_url_only() {
+        let api = url::Url::parse("https://api.example.com/v1").unwrap();
+        let context = RequestContext::new().with_token_origin(Arc::new(api.origin()));
+        for (url, same) in [
+            ("https://api.example.com/other?q=1", true),
+            ("https://API.example.com:443/", true),
+            ("http://api.example.com/", false),
+            ("https://api.example.com:8443/", false),
+            ("https://api.example.com.evil.test/", false),
+            ("https://evil.test/api.example.com", false),
+            ("blob:https://api.example.com/1", false),
+        ] {
+            let url = url::Url::parse(url).unwrap();
+            assert_eq!(context.may_send_token_to(&url), same, "{url}");
+            if url.scheme() != "blob" {
+                assert_eq!(api.origin() == url.origin(), same, "{url}");
+            }
+        }
+        let loopback = url::Url::parse("http://127.0.0.1:8080").unwrap();
+        let context = RequestContext::new().with_token_origin(Arc::new(loopback.origin()));
+        assert!(context.may_send_token_to(&url::Url::parse("http://127.0.0.1:8080/x").unwrap()));
+        assert!(!context.may_send_token_to(&url::Url::parse("http://127.0.0.2:8080/x").unwrap()));
+        assert!(!context.may_send_token_to(&url::Url::parse("http://[::1]:8080/x").unwrap()));
     }
 
     #[test]

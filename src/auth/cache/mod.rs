@@ -2,7 +2,9 @@
 //! flight and refreshed ahead of expiry without making anyone wait.
 //!
 //! * **Fast path.** A valid token outside its refresh window is read from an
-//!   [`ArcSwapOption`]: no lock, no allocation (an `Arc` count goes up).
+//!   [`ArcSwapOption`]: no lock, no allocation. Calls through the client read it through
+//!   a per-thread [`view::TokenView`] instead, which writes nothing another thread
+//!   reads.
 //! * **Single flight.** A mint or refresh runs in its own task; callers that need a token
 //!   meanwhile subscribe to that task's result (a `watch` channel). However many callers
 //!   arrive, there is one request in flight, and dropping any caller (even the one that
@@ -118,7 +120,8 @@ struct CacheInner {
     clock: Arc<dyn Clock>,
     refresh: RefreshPolicy,
     requests: TokenRequestPolicy,
-    current: ArcSwapOption<CachedToken>,
+    /// Behind an `Arc` of its own, which each thread's [`view::TokenView`] holds.
+    current: Arc<ArcSwapOption<CachedToken>>,
     control: Mutex<Control>,
     generations: std::sync::atomic::AtomicU64,
 }
@@ -151,7 +154,7 @@ impl TokenCache {
                 clock,
                 refresh,
                 requests,
-                current: ArcSwapOption::empty(),
+                current: Arc::new(ArcSwapOption::empty()),
                 control: Mutex::new(Control::default()),
                 generations: std::sync::atomic::AtomicU64::new(0),
             }),
@@ -286,3 +289,4 @@ impl CacheInner {
 mod flight;
 #[cfg(test)]
 mod tests;
+pub(crate) mod view;

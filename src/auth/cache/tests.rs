@@ -143,3 +143,33 @@ fn futures_lite_block_on<F: Future>(future: F) -> F::Output {
         std::task::Poll::Pending => panic!("the future was expected to be ready"),
     }
 }
+
+#[tokio::test]
+async fn a_view_follows_the_cache_through_new_tokens_invalidation_and_refresh() {
+    let (cache, source) = cache(OK);
+    let mut view = view::TokenView::new(&cache);
+    assert!(
+        view.fresh(SystemClock.now()).is_none(),
+        "nothing cached yet"
+    );
+
+    let first = cache.lease().await.unwrap();
+    let seen = view.fresh(SystemClock.now()).unwrap();
+    assert_eq!(seen.generation, first.generation);
+    assert_eq!(seen.header, first.header);
+    assert!(seen.header.is_sensitive());
+
+    assert!(cache.invalidate(first.generation));
+    assert!(
+        view.fresh(SystemClock.now()).is_none(),
+        "a refused token is not served"
+    );
+    let second = cache.lease().await.unwrap();
+    assert_eq!(second.generation, 2);
+    assert_eq!(view.fresh(SystemClock.now()).unwrap().generation, 2);
+
+    // From the refresh time on, callers go to the cache, which starts the refresh.
+    let due = SystemClock.now() + Duration::from_secs(3600);
+    assert!(view.fresh(due).is_none());
+    assert_eq!(source.mints.load(Ordering::SeqCst), 2);
+}
