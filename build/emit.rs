@@ -90,9 +90,11 @@ pub fn open_enum(open: &OpenEnum) -> Result<TokenStream, String> {
             }
         }
 
+        /// The value with control characters escaped (an unknown one is server text);
+        /// `as_str` and serde give it exactly.
         impl ::std::fmt::Display for #name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
+                ::std::fmt::Display::fmt(&crate::generated::model::Escaped(self.as_str()), f)
             }
         }
 

@@ -13,6 +13,7 @@
 
 use std::time::{Duration, Instant};
 
+use flowpayroll::deps::http::StatusCode;
 use flowpayroll::operation::Operation;
 use flowpayroll::sandbox::{Fault, Sandbox, SandboxConfig};
 use flowpayroll::types::TokenSummary;
@@ -87,7 +88,11 @@ async fn main() -> Result<(), Error> {
         scopes.join(", ")
     );
 
-    sandbox.fail_next(Operation::ListTokens, 1, Fault::Status(401));
+    sandbox.fail_next(
+        Operation::ListTokens,
+        1,
+        Fault::Status(StatusCode::UNAUTHORIZED),
+    );
     fp.management().tokens().await?;
     let after_401 = jti(&fp);
     println!(
@@ -120,7 +125,9 @@ async fn main() -> Result<(), Error> {
     sandbox.fail_next(
         Operation::ListTokens,
         1,
-        Fault::TooManyRequests { retry_after: 1 },
+        Fault::TooManyRequests {
+            retry_after: Duration::from_secs(1),
+        },
     );
     let before = Instant::now();
     fp.management().tokens().await?;

@@ -6,6 +6,15 @@
 #![doc = concat!("[versioning]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/versioning.md")]
 #![doc = concat!("[benchmarks]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/benchmarks.md")]
 #![doc = concat!("[contributing]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/CONTRIBUTING.md")]
+#![doc = concat!("[client]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/client.md")]
+#![doc = concat!("[sandbox]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/sandbox.md")]
+#![doc = concat!("[fleet]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/fleet.md")]
+#![doc = concat!("[webhooks]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/webhooks.md")]
+#![doc = concat!("[build-cost]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/build-cost.md")]
+#![doc = concat!("[changelog]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/CHANGELOG.md")]
+#![doc = concat!("[mit]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/LICENSE-MIT")]
+#![doc = concat!("[apache]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/LICENSE-APACHE")]
+#![doc = concat!("[cli]: https://docs.rs/crate/flowpayroll-cli/", env!("CARGO_PKG_VERSION"), "/source/README.md")]
 #![doc = ""]
 #![doc = include_str!("../README.md")]
 //!
@@ -19,7 +28,7 @@
 //! | layer | modules | job |
 //! |---|---|---|
 //! | 1 | `secret`, `clock`, `setters` | [`SecretString`] and redaction of server text; the clock seam; the `with_*` setters macro |
-//! | 2 | `generated` | the generated models: `types`, open enums, [`Operation`], [`ErrorBody`] (the door to `OUT_DIR`) |
+//! | 2 | `generated` | the generated models: `types`, open enums, [`Operation`](operation::Operation), [`ErrorBody`] (the door to `OUT_DIR`) |
 //! | 3 | `error`, `webhook::error` | [`Error`], [`ApiError`], and which failures are transient |
 //! | 4 | `config` | [`Environment`], URLs and `FLOWPAYROLL_*`; the policies ([`RetryPolicy`]...) |
 //! | 5 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule |
@@ -83,7 +92,7 @@ pub use auth::cache::TokenStatus;
 pub use auth::source::TokenOrigin;
 pub use auth::token::{TokenId, DEFAULT_LIFETIME, MAX_LIFETIME};
 pub use client::builder::FlowPayrollBuilder;
-pub use client::management::Management;
+pub use client::management::{AuthorizationCode, Management};
 pub use client::FlowPayroll;
 pub use config::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
 pub use config::{
@@ -97,12 +106,10 @@ pub use transport::body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT
 pub use transport::context::{RequestContext, MAX_USER_ID_LEN, USER_ID, X_AUTH_TOKEN};
 pub use webhook::WebhookError;
 
-/// Request and response models generated from the spec, the open enums, and
-/// [`SecretString`].
+/// Request and response models generated from the spec, and the open enums.
 pub mod types {
     pub use crate::generated::model::open_enums::*;
     pub use crate::generated::model::types::*;
-    pub use crate::secret::SecretString;
 }
 
 /// The low-level client progenitor generates: one method per operation, no token
@@ -115,3 +122,8 @@ pub mod raw {
     pub use crate::generated::client::{Client, ResponseValue};
     pub use progenitor_client::Error;
 }
+
+// The Rust blocks of the guides in `docs/` run as doc tests, so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/fleet.md")]
+struct FleetGuide;

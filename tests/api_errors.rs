@@ -110,7 +110,10 @@ async fn a_success_body_of_the_wrong_shape_names_the_json_path() {
         .await;
     match fp.management().introspect().await.unwrap_err() {
         Error::Decode { operation, reason } => {
-            assert_eq!(operation, "introspect_token");
+            assert_eq!(
+                operation,
+                flowpayroll::operation::Operation::IntrospectToken
+            );
             assert!(reason.starts_with("at `scopes`"), "{reason}");
         }
         other => panic!("{other:?}"),
@@ -146,7 +149,7 @@ async fn a_connection_failure_is_a_transport_error() {
         matches!(
             error,
             Error::Transport {
-                operation: "list_tokens",
+                operation: flowpayroll::operation::Operation::ListTokens,
                 ..
             }
         ),

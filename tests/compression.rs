@@ -37,7 +37,7 @@ async fn the_client_asks_and_decodes_what_the_sandbox_compresses() {
         stats.compressed_answers,
         BTreeMap::from([("br".to_owned(), 3)])
     );
-    assert_eq!(stats.requests[Operation::ListTokens.id()], 1);
+    assert_eq!(stats.requests[&Operation::ListTokens], 1);
 }
 
 #[tokio::test]

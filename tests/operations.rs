@@ -10,7 +10,7 @@ use flowpayroll::operation::Operation;
 use flowpayroll::types::{
     AuthorizationCodeExchange, AuthorizationCodeGrantType, ClientUpdate, Mode, Provider, Scope,
 };
-use flowpayroll::{Error, ErrorBody, FlowPayroll, RetryPolicy};
+use flowpayroll::{AuthorizationCode, Error, ErrorBody, FlowPayroll, RetryPolicy};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 
@@ -354,7 +354,10 @@ async fn exchange_authorization_code_sends_json_and_decodes_success_and_errors()
         .await;
     let connection = fp
         .management()
-        .exchange_authorization_code(&exchange.code, &exchange.redirect_uri)
+        .exchange_authorization_code(
+            &AuthorizationCode::new(exchange.code.as_str()),
+            &exchange.redirect_uri,
+        )
         .await
         .unwrap();
     ok.assert_calls_async(1).await;
@@ -375,7 +378,10 @@ async fn exchange_authorization_code_sends_json_and_decodes_success_and_errors()
         &[400, 404, 409, 429, 500],
         async |fp: &FlowPayroll| {
             fp.management()
-                .exchange_authorization_code(&exchange.code, &exchange.redirect_uri)
+                .exchange_authorization_code(
+                    &AuthorizationCode::new(exchange.code.as_str()),
+                    &exchange.redirect_uri,
+                )
                 .await
         },
     )
@@ -425,6 +431,7 @@ async fn user_id_goes_out_when_set() {
         .await;
     assert!(fp
         .as_user("u-123")
+        .unwrap()
         .management()
         .tokens()
         .await
@@ -432,17 +439,13 @@ async fn user_id_goes_out_when_set() {
         .is_empty());
     with_user.assert_calls_async(1).await;
 
-    let invalid = fp
-        .as_user("bad\nvalue")
-        .management()
-        .tokens()
-        .await
-        .unwrap_err();
+    // Refused where it is given, before any call.
+    let invalid = fp.as_user("bad\nvalue").unwrap_err();
     assert!(
         matches!(
             invalid,
             Error::InvalidRequest {
-                operation: "list_tokens",
+                operation: None,
                 ..
             }
         ),

@@ -9,9 +9,9 @@ mod common;
 use common::*;
 use flowpayroll::types::{
     AuthorizationCodeExchange, AuthorizationCodeGrantType, ClientCredentialsGrant,
-    ClientCredentialsGrantType, ClientUpdate, SecretString,
+    ClientCredentialsGrantType, ClientUpdate,
 };
-use flowpayroll::RetryPolicy;
+use flowpayroll::{RetryPolicy, SecretString};
 use httpmock::prelude::*;
 use serde_json::{json, Value};
 

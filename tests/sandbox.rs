@@ -183,20 +183,35 @@ async fn disconnect_really_disconnects() {
 async fn faults_counters_and_user_ids() {
     let sandbox = Sandbox::start().await.unwrap();
     let fp = sandbox.client_builder().build().unwrap();
-    sandbox.fail_next(Operation::ListTokens, 1, Fault::Status(401));
     sandbox.fail_next(
         Operation::ListTokens,
         1,
-        Fault::TooManyRequests { retry_after: 0 },
+        Fault::Status(StatusCode::UNAUTHORIZED),
     );
-    fp.as_user("u-42").management().tokens().await.unwrap();
+    sandbox.fail_next(
+        Operation::ListTokens,
+        1,
+        Fault::TooManyRequests {
+            retry_after: Duration::ZERO,
+        },
+    );
+    fp.as_user("u-42")
+        .unwrap()
+        .management()
+        .tokens()
+        .await
+        .unwrap();
     // 401 → re-mint and replay → 429 → retry → 200.
     assert_eq!(sandbox.token_requests(), 2);
     assert_eq!(sandbox.api_requests(Operation::ListTokens), 3);
     assert_eq!(sandbox.user_ids_seen(), ["u-42", "u-42", "u-42"]);
     assert_eq!(sandbox.stats().user_id_requests, 3);
 
-    sandbox.fail_next(Operation::GetClient, 1, Fault::Status(500));
+    sandbox.fail_next(
+        Operation::GetClient,
+        1,
+        Fault::Status(StatusCode::INTERNAL_SERVER_ERROR),
+    );
     let error = fp.management().client().await.unwrap_err();
     assert_eq!(error.status().unwrap().as_u16(), 500);
     let api = error.as_api().unwrap();
@@ -207,7 +222,11 @@ async fn faults_counters_and_user_ids() {
     let request_id = api.request_id().expect("the sandbox tags every answer");
     assert!(request_id.starts_with("sandbox-"), "{request_id}");
 
-    sandbox.fail_next(Operation::RequestToken, 1, Fault::Status(503));
+    sandbox.fail_next(
+        Operation::RequestToken,
+        1,
+        Fault::Status(StatusCode::SERVICE_UNAVAILABLE),
+    );
     let other = sandbox.client_builder().build().unwrap();
     other.authenticate().await.unwrap();
     assert_eq!(sandbox.token_requests(), 4);

@@ -12,7 +12,7 @@ use common::sandbox_http::{answer, call, http, mint, request_token, Answer};
 use flowpayroll::clock::ManualClock;
 use flowpayroll::operation::Operation;
 use flowpayroll::sandbox::{Sandbox, SandboxConfig};
-use flowpayroll::ErrorBody;
+use flowpayroll::{AuthorizationCode, ErrorBody};
 use serde_json::{json, Value};
 
 async fn control(sandbox: &Sandbox, method: &str, path: &str, body: Option<Value>) -> Answer {
@@ -44,7 +44,12 @@ fn secret(sandbox: &Sandbox) -> String {
 async fn stats_count_requests_tokens_and_user_ids() {
     let sandbox = Sandbox::start().await.unwrap();
     let fp = sandbox.client_builder().build().unwrap();
-    fp.as_user("u-7").management().tokens().await.unwrap();
+    fp.as_user("u-7")
+        .unwrap()
+        .management()
+        .tokens()
+        .await
+        .unwrap();
     fp.management().introspect().await.unwrap();
     request_token(&sandbox, "wrong", None).await;
 
@@ -351,7 +356,7 @@ async fn an_authorized_code_is_exchanged_only_with_its_redirect_uri() {
     ] {
         let error = fp
             .management()
-            .exchange_authorization_code(&code, wrong)
+            .exchange_authorization_code(&AuthorizationCode::new(code.as_str()), wrong)
             .await
             .unwrap_err();
         let api = error.as_api().unwrap();
@@ -367,14 +372,14 @@ async fn an_authorized_code_is_exchanged_only_with_its_redirect_uri() {
 
     let connection = fp
         .management()
-        .exchange_authorization_code(&code, &issued_for)
+        .exchange_authorization_code(&AuthorizationCode::new(code.as_str()), &issued_for)
         .await
         .unwrap();
     assert!(!connection.access_token.expose_secret().is_empty());
     assert_eq!(sandbox.tokens_issued(), 2);
     let again = fp
         .management()
-        .exchange_authorization_code(&code, &issued_for)
+        .exchange_authorization_code(&AuthorizationCode::new(code.as_str()), &issued_for)
         .await
         .unwrap_err();
     assert_eq!(again.status().unwrap().as_u16(), 409);

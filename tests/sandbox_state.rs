@@ -14,7 +14,7 @@ use flowpayroll::clock::{Clock, ManualClock};
 use flowpayroll::operation::Operation;
 use flowpayroll::sandbox::{Sandbox, SandboxConfig};
 use flowpayroll::types::TokenSummary;
-use flowpayroll::ErrorBody;
+use flowpayroll::{AuthorizationCode, ErrorBody};
 use serde_json::{json, Value};
 
 const EMPLOYEES: &str = "/2023-03-01/xhr/employees";
@@ -322,14 +322,14 @@ async fn an_exchanged_code_issues_a_listed_token_once() {
     let redirect = exchange["redirect_uri"].as_str().unwrap().to_owned();
     let connection = fp
         .management()
-        .exchange_authorization_code("another-code", &redirect)
+        .exchange_authorization_code(&AuthorizationCode::new("another-code"), &redirect)
         .await
         .unwrap();
     assert!(!connection.access_token.expose_secret().is_empty());
     assert_eq!(sandbox.tokens_issued(), 3);
     let error = fp
         .management()
-        .exchange_authorization_code("another-code", &redirect)
+        .exchange_authorization_code(&AuthorizationCode::new("another-code"), &redirect)
         .await
         .unwrap_err();
     assert_eq!(error.status().unwrap().as_u16(), 409);

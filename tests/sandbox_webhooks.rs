@@ -192,7 +192,7 @@ async fn webhook_uri_null_turns_webhooks_off() {
         matches!(
             error,
             Error::InvalidRequest {
-                operation: "deliver_webhook",
+                operation: None,
                 ..
             }
         ),

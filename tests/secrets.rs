@@ -45,7 +45,7 @@ async fn a_full_flow_logs_jtis_and_never_a_secret_or_token() {
     rate_limited_once(&server, "/2023-03-01/management/tokens", "0").await;
 
     let (fp, clock) = client_with_clock(&server);
-    let fp = fp.as_user("u-audit");
+    let fp = fp.as_user("u-audit").unwrap();
     fp.management().tokens().await.unwrap(); // mint 1, 401, mint 2, 429, retry
     clock.advance(Duration::from_secs(91));
     fp.management().tokens().await.unwrap(); // refresh: mint 3

@@ -81,7 +81,11 @@ async fn malformed_token_responses_are_typed_errors() {
         let Error::Decode { operation, reason } = &error else {
             panic!("{name}: expected a decode error, got {error:?}");
         };
-        assert_eq!(*operation, "request_token", "{name}");
+        assert_eq!(
+            *operation,
+            flowpayroll::operation::Operation::RequestToken,
+            "{name}"
+        );
         assert!(reason.contains(expected), "{name}: {reason}");
         assert!(
             !format!("{error} {error:?}").contains(leak),

@@ -134,7 +134,12 @@ pub async fn run(cli: Cli, output: Output) -> Result<(), Failure> {
             action: TokenAction::Mint { show_token },
         } => {
             let status = fp.authenticate().await?;
-            let jti = status.token_id.map(|id| id.to_string()).unwrap_or_default();
+            // Exact for JSON (the table escapes its cells); `Display` would escape it.
+            let jti = match status.token_id {
+                Some(flowpayroll::TokenId::Jti(jti)) => jti,
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
             let lifetime = status.valid_for.map(|d| d.as_secs()).unwrap_or_default();
             let mut value = json!({"jti": jti, "expires_in": lifetime});
             let mut row = vec![jti, format!("{lifetime} s")];

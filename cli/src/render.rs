@@ -89,6 +89,10 @@ fn unescaped_sentence(error: &Error) -> String {
                 }
                 None => {}
             }
+            // The id support asks for (`X-Request-Id`), when the server sent one.
+            if let Some(id) = api.request_id() {
+                text.push_str(&format!(" (request id {id})"));
+            }
             text
         }
         None => error.to_string(),

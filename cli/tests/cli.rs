@@ -159,10 +159,16 @@ async fn errors_are_one_sentence_on_stderr_with_exit_code_1() {
     let run = flowpayroll(&sandbox, "wrong-secret-value", &["tokens", "list"]).await;
     assert_eq!(run.code, 1);
     assert!(run.stdout.is_empty());
-    assert_eq!(
-        run.stderr.trim_end(),
-        "error: `request_token` failed with HTTP 401 Unauthorized: Client authentication failed."
-    );
+    // The sentence ends with the request id to quote to support.
+    let line = run.stderr.trim_end();
+    let id = line
+        .strip_prefix(
+            "error: `request_token` failed with HTTP 401 Unauthorized: Client authentication \
+             failed. (request id sandbox-",
+        )
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("{line}"));
+    assert_eq!(id.len(), 16, "{line}");
 
     let secret = sandbox.client_secret().expose_secret().to_owned();
     let run = flowpayroll(

@@ -112,7 +112,9 @@ async fn a_429_seen_by_one_member_holds_back_the_others_for_its_retry_after() {
     sandbox.fail_next(
         Operation::ListTokens,
         1,
-        Fault::TooManyRequests { retry_after: 2 },
+        Fault::TooManyRequests {
+            retry_after: Duration::from_secs(2),
+        },
     );
     let started = Instant::now();
     let first = {
@@ -169,7 +171,9 @@ async fn a_token_endpoint_cooldown_holds_back_the_fleet() {
     sandbox.fail_next(
         Operation::RequestToken,
         1,
-        Fault::TooManyRequests { retry_after: 3 },
+        Fault::TooManyRequests {
+            retry_after: Duration::from_secs(3),
+        },
     );
     let fleet: Vec<_> = (0..4)
         .map(|_| {
@@ -235,7 +239,7 @@ async fn losing_redis_fails_no_call_and_sharing_resumes_when_it_is_back() {
     let back_phase = sandbox.token_requests() - before;
     // One mint per lifetime again, plus the first shared one.
     assert!(
-        back_phase <= lifetimes as usize + 2,
+        back_phase <= u64::from(lifetimes) + 2,
         "{back_phase} mints over {lifetimes} lifetimes after Redis came back"
     );
     // And the whole fleet holds the same token.

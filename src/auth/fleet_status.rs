@@ -11,6 +11,7 @@ pub enum FleetState {
     /// The last call answered.
     Connected,
     /// The last call failed: the member mints locally while the watcher probes Redis.
+    /// Why is in [`FleetStatus::reason`], not in the state.
     Unavailable,
 }
 
@@ -20,7 +21,8 @@ pub enum FleetState {
 pub struct FleetStatus {
     /// The link to Redis.
     pub state: FleetState,
-    /// Why Redis is unavailable, while it is.
+    /// Why Redis is unavailable, while [`Self::state`] is [`FleetState::Unavailable`];
+    /// `None` otherwise.
     pub reason: Option<String>,
     /// Tokens taken from the fleet cache instead of minted.
     pub tokens_adopted: u64,

@@ -73,7 +73,8 @@ impl FlowPayrollBuilder {
         if env.redis_url.is_some() {
             return Err(Error::Config(
                 "FLOWPAYROLL_REDIS_URL is set, but flowpayroll was built without its `redis` \
-                 feature (fleet mode)"
+                 feature (fleet mode): turn the feature on (the CLI: install it with \
+                 `--features redis`) or unset the variable"
                     .to_owned(),
             ));
         }
@@ -247,7 +248,7 @@ impl FlowPayrollBuilder {
             .map(user_value)
             .transpose()
             .map_err(|message| Error::InvalidRequest {
-                operation: "build",
+                operation: None,
                 message,
             })?;
         let api_timeouts = Timeouts {

@@ -7,16 +7,39 @@ use crate::generated::model::types::{
     ClientSettings, ClientUpdate, ConnectionToken, Disconnection, Introspection, TokenSummary,
 };
 use crate::generated::model::Operation;
+use crate::secret::SecretString;
+
+/// An authorization code, as the authorization step delivered it to a redirect URI:
+/// the argument of [`Management::exchange_authorization_code`]. Short-lived but a
+/// credential meanwhile, so its `Debug` is redacted.
+#[derive(Debug, Clone)]
+pub struct AuthorizationCode(SecretString);
+
+impl AuthorizationCode {
+    /// The code, as received (the `code` query parameter of the redirect).
+    pub fn new(code: impl Into<SecretString>) -> Self {
+        Self(code.into())
+    }
+}
 
 /// The management endpoints (`/2023-03-01/management/...`). Get one with
 /// [`FlowPayroll::management`].
-#[derive(Debug, Clone, Copy)]
-pub struct Management<'a> {
-    client: &'a FlowPayroll,
+///
+/// An owned handle: cheap to clone (it holds a clone of the client, which shares the
+/// pool and token cache), so it can be stored or moved into a task.
+///
+/// ```
+/// fn spawnable(fp: &flowpayroll::FlowPayroll) -> impl Send + 'static {
+///     fp.management()
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Management {
+    client: FlowPayroll,
 }
 
-impl<'a> Management<'a> {
-    pub(crate) fn new(client: &'a FlowPayroll) -> Self {
+impl Management {
+    pub(crate) fn new(client: FlowPayroll) -> Self {
         Self { client }
     }
 
@@ -120,13 +143,27 @@ impl<'a> Management<'a> {
     /// Exchanges the authorization `code` received on `redirect_uri` for a connection
     /// token (`POST /2023-03-01/management/token`). The client sends its own id, secret
     /// and the `authorization_code` grant type; `redirect_uri` must be the one of the
-    /// original authorization link, exactly.
+    /// original authorization link, exactly (it is sent as given, not normalised).
+    ///
+    /// The code is an [`AuthorizationCode`], so the two arguments cannot be swapped:
+    ///
+    /// ```no_run
+    /// # async fn example(fp: flowpayroll::FlowPayroll, from_query: String) -> Result<(), flowpayroll::Error> {
+    /// use flowpayroll::AuthorizationCode;
+    ///
+    /// let code = AuthorizationCode::new(from_query);
+    /// let token = fp.management().exchange_authorization_code(&code, "https://app.example.com").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn exchange_authorization_code(
         &self,
-        code: &str,
+        code: &AuthorizationCode,
         redirect_uri: &str,
     ) -> Result<ConnectionToken, Error> {
-        let exchange = &self.client.code_exchange(code, redirect_uri);
+        let exchange = &self
+            .client
+            .code_exchange(code.0.expose_secret(), redirect_uri);
         self.client
             .call(Operation::ExchangeAuthorizationCode, |api| async move {
                 api.exchange_authorization_code(exchange).await

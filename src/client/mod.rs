@@ -39,11 +39,12 @@ use crate::transport::http_client::Timeouts;
 /// attached for you.
 ///
 /// Cheap to clone; every clone shares one connection pool and one token cache. Calls
-/// must run inside a Tokio runtime (the token cache mints in its own task).
+/// run inside a Tokio runtime (the token cache mints in its own task); polled outside
+/// one, a call returns [`Error::NoRuntime`] before sending anything.
 #[derive(Clone)]
 pub struct FlowPayroll {
     shared: Arc<ClientInner>,
-    user_id: Option<Result<HeaderValue, String>>,
+    user_id: Option<HeaderValue>,
 }
 
 /// What every clone of a client shares (built by [`crate::FlowPayrollBuilder`]).
@@ -82,7 +83,7 @@ impl fmt::Debug for FlowPayroll {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FlowPayroll")
             .field("api_url", &self.shared.api_url)
-            .field("user_id", &self.user_id.as_ref().map(|u| u.as_ref().ok()))
+            .field("user_id", &self.user_id)
             .field("token", &self.shared.tokens.status().token_id)
             .finish_non_exhaustive()
     }
@@ -92,7 +93,7 @@ impl FlowPayroll {
     pub(crate) fn new(shared: ClientInner, user_id: Option<HeaderValue>) -> Self {
         Self {
             shared: Arc::new(shared),
-            user_id: user_id.map(Ok),
+            user_id,
         }
     }
 
@@ -108,21 +109,31 @@ impl FlowPayroll {
         FlowPayrollBuilder::from_env()?.build()
     }
 
-    /// The management endpoints.
-    pub fn management(&self) -> Management<'_> {
-        Management::new(self)
+    /// The management endpoints, as an owned handle (a clone of this client).
+    pub fn management(&self) -> Management {
+        Management::new(self.clone())
     }
 
     /// A client that sends `User-Id: user_id` on every call (Flow Payroll records it in
     /// its audit log). Shares this client's pool and token cache. A value outside the
     /// spec's `UserId` rules (empty, longer than [`crate::MAX_USER_ID_LEN`] bytes, not
-    /// printable ASCII, or with a space at either end) fails each call with
-    /// [`Error::InvalidRequest`] before anything is sent.
-    pub fn as_user(&self, user_id: &str) -> FlowPayroll {
-        FlowPayroll {
+    /// printable ASCII, or with a space at either end) is refused here, with
+    /// [`Error::InvalidRequest`]:
+    ///
+    /// ```
+    /// # let fp = flowpayroll::FlowPayroll::builder().credentials("id", "secret").build().unwrap();
+    /// assert!(fp.as_user("u-123").is_ok());
+    /// assert!(fp.as_user("line\nbreak").is_err());
+    /// ```
+    pub fn as_user(&self, user_id: &str) -> Result<FlowPayroll, Error> {
+        let value = user_value(user_id).map_err(|message| Error::InvalidRequest {
+            operation: None,
+            message,
+        })?;
+        Ok(FlowPayroll {
             shared: Arc::clone(&self.shared),
-            user_id: Some(user_value(user_id)),
-        }
+            user_id: Some(value),
+        })
     }
 
     /// Lists the API modes and the providers of each (`GET /providers`).
@@ -147,9 +158,11 @@ impl FlowPayroll {
         status
     }
 
-    /// Makes sure a valid token is cached, minting one if needed, and returns its
-    /// status: a way to check credentials at start-up.
+    /// Returns the status of a valid token, minting one only if none is cached (or the
+    /// cached one is past its refresh time): a way to check credentials at start-up.
+    /// It does not force a new mint.
     pub async fn authenticate(&self) -> Result<TokenStatus, Error> {
+        runtime()?;
         self.shared.tokens.lease().await?;
         Ok(self.token_status())
     }
@@ -157,6 +170,7 @@ impl FlowPayroll {
     /// The cached access token (minted if needed), for tools that must pass it on
     /// themselves. Prefer letting the client attach it.
     pub async fn access_token(&self) -> Result<SecretString, Error> {
+        runtime()?;
         let lease = self.shared.tokens.lease().await?;
         let text = lease
             .header
@@ -171,10 +185,13 @@ impl FlowPayroll {
     /// client's `User-Id`; the token is only ever sent to the configured API URL, and
     /// success bodies are read up to [`FlowPayrollBuilder::max_response_body`]. It does
     /// not retry, re-mint after a 401 or decode error bodies: errors are progenitor's.
+    ///
+    /// The client holds the token current when it was made: keep it for a few calls,
+    /// not across a refresh (after one, its calls answer 401). Call `raw()` again for
+    /// each unit of work; the token comes from the cache, so that costs no request.
     pub async fn raw(&self) -> Result<RawClient, Error> {
-        let user_id = self.user_id_for_raw("raw")?;
         let (lease, origin) = self.lease().await?;
-        Ok(self.raw_client(lease.header, user_id, origin))
+        Ok(self.raw_client(lease.header, self.user_id.clone(), origin))
     }
 
     /// The headers for one call of a low-level [`crate::raw::Client`] you build
@@ -183,9 +200,8 @@ impl FlowPayroll {
     /// [`Self::raw`]: a `raw::Client::new` makes its own HTTP client, which follows
     /// redirects (carrying `X-Auth-Token` along) and has no User-Agent.
     pub async fn request_context(&self) -> Result<RequestContext, Error> {
-        let user_id = self.user_id_for_raw("request_context")?;
         let (lease, origin) = self.lease().await?;
-        Ok(self.context(lease.header, user_id, origin))
+        Ok(self.context(lease.header, self.user_id.clone(), origin))
     }
 
     /// The token of a call and the origin it may go to: this thread's copies while the
@@ -200,21 +216,9 @@ impl FlowPayroll {
 
     /// [`Self::lease`] from the token cache, which refreshes, waits or mints.
     async fn cache_lease(&self) -> Result<(Lease, Arc<Origin>), Error> {
+        runtime()?;
         let lease = self.shared.tokens.lease().await?;
         Ok((lease, Arc::clone(&self.shared.api_origin)))
-    }
-
-    /// This client's `User-Id`, or the [`Error::InvalidRequest`] every path returns,
-    /// before anything is sent, when it is not a valid header value.
-    fn user_id_for_raw(&self, operation: &'static str) -> Result<Option<HeaderValue>, Error> {
-        match &self.user_id {
-            Some(Err(message)) => Err(Error::InvalidRequest {
-                operation,
-                message: message.clone(),
-            }),
-            Some(Ok(value)) => Ok(Some(value.clone())),
-            None => Ok(None),
-        }
     }
 
     /// A code exchange for `code` and `redirect_uri` with this client's credentials.
@@ -256,8 +260,10 @@ impl FlowPayroll {
         F: Fn(RawClient) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
     {
+        // Outside a Tokio runtime the first lease (from the cache, not this thread's
+        // fresh copy) returns `Error::NoRuntime`: the check stays off the fast path.
         let operation = op.id();
-        let user_id = self.user_id_for_raw(operation)?;
+        let user_id = self.user_id.clone();
         let shared = &*self.shared;
         let clock = &*shared.clock;
         let rules = Rules::api(&shared.retry);
@@ -336,7 +342,7 @@ impl FlowPayroll {
             }
         };
         let limit = shared.retry.total_budget;
-        within_once_armed(clock, limit, operation, &armed, attempts).await
+        within_once_armed(clock, limit, op, &armed, attempts).await
     }
 
     /// The headers of a call: `token` (sent to `origin` only) and `user_id`, and the
@@ -371,4 +377,12 @@ impl FlowPayroll {
     pub(crate) fn forget_token(&self, generation: u64) {
         self.shared.tokens.invalidate(generation);
     }
+}
+
+/// [`Error::NoRuntime`] unless the caller runs inside a Tokio runtime: the token cache
+/// and the time limits need one, and would panic without it.
+fn runtime() -> Result<(), Error> {
+    tokio::runtime::Handle::try_current()
+        .map(drop)
+        .map_err(|_| Error::NoRuntime)
 }

@@ -33,27 +33,45 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Config(String),
 
+    /// A local resource failed: the sandbox cannot listen on its port, a listener
+    /// stopped. `context` says what was being done.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, in words.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+
+    /// The call was polled outside a Tokio runtime: the client needs one (its token
+    /// cache mints in a task, its time limits are Tokio timers). Nothing was sent.
+    #[error("no Tokio runtime: call flowpayroll from within one (#[tokio::main], a spawned task)")]
+    NoRuntime,
+
     /// The request could not be built from the caller's input (for example a `User-Id`
     /// that is not a valid header value). Nothing was sent.
-    #[error("invalid request for `{operation}`: {message}")]
+    #[error("invalid request{}: {message}", for_operation(*operation))]
     InvalidRequest {
-        /// The operation id; `build`, `raw` or `request_context` when the input was
-        /// refused by [`crate::FlowPayrollBuilder::build`], [`crate::FlowPayroll::raw`],
-        /// [`crate::FlowPayroll::request_context`] or a [`crate::RequestContext`] method.
-        operation: &'static str,
+        /// The operation, when the input was refused by one; `None` when it was refused
+        /// before any (by [`crate::FlowPayrollBuilder::build`],
+        /// [`crate::FlowPayroll::as_user`], a [`crate::RequestContext`] method, or a
+        /// sandbox control call).
+        operation: Option<Operation>,
         /// What is wrong.
         message: String,
     },
 
-    /// The server answered with a status that is not a success.
+    /// The server answered with a status that is not a success; the [`ApiError`] is
+    /// boxed to keep `Result<_, Error>` small.
     #[error(transparent)]
     Api(Box<ApiError>),
 
     /// The request did not get an answer: connection refused, TLS failure, timeout...
     #[error("`{operation}` failed: {}", describe_transport(source))]
     Transport {
-        /// The operation id.
-        operation: &'static str,
+        /// The operation.
+        operation: Operation,
         /// The underlying error.
         #[source]
         source: Arc<reqwest::Error>,
@@ -66,8 +84,8 @@ pub enum Error {
     /// that was reached, as configured.
     #[error("`{operation}` timed out after {}", seconds(*after))]
     Timeout {
-        /// The operation id.
-        operation: &'static str,
+        /// The operation.
+        operation: Operation,
         /// The limit that was reached.
         after: Duration,
     },
@@ -76,8 +94,8 @@ pub enum Error {
     /// [`crate::FlowPayrollBuilder::max_response_body`]); reading stopped at the limit.
     #[error("`{operation}` answered with a body larger than the {} limit; it was not read further", size(*limit))]
     BodyTooLarge {
-        /// The operation id.
-        operation: &'static str,
+        /// The operation.
+        operation: Operation,
         /// The limit, in bytes.
         limit: usize,
     },
@@ -91,8 +109,8 @@ pub enum Error {
     /// A successful response whose body does not match the spec.
     #[error("`{operation}` answered with a success body that does not decode: {reason}")]
     Decode {
-        /// The operation id.
-        operation: &'static str,
+        /// The operation.
+        operation: Operation,
         /// Where and why decoding failed (a JSON path when there is one). Never quotes the
         /// body: success bodies may carry secrets.
         reason: String,
@@ -143,6 +161,11 @@ fn describe_transport(error: &reqwest::Error) -> String {
     } else {
         format!("no response: {}", Escaped(&detail))
     }
+}
+
+/// ` for `list_tokens``, or nothing without an operation.
+fn for_operation(operation: Option<Operation>) -> String {
+    operation.map_or_else(String::new, |op| format!(" for `{op}`"))
 }
 
 /// `1.5 s`, `30 s`, `250 ms`: a limit as a person reads it.

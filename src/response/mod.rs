@@ -48,7 +48,7 @@ pub(crate) async fn finish<T: DeserializeOwned>(
         secrets,
         timeouts,
     } = *seen;
-    let operation = op.id();
+    let operation = op;
     let error = match outcome {
         Ok(value) => return Ok(value),
         Err(error) => error,
@@ -77,7 +77,10 @@ pub(crate) async fn finish<T: DeserializeOwned>(
             api_error(op, value.status(), value.headers(), &empty, now, secrets)
         }
         GeneratedError::InvalidRequest(message) | GeneratedError::Custom(message) => {
-            Error::InvalidRequest { operation, message }
+            Error::InvalidRequest {
+                operation: Some(operation),
+                message,
+            }
         }
     })
 }
@@ -85,11 +88,7 @@ pub(crate) async fn finish<T: DeserializeOwned>(
 /// The error for a request of `operation` that got no (whole) response: the body
 /// limit, one of its `timeouts` (connecting, or the whole request), or a transport
 /// failure.
-pub(crate) fn transport(
-    operation: &'static str,
-    source: reqwest::Error,
-    timeouts: Timeouts,
-) -> Error {
+pub(crate) fn transport(operation: Operation, source: reqwest::Error, timeouts: Timeouts) -> Error {
     if let Some(limit) = exceeded_limit(&source) {
         return Error::BodyTooLarge { operation, limit };
     }

@@ -146,7 +146,7 @@ pub(crate) fn backoff(base: Duration, cap: Duration, retry: u32, draw: f64) -> D
 pub(crate) async fn within<T>(
     clock: &dyn Clock,
     limit: Duration,
-    operation: &'static str,
+    operation: Operation,
     work: impl Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
     within_once_armed(clock, limit, operation, &AtomicBool::new(true), work).await
@@ -159,7 +159,7 @@ pub(crate) async fn within<T>(
 pub(crate) async fn within_once_armed<T>(
     clock: &dyn Clock,
     limit: Duration,
-    operation: &'static str,
+    operation: Operation,
     armed: &AtomicBool,
     work: impl Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {

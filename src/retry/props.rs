@@ -48,7 +48,7 @@ fn any_error() -> impl Strategy<Value = Error> {
         8 => (operations, any_status(), any_retry_after(), bodies)
             .prop_map(|(op, status, wait, body)| api_error(op, status, wait, &body)),
         1 => any::<u64>().prop_map(|ms| Error::Timeout {
-            operation: "list_tokens",
+            operation: crate::generated::model::Operation::ListTokens,
             after: Duration::from_millis(ms),
         }),
         1 => Just(Error::TokenUnavailable("gone".to_owned())),

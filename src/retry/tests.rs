@@ -114,7 +114,7 @@ fn api_calls_do_not_retry_server_errors_or_transport_failures() {
         );
     }
     let timeout = Error::Timeout {
-        operation: "list_tokens",
+        operation: crate::generated::model::Operation::ListTokens,
         after: Duration::from_secs(1),
     };
     assert_eq!(
@@ -138,7 +138,12 @@ fn mints_retry_transient_failures_and_never_refusals() {
             Decision::GiveUp
         );
     }
-    let refused = api_error(TOKEN_OPERATION, 400, None, br#"{"error":"invalid_client"}"#);
+    let refused = api_error(
+        TOKEN_OPERATION,
+        400,
+        None,
+        br#"{"error":"invalid_client"}"#,
+    );
     assert_eq!(classify(&refused), Failure::Refused);
     for error in [refused, api_error(TOKEN_OPERATION, 401, None, b"{}")] {
         assert_eq!(
@@ -147,7 +152,7 @@ fn mints_retry_transient_failures_and_never_refusals() {
         );
     }
     let timeout = Error::Timeout {
-        operation: TOKEN_OPERATION,
+        operation: Operation::RequestToken,
         after: Duration::from_secs(10),
     };
     assert!(matches!(

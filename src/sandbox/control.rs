@@ -115,9 +115,16 @@ async fn faults(AppState(state): AppState<Arc<State>>, body: Bytes) -> Response 
         return refuse(&format!("times must be from 1 to {MAX_TIMES}"));
     }
     let fault = match request.fault {
-        FaultSpec::Status { status } if (200..=599).contains(&status) => Fault::Status(status),
+        FaultSpec::Status { status } if (200..=599).contains(&status) => {
+            match StatusCode::from_u16(status) {
+                Ok(status) => Fault::Status(status),
+                Err(_) => return refuse("status must be from 200 to 599"),
+            }
+        }
         FaultSpec::Status { .. } => return refuse("status must be from 200 to 599"),
-        FaultSpec::TooManyRequests { retry_after } => Fault::TooManyRequests { retry_after },
+        FaultSpec::TooManyRequests { retry_after } => Fault::TooManyRequests {
+            retry_after: Duration::from_secs(retry_after),
+        },
         FaultSpec::Slow { delay_ms } if delay_ms <= MAX_DELAY_MS => {
             Fault::Slow(Duration::from_millis(delay_ms))
         }

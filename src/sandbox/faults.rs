@@ -4,6 +4,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use http::StatusCode;
+
 use crate::generated::model::Operation;
 
 /// A forced answer for the next calls of an operation.
@@ -11,11 +13,11 @@ use crate::generated::model::Operation;
 #[non_exhaustive]
 pub enum Fault {
     /// Answer with this status and the spec's example body for it.
-    Status(u16),
-    /// Answer 429 with `Retry-After: retry_after` (seconds).
+    Status(StatusCode),
+    /// Answer 429 with `Retry-After` of `retry_after`, in whole seconds (rounded up).
     TooManyRequests {
-        /// The `Retry-After` to send, in seconds.
-        retry_after: u64,
+        /// The wait to ask for.
+        retry_after: Duration,
     },
     /// Answer normally, after this delay (on the sandbox's clock).
     Slow(Duration),
@@ -92,21 +94,36 @@ mod tests {
     #[test]
     fn faults_come_in_order_and_runs_merge() {
         let mut faults = Faults::default();
-        faults.push(Operation::ListTokens, 2, Fault::Status(500));
-        faults.push(Operation::ListTokens, 1_000_000, Fault::Status(500));
+        faults.push(
+            Operation::ListTokens,
+            2,
+            Fault::Status(StatusCode::INTERNAL_SERVER_ERROR),
+        );
+        faults.push(
+            Operation::ListTokens,
+            1_000_000,
+            Fault::Status(StatusCode::INTERNAL_SERVER_ERROR),
+        );
         faults.push(Operation::ListTokens, 1, Fault::MalformedBody);
         assert_eq!(faults.runs(Operation::ListTokens), 2);
         assert_eq!(faults.pending(Operation::ListTokens), 1_000_003);
         assert_eq!(faults.take(Operation::GetClient), None);
         for _ in 0..1_000_002 {
-            assert_eq!(faults.take(Operation::ListTokens), Some(Fault::Status(500)));
+            assert_eq!(
+                faults.take(Operation::ListTokens),
+                Some(Fault::Status(StatusCode::INTERNAL_SERVER_ERROR))
+            );
         }
         assert_eq!(
             faults.take(Operation::ListTokens),
             Some(Fault::MalformedBody)
         );
         assert_eq!(faults.take(Operation::ListTokens), None);
-        faults.push(Operation::RequestToken, 0, Fault::Status(500));
+        faults.push(
+            Operation::RequestToken,
+            0,
+            Fault::Status(StatusCode::INTERNAL_SERVER_ERROR),
+        );
         assert_eq!(faults.pending(Operation::RequestToken), 0);
     }
 }

@@ -6,6 +6,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), flowpayroll::Error> {
+//! use flowpayroll::deps::http::StatusCode;
 //! use flowpayroll::operation::Operation;
 //! use flowpayroll::sandbox::{Fault, Sandbox};
 //!
@@ -13,7 +14,7 @@
 //! let fp = sandbox.client_builder().build()?;
 //!
 //! // The next `list_tokens` answers 401: the client re-mints once and replays.
-//! sandbox.fail_next(Operation::ListTokens, 1, Fault::Status(401));
+//! sandbox.fail_next(Operation::ListTokens, 1, Fault::Status(StatusCode::UNAUTHORIZED));
 //! let tokens = fp.management().tokens().await?;
 //! // Both tokens this client was issued are listed, still valid.
 //! assert_eq!(tokens.len(), 2);
@@ -147,15 +148,14 @@ impl Sandbox {
     pub async fn start_with(config: SandboxConfig) -> Result<Self, Error> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
             .await
-            .map_err(|e| {
-                Error::Config(format!(
-                    "the sandbox cannot listen on 127.0.0.1:{}: {e}",
-                    config.port
-                ))
+            .map_err(|e| Error::Io {
+                context: format!("the sandbox cannot listen on 127.0.0.1:{}", config.port),
+                source: Arc::new(e),
             })?;
-        let address = listener
-            .local_addr()
-            .map_err(|e| Error::Config(format!("the sandbox has no address: {e}")))?;
+        let address = listener.local_addr().map_err(|e| Error::Io {
+            context: "the sandbox has no address".to_owned(),
+            source: Arc::new(e),
+        })?;
         let url = Url::parse(&format!("http://{address}/"))
             .map_err(|e| Error::Config(format!("the sandbox's address is not a URL: {e}")))?;
         let token_url = url
@@ -202,9 +202,15 @@ impl Sandbox {
         &self.state.config.client_id
     }
 
-    /// The client secret the sandbox accepted at the start.
-    pub fn client_secret(&self) -> &SecretString {
-        &self.state.config.client_secret
+    /// A client secret the sandbox accepts now: the first of the client's secrets, so
+    /// after a rotation (`update_client`) it is the new one.
+    pub fn client_secret(&self) -> SecretString {
+        lock(&self.state.account)
+            .settings()
+            .client_secret
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.state.config.client_secret.clone())
     }
 
     /// An environment pointing at this sandbox.
@@ -218,14 +224,13 @@ impl Sandbox {
     /// A client builder with this sandbox's URLs and credentials.
     pub fn client_builder(&self) -> FlowPayrollBuilder {
         crate::client::FlowPayroll::builder()
-            .credentials(self.client_id(), self.client_secret().clone())
+            .credentials(self.client_id(), self.client_secret())
             .environment(self.environment())
     }
 
     /// Makes the next `times` calls of `operation` answer with `fault`, after the faults
     /// already queued for it.
-    pub fn fail_next(&self, operation: Operation, times: usize, fault: Fault) {
-        let times = u64::try_from(times).unwrap_or(u64::MAX);
+    pub fn fail_next(&self, operation: Operation, times: u64, fault: Fault) {
         lock(&self.state.faults).push(operation, times, fault);
     }
 
@@ -235,13 +240,13 @@ impl Sandbox {
     }
 
     /// Token requests received so far, faulted and refused ones included.
-    pub fn token_requests(&self) -> usize {
+    pub fn token_requests(&self) -> u64 {
         self.api_requests(Operation::RequestToken)
     }
 
     /// Requests received so far for `operation`, faulted and refused ones included.
-    pub fn api_requests(&self, operation: Operation) -> usize {
-        usize::try_from(self.state.counters.requests(operation)).unwrap_or(usize::MAX)
+    pub fn api_requests(&self, operation: Operation) -> u64 {
+        self.state.counters.requests(operation)
     }
 
     /// Tokens issued so far (token endpoint and code exchanges).
@@ -347,13 +352,13 @@ impl State {
         {
             let mut tokens = lock(&self.tokens);
             tokens.sweep(self.now());
-            stats.tokens_kept = tokens.len();
+            stats.tokens_kept = u64::try_from(tokens.len()).unwrap_or(u64::MAX);
             stats.tokens_evicted = tokens.evicted();
         }
         let faults = lock(&self.faults);
         stats.faults_pending = Operation::ALL
             .iter()
-            .map(|op| (op.id().to_owned(), faults.pending(*op)))
+            .map(|op| (*op, faults.pending(*op)))
             .filter(|(_, pending)| *pending > 0)
             .collect();
         stats.webhooks = self.webhooks.stats();

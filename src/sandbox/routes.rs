@@ -173,12 +173,15 @@ fn authorized(
 /// The answer a fault forces.
 fn faulted(operation: Operation, fault: &Fault) -> Response {
     match fault {
-        Fault::Status(status) => answer(*status, example(operation, *status)),
+        Fault::Status(status) => answer(status.as_u16(), example(operation, status.as_u16())),
         Fault::TooManyRequests { retry_after } => {
             let mut response = answer(429, example(operation, 429));
+            let seconds = retry_after
+                .as_secs()
+                .saturating_add(u64::from(retry_after.subsec_nanos() > 0));
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             response
         }
         Fault::MalformedBody | Fault::Slow(_) => (

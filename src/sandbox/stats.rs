@@ -19,21 +19,23 @@ const MAX_USER_ID_LEN: usize = 256;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Stats {
-    /// Requests received per operation id (`request_token` included), faulted ones too.
-    pub requests: BTreeMap<String, u64>,
+    /// Requests received per operation (`request_token` included), faulted ones too.
+    /// Keyed by [`Operation`], so a misspelt one does not compile; JSON keys are the
+    /// operation ids.
+    pub requests: BTreeMap<Operation, u64>,
     /// Tokens issued: by the token endpoint and by code exchanges.
     pub tokens_issued: u64,
     /// Tokens the sandbox keeps now (live ones, and expired or disconnected ones still in
     /// their grace period).
-    pub tokens_kept: usize,
+    pub tokens_kept: u64,
     /// Tokens forgotten since the start or the last reset.
     pub tokens_evicted: u64,
     /// Requests that carried a `User-Id`.
     pub user_id_requests: u64,
     /// The last `User-Id`s received (at most 64), oldest first.
     pub recent_user_ids: Vec<String>,
-    /// Faulted answers still queued, per operation id (operations without any left out).
-    pub faults_pending: BTreeMap<String, u64>,
+    /// Faulted answers still queued, per operation (operations without any left out).
+    pub faults_pending: BTreeMap<Operation, u64>,
     /// Answers sent compressed, per `content-encoding` (`br`, `gzip`, `deflate`; those
     /// never used left out). The sandbox compresses when the request asks for it.
     pub compressed_answers: BTreeMap<String, u64>,
@@ -104,7 +106,7 @@ impl Counters {
         Stats {
             requests: Operation::ALL
                 .iter()
-                .map(|op| (op.id().to_owned(), self.requests(*op)))
+                .map(|op| (*op, self.requests(*op)))
                 .collect(),
             tokens_issued: self.tokens_issued.load(Ordering::SeqCst),
             tokens_kept: 0,
@@ -147,7 +149,10 @@ mod tests {
         }
         counters.record(Operation::ListTokens, Some(&"é".repeat(200)));
         let stats = counters.snapshot();
-        assert_eq!(stats.requests["list_tokens"], 1001);
+        assert_eq!(
+            stats.requests[&crate::generated::model::Operation::ListTokens],
+            1001
+        );
         assert_eq!(stats.user_id_requests, 1001);
         assert_eq!(stats.recent_user_ids.len(), RECENT_USER_IDS);
         assert_eq!(stats.recent_user_ids[0], "u-937");

@@ -150,7 +150,7 @@ impl Refusal {
             Refusal::Invalid(message) => message,
         };
         Error::InvalidRequest {
-            operation: "deliver_webhook",
+            operation: None,
             message,
         }
     }

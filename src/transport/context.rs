@@ -28,8 +28,9 @@ pub const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 /// The header that names the end user a call is made for (audit log only).
 pub const USER_ID: HeaderName = HeaderName::from_static("user-id");
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
-/// The operation named by the errors of [`RequestContext`]'s checks.
-const CONTEXT: &str = "request_context";
+/// The operation named by the errors of [`RequestContext`]'s checks: none (the
+/// context is built before any).
+const CONTEXT: Option<crate::generated::model::Operation> = None;
 
 /// Headers a generated [`Client`](crate::raw::Client) attaches to every request it sends.
 ///
@@ -246,7 +247,7 @@ mod tests {
             .with_user_id("bad\nvalue")
             .unwrap_err();
         assert!(
-            matches!(&error, Error::InvalidRequest { operation: "request_context", message }
+            matches!(&error, Error::InvalidRequest { operation: None, message }
                 if message.contains("User-Id")),
             "{error:?}"
         );
@@ -257,7 +258,7 @@ mod tests {
             matches!(
                 &error,
                 Error::InvalidRequest {
-                    operation: "request_context",
+                    operation: None,
                     ..
                 }
             ),

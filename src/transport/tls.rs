@@ -78,6 +78,9 @@ mod ring {
                 return Err(not_pem("no certificate in it"));
             }
         }
+        // rustls 0.23.48 deprecates `ring::default_provider` in favour of the separate
+        // provider crates of rustls 0.24; on 0.23 it is still the way to name ring.
+        #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let verifier =
             Verifier::new_with_extra_roots(roots, Arc::clone(&provider)).map_err(|e| {

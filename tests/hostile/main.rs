@@ -58,7 +58,7 @@ fn one_attempt() -> TokenRequestPolicy {
 /// and its message names the limit as `shown` (`"64 KiB"`).
 fn assert_body_too_large(error: &Error, operation: &str, limit: usize, shown: &str) {
     assert!(
-        matches!(error, Error::BodyTooLarge { operation: op, limit: l } if *op == operation && *l == limit),
+        matches!(error, Error::BodyTooLarge { operation: op, limit: l } if op.id() == operation && *l == limit),
         "{error:?}"
     );
     assert!(

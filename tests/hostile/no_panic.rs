@@ -112,3 +112,25 @@ fn case_10_a_static_client_survives_the_runtime_that_started_its_mint() {
     assert_eq!(status.tokens_minted, 1);
     assert_eq!(status.token_id.unwrap().to_string(), "jti-second-runtime");
 }
+
+/// Without a Tokio runtime every call returns `Error::NoRuntime` (it used to reach
+/// Tokio's timers first and panic), and sends nothing.
+#[test]
+fn calls_outside_a_tokio_runtime_are_an_error_not_a_panic() {
+    let server = RawServer::start(|_, _| json(200, "[]"));
+    let fp = builder_for(&server).build().unwrap();
+    use futures::executor::block_on;
+    assert!(matches!(
+        block_on(fp.management().tokens()),
+        Err(Error::NoRuntime)
+    ));
+    assert!(matches!(block_on(fp.providers()), Err(Error::NoRuntime)));
+    assert!(matches!(block_on(fp.authenticate()), Err(Error::NoRuntime)));
+    assert!(matches!(block_on(fp.access_token()), Err(Error::NoRuntime)));
+    assert!(matches!(block_on(fp.raw()), Err(Error::NoRuntime)));
+    assert!(matches!(
+        block_on(fp.request_context()),
+        Err(Error::NoRuntime)
+    ));
+    assert_eq!(server.requests().len(), 0);
+}

@@ -1,7 +1,7 @@
 //! Case 2: decode errors and echoed requests must not print secrets, however the server
 //! escapes them; and case 6's library half: server text in errors and logs is escaped.
 
-use flowpayroll::ErrorBody;
+use flowpayroll::{ErrorBody, TokenId};
 
 use super::common::jwt;
 use super::common::raw::{json, RawServer, Reply};
@@ -27,7 +27,7 @@ async fn case_2_a_double_encoded_token_response_does_not_print_the_token() {
     let Error::Decode { operation, reason } = &error else {
         panic!("{error:?}")
     };
-    assert_eq!(*operation, "request_token");
+    assert_eq!(*operation, flowpayroll::operation::Operation::RequestToken);
     assert!(
         reason.starts_with("expected struct AccessTokenResponse, found string"),
         "{reason}"
@@ -125,9 +125,10 @@ async fn server_text_is_escaped_in_errors_and_logs() {
         shown.contains("gone\\u{1b}[31m\\rrewritten line\\u{7}"),
         "{shown}"
     );
-    // The id itself stays exact (for JSON output); log lines escape it.
-    let id = fp.token_status().token_id.unwrap().to_string();
-    assert_eq!(id, "jti-\u{1b}[2J\rforged\u{7}");
+    // `Display` escapes the id like all server text; the variant holds it exactly.
+    let id = fp.token_status().token_id.unwrap();
+    assert_eq!(id.to_string(), "jti-\\u{1b}[2J\\rforged\\u{7}");
+    assert!(matches!(&id, TokenId::Jti(jti) if jti == "jti-\u{1b}[2J\rforged\u{7}"));
     let logged = leaks.0.text();
     assert!(logged.contains("jti-\\u{1b}[2J\\rforged\\u{7}"), "{logged}");
     assert!(!logged.contains('\u{1b}') && !logged.contains('\u{7}'));

@@ -37,7 +37,7 @@ async fn case_8_the_call_budget_counts_requests_not_only_waits() {
     clock.advance(Duration::from_secs(5));
     let error = call.await.unwrap().unwrap_err();
     assert!(
-        matches!(error, Error::Timeout { operation: "list_tokens", after } if after == Duration::from_secs(5)),
+        matches!(error, Error::Timeout { operation: flowpayroll::operation::Operation::ListTokens, after } if after == Duration::from_secs(5)),
         "{error:?}"
     );
     assert_eq!(error.to_string(), "`list_tokens` timed out after 5 s");
@@ -180,7 +180,7 @@ async fn case_8_a_connect_timeout_to_the_api_is_named_with_its_limit() {
 
     let error = fp.management().tokens().await.unwrap_err();
     assert!(
-        matches!(error, Error::Timeout { operation: "list_tokens", after } if after == Duration::from_secs(2)),
+        matches!(error, Error::Timeout { operation: flowpayroll::operation::Operation::ListTokens, after } if after == Duration::from_secs(2)),
         "{error:?}"
     );
     assert_eq!(error.to_string(), "`list_tokens` timed out after 2 s");
@@ -204,7 +204,7 @@ async fn case_8_a_connect_timeout_to_the_token_endpoint_is_named_with_its_limit(
 
     let error = fp.authenticate().await.unwrap_err();
     assert!(
-        matches!(error, Error::Timeout { operation: "request_token", after } if after == Duration::from_millis(1500)),
+        matches!(error, Error::Timeout { operation: flowpayroll::operation::Operation::RequestToken, after } if after == Duration::from_millis(1500)),
         "{error:?}"
     );
     assert_eq!(error.to_string(), "`request_token` timed out after 1.5 s");
@@ -236,7 +236,7 @@ async fn case_8_a_token_request_timeout_is_named_with_its_limit() {
     tokio::time::pause();
     let error = call.await.unwrap().unwrap_err();
     assert!(
-        matches!(error, Error::Timeout { operation: "request_token", after } if after == Duration::from_secs(4)),
+        matches!(error, Error::Timeout { operation: flowpayroll::operation::Operation::RequestToken, after } if after == Duration::from_secs(4)),
         "{error:?}"
     );
     assert_eq!(error.to_string(), "`request_token` timed out after 4 s");

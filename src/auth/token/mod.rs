@@ -35,7 +35,8 @@ use crate::transport::body::{read_capped, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 use crate::transport::http_client::Timeouts;
 
 /// The operation id of the token endpoint in the spec.
-pub(crate) const OPERATION: &str = crate::generated::model::Operation::RequestToken.id();
+pub(crate) const OPERATION: crate::generated::model::Operation =
+    crate::generated::model::Operation::RequestToken;
 /// The lifetime assumed when the response gives neither `expires_in` nor a JWT `exp`.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
 /// The longest lifetime the client believes.
@@ -63,12 +64,12 @@ pub enum TokenId {
     Fingerprint(String),
 }
 
-/// Shows the `jti` as the server sent it (escape it before writing it to a terminal;
-/// the crate's own log lines do).
+/// Shows the `jti` with control characters escaped (it is server text), like every
+/// `Display` of this crate.
 impl fmt::Display for TokenId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TokenId::Jti(jti) => f.write_str(jti),
+            TokenId::Jti(jti) => write!(f, "{}", crate::secret::redact::Escaped(jti)),
             TokenId::Fingerprint(hex) => write!(f, "sha256:{hex}"),
         }
     }
