@@ -10,6 +10,8 @@
 //! below, an operation id, a status code or the API's host: bounded sets, never a
 //! secret, a token, a `jti`, a client id or a user id.
 
+#[cfg(any(feature = "metrics", test))]
+mod catalogue;
 #[cfg(feature = "metrics")]
 mod emit;
 pub(crate) mod spans;
@@ -18,104 +20,12 @@ mod tests;
 
 use std::time::Duration;
 
-use crate::error::classify::{classify, Failure};
 use crate::error::Error;
 use crate::webhook::error::WebhookError;
 
+#[cfg(any(feature = "metrics", test))]
+pub(crate) use catalogue::*;
 pub(crate) use spans::{call, Answer, Attempt};
-
-/// One metric: what the docs table lists for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Metric {
-    pub name: &'static str,
-    /// `counter` or `histogram`.
-    pub kind: &'static str,
-    /// The OpenTelemetry unit: `s`, or a count such as `{mint}`.
-    pub unit: &'static str,
-    /// Every label it may carry (a recording carries these or fewer).
-    pub labels: &'static [&'static str],
-    pub description: &'static str,
-}
-
-pub(crate) const REQUEST_DURATION: &str = "http.client.request.duration";
-pub(crate) const OPERATION_DURATION: &str = "flowpayroll.operation.duration";
-pub(crate) const MINTS: &str = "flowpayroll.token.mints";
-pub(crate) const MINT_FAILURES: &str = "flowpayroll.token.mint.failures";
-pub(crate) const MINT_DURATION: &str = "flowpayroll.token.mint.duration";
-pub(crate) const CACHE_LOOKUPS: &str = "flowpayroll.token.cache.lookups";
-pub(crate) const HOLD_DURATION: &str = "flowpayroll.rate_limit.hold.duration";
-pub(crate) const WEBHOOK_VERIFICATIONS: &str = "flowpayroll.webhook.verifications";
-pub(crate) const WEBHOOK_REPLAY_CHECKS: &str = "flowpayroll.webhook.replay_checks";
-
-/// The operation id label (no semantic convention names one).
-pub(crate) const OPERATION: &str = "flowpayroll.operation";
-
-/// Every metric this crate records.
-pub(crate) const METRICS: &[Metric] = &[
-    Metric {
-        name: REQUEST_DURATION,
-        kind: "histogram",
-        unit: "s",
-        labels: &["http.request.method", "server.address", "http.response.status_code", "error.type", OPERATION],
-        description: "One HTTP request (an attempt) to the API or the token endpoint, to its answer read and decoded.",
-    },
-    Metric {
-        name: OPERATION_DURATION,
-        kind: "histogram",
-        unit: "s",
-        labels: &[OPERATION, "error.type"],
-        description: "One whole call, as its caller waits: the token, every attempt, the 429 and retry waits.",
-    },
-    Metric {
-        name: MINTS,
-        kind: "counter",
-        unit: "{mint}",
-        labels: &["trigger", "mode"],
-        description: "Tokens this process got from the token endpoint, by why the mint started.",
-    },
-    Metric {
-        name: MINT_FAILURES,
-        kind: "counter",
-        unit: "{failure}",
-        labels: &["kind", "trigger", "mode"],
-        description: "Mints that ended without a token (after their retries); a refresh_ahead failure keeps serving the current token.",
-    },
-    Metric {
-        name: MINT_DURATION,
-        kind: "histogram",
-        unit: "s",
-        labels: &["mode", "result"],
-        description: "One mint of the token cache, retries included, from its start to a token or an error.",
-    },
-    Metric {
-        name: CACHE_LOOKUPS,
-        kind: "counter",
-        unit: "{lookup}",
-        labels: &["tier", "result"],
-        description: "Token cache lookups: in memory on every call, in Redis on every flight in fleet mode.",
-    },
-    Metric {
-        name: HOLD_DURATION,
-        kind: "histogram",
-        unit: "s",
-        labels: &["source"],
-        description: "Time a 429 added to the client-wide hold, during which no API call is sent.",
-    },
-    Metric {
-        name: WEBHOOK_VERIFICATIONS,
-        kind: "counter",
-        unit: "{verification}",
-        labels: &["outcome"],
-        description: "Webhook signature checks, by outcome.",
-    },
-    Metric {
-        name: WEBHOOK_REPLAY_CHECKS,
-        kind: "counter",
-        unit: "{check}",
-        labels: &["outcome"],
-        description: "Webhook replay guard checks (in memory or on Redis), by outcome.",
-    },
-];
 
 /// Why a mint started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +44,7 @@ pub(crate) enum Trigger {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
     Local,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     Fleet,
 }
 
@@ -141,6 +52,7 @@ pub(crate) enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tier {
     Memory,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     Fleet,
 }
 
@@ -150,6 +62,7 @@ pub(crate) enum HoldSource {
     /// A 429 this client saw.
     Own,
     /// A hold another fleet member published.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     Fleet,
 }
 
@@ -160,26 +73,6 @@ pub(crate) enum MintResult {
     Minted,
     /// A token another fleet member shared.
     FleetCache,
-}
-
-impl Trigger {
-    pub(crate) const fn label(self) -> &'static str {
-        match self {
-            Trigger::Cold => "cold",
-            Trigger::Expired => "expired",
-            Trigger::RefreshAhead => "refresh_ahead",
-            Trigger::After401 => "after_401",
-        }
-    }
-}
-
-impl Mode {
-    pub(crate) const fn label(self) -> &'static str {
-        match self {
-            Mode::Local => "local",
-            Mode::Fleet => "fleet",
-        }
-    }
 }
 
 /// `error.type`: the status code of an error answer, else what went wrong, in a few
@@ -196,21 +89,6 @@ pub(crate) fn error_type(error: &Error) -> std::borrow::Cow<'static, str> {
         Error::InvalidRequest { .. } => "invalid_request".into(),
         Error::Config(_) => "config".into(),
         Error::Webhook(_) => "webhook".into(),
-    }
-}
-
-/// The `kind` of a failed mint.
-pub(crate) fn failure_kind(error: &Error) -> &'static str {
-    match (error, classify(error)) {
-        (Error::Timeout { .. }, _) => "timeout",
-        (Error::Transport { .. }, _) => "network",
-        (Error::TokenUnavailable(_), _) => "abandoned",
-        (Error::Decode { .. } | Error::BodyTooLarge { .. }, _) => "invalid_response",
-        (_, Failure::Refused) => "refused",
-        (_, Failure::Throttled(_)) => "throttled",
-        (_, Failure::Unavailable(_)) => "unavailable",
-        (Error::Api(_), Failure::Other) => "rejected",
-        _ => "other",
     }
 }
 
@@ -274,17 +152,4 @@ pub(crate) fn replay_checked(result: Result<(), WebhookError>) -> Result<(), Web
     #[cfg(feature = "metrics")]
     emit::count_outcome(WEBHOOK_REPLAY_CHECKS, webhook_outcome(&result));
     result
-}
-
-/// The `outcome` label of a webhook check.
-pub(crate) fn webhook_outcome(result: &Result<(), WebhookError>) -> &'static str {
-    match result {
-        Ok(()) => "accepted",
-        Err(WebhookError::MissingSignature) => "missing_signature",
-        Err(WebhookError::MalformedSignature(_)) => "malformed_signature",
-        Err(WebhookError::Mismatch) => "mismatch",
-        Err(WebhookError::Payload { .. }) => "payload",
-        Err(WebhookError::Replayed) => "replayed",
-        Err(WebhookError::GuardUnavailable(_)) => "unavailable",
-    }
 }

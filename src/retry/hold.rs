@@ -56,6 +56,7 @@ impl ApiHold {
 
     /// Extends the hold to `now + wait` (capped) if it ends later than the current one;
     /// for holds that come from the fleet.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn extend(&self, now: Instant, wait: Duration) {
         self.raise(now, wait, HoldSource::Fleet);
     }
