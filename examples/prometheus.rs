@@ -16,7 +16,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let buckets = [
         0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
     ];
+    // Prometheus names: `_total` on counters, `_seconds` on durations (with the units
+    // `describe_metrics` gives).
     let prometheus = PrometheusBuilder::new()
+        .with_recommended_naming(true)
         .set_buckets_for_metric(Matcher::Suffix("duration".to_owned()), &buckets)?
         .install_recorder()?;
     flowpayroll::describe_metrics();

@@ -62,14 +62,16 @@ impl ApiHold {
     }
 
     /// Moves the end of the hold to `now + wait` (capped) if that is later, and records
-    /// how much later it moved.
+    /// how much later it moved (the `flowpayroll.rate_limit.hold.duration` metric).
     fn raise(&self, now: Instant, wait: Duration, source: HoldSource) {
         let elapsed = now.saturating_duration_since(self.base);
         let until = elapsed + wait.min(self.cap);
         let nanos = u64::try_from(until.as_nanos()).unwrap_or(u64::MAX);
         let before = self.until_nanos.fetch_max(nanos, Ordering::AcqRel);
         let from = Duration::from_nanos(before).max(elapsed);
-        if until > from {
+        // A fleet hold is read again on every poll, its end rounded to milliseconds:
+        // moves under 1 ms are that rounding, not a new hold.
+        if until.saturating_sub(from) >= Duration::from_millis(1) {
             hold_extended(source, until - from);
         }
     }
