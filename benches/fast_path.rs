@@ -2,13 +2,17 @@
 //! a call (`FlowPayroll::request_context`) with a valid cached token, on one thread and on
 //! two threads at once. The end-to-end comparison with plain reqwest is
 //! `benches/overhead.rs`.
+//!
+//! With `FAST_PATH_CALLS=n` it makes exactly `n` fast-path calls and exits, for counting
+//! instructions: `valgrind --tool=callgrind` with two values of `n`, the difference of the
+//! totals divided by the difference of `n` is the instructions of one call.
 #![allow(missing_docs, clippy::disallowed_methods)]
 
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use futures::FutureExt as _;
 
 mod common;
@@ -53,5 +57,25 @@ fn fast_path(c: &mut Criterion) {
     group.finish();
 }
 
+/// `n` calls of the fast path after one warm-up call, nothing else.
+fn counted_calls(n: u64) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let base = start_server();
+    let fp = client(&base);
+    runtime.block_on(fp.authenticate()).unwrap();
+    for _ in 0..n {
+        black_box(fp.request_context().now_or_never().unwrap().unwrap());
+    }
+}
+
 criterion_group!(benches, fast_path);
-criterion_main!(benches);
+
+fn main() {
+    match std::env::var("FAST_PATH_CALLS").map(|n| n.parse::<u64>()) {
+        Ok(Ok(n)) => counted_calls(n),
+        _ => {
+            benches();
+            Criterion::default().configure_from_args().final_summary();
+        }
+    }
+}

@@ -11,6 +11,7 @@
 #![doc = concat!("[fleet]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/fleet.md")]
 #![doc = concat!("[webhooks]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/webhooks.md")]
 #![doc = concat!("[build-cost]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/build-cost.md")]
+#![doc = concat!("[observability]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/observability.md")]
 #![doc = concat!("[changelog]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/CHANGELOG.md")]
 #![doc = concat!("[mit]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/LICENSE-MIT")]
 #![doc = concat!("[apache]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/LICENSE-APACHE")]
@@ -30,17 +31,18 @@
 //! | 1 | `secret`, `clock`, `setters` | [`SecretString`] and redaction of server text; the clock seam; the `with_*` setters macro |
 //! | 2 | `generated` | the generated models: `types`, open enums, [`Operation`](operation::Operation), [`ErrorBody`] (the door to `OUT_DIR`) |
 //! | 3 | `error`, `webhook::error` | [`Error`], [`ApiError`], and which failures are transient |
-//! | 4 | `config` | [`Environment`], URLs and `FLOWPAYROLL_*`; the policies ([`RetryPolicy`]...) |
-//! | 5 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule |
-//! | 6 | `generated::client`, `generated::hooks` | the generated low-level client and the hooks that attach the context |
-//! | 7 | `response` | generated results into [`Error`]s: decoding, why a body did not decode, `Retry-After` |
-//! | 8 | `retry` | the retry decision and the 429 hold |
-//! | 9 | `auth` | token requests, mints, the token cache |
-//! | 10 | `fleet` | fleet mode: the token cache shared through Redis |
-//! | 11 | `client` | [`FlowPayroll`], its builder and [`Management`] |
-//! | 12 | `webhook` | verifying webhook deliveries, the replay guards |
-//! | 13 | `sandbox` | the in-process fake server |
-//! | 14 | `crate`, `operation`, `deps`, `fuzzing`, `spec_answers` | the crate root and its public doors; the spec-driven answers test |
+//! | 4 | `observe` | what an operator sees: metric names, units, labels and their recording (feature `metrics`); the spans |
+//! | 5 | `config` | [`Environment`], URLs and `FLOWPAYROLL_*`; the policies ([`RetryPolicy`]...) |
+//! | 6 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule |
+//! | 7 | `generated::client`, `generated::hooks` | the generated low-level client and the hooks that attach the context |
+//! | 8 | `response` | generated results into [`Error`]s: decoding, why a body did not decode, `Retry-After` |
+//! | 9 | `retry` | the retry decision and the 429 hold |
+//! | 10 | `auth` | token requests, mints, the token cache |
+//! | 11 | `fleet` | fleet mode: the token cache shared through Redis |
+//! | 12 | `client` | [`FlowPayroll`], its builder and [`Management`] |
+//! | 13 | `webhook` | verifying webhook deliveries, the replay guards |
+//! | 14 | `sandbox` | the in-process fake server |
+//! | 15 | `crate`, `operation`, `deps`, `fuzzing`, `spec_answers` | the crate root and its public doors; the spec-driven answers test |
 //!
 //! The generated code is in two layers: the models under the errors (an [`ApiError`]
 //! holds an [`ErrorBody`]), the client above the HTTP layer it runs on. Both are
@@ -75,6 +77,7 @@ pub mod fleet;
 #[cfg(any(test, feature = "_fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+mod observe;
 pub mod operation;
 mod response;
 mod retry;
@@ -101,6 +104,9 @@ pub use config::{
 pub use error::{ApiError, BodyPrefix, Error};
 pub use generated::model::Operation;
 pub use generated::model::{ErrorBody, DOCUMENTED_ERRORS};
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub use observe::describe_metrics;
 pub use secret::SecretString;
 pub use transport::body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 pub use transport::context::{RequestContext, MAX_USER_ID_LEN, USER_ID, X_AUTH_TOKEN};

@@ -135,7 +135,7 @@ async fn an_exchange_with_a_wrong_client_secret_is_a_400() {
     assert!(why.starts_with("invalid_client"), "{why}");
     assert_eq!((sandbox.token_requests(), sandbox.tokens_issued()), (1, 1));
     fp.management()
-        .exchange_authorization_code("a-code", redirect)
+        .exchange_authorization_code(&flowpayroll::AuthorizationCode::new("a-code"), redirect)
         .await
         .unwrap();
     assert_eq!(sandbox.tokens_issued(), 2);

@@ -56,7 +56,12 @@ async fn an_invalid_user_id_fails_alike_on_every_path_before_anything_is_sent() 
     // The same client with a valid User-Id works: the mocks can count.
     let fine = builder(&server).build().unwrap().as_user(&longest).unwrap();
     fine.management().tokens().await.unwrap();
-    fine.as_user("user 42").unwrap().management().tokens().await.unwrap();
+    fine.as_user("user 42")
+        .unwrap()
+        .management()
+        .tokens()
+        .await
+        .unwrap();
     assert_eq!(mint.calls_async().await, 1);
     assert_eq!(tokens.calls_async().await, 2);
 }

@@ -8,10 +8,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::source::{Minted, TokenSource};
-use super::token::{TokenEndpoint, OPERATION};
+use super::token::{IssuedToken, TokenEndpoint, OPERATION};
 use crate::clock::Clock;
 use crate::config::policy::TokenRequestPolicy;
 use crate::error::Error;
+use crate::generated::model::Operation;
+use crate::observe::{self, Answer, Attempt};
 use crate::retry::{decide, within, AttemptState, Decision, Rules};
 
 /// Mints tokens from a token endpoint.
@@ -40,7 +42,10 @@ impl Minter {
             let mut state = AttemptState::default();
             loop {
                 let sent_at = clock.now();
-                let error = match self.endpoint.request(clock.system_now()).await {
+                let url = self.endpoint.url.as_str();
+                let attempt = Attempt::start(Operation::RequestToken, url, state.resends(), clock);
+                let request = attempt.run(self.endpoint.request(clock.system_now())).await;
+                let error = match attempt.end(request) {
                     Ok(issued) => return Ok(Minted::new(issued, sent_at)),
                     Err(error) => error,
                 };
@@ -60,7 +65,23 @@ impl Minter {
                 clock.sleep(wait).await;
             }
         };
-        within(clock, self.policy.deadline, OPERATION, attempts).await
+        observe::call(
+            Operation::RequestToken,
+            clock,
+            within(clock, self.policy.deadline, OPERATION, attempts),
+        )
+        .await
+    }
+}
+
+/// A token answer is a 200 (the request id of a success is not kept).
+impl Answer for IssuedToken {
+    fn status(&self) -> u16 {
+        200
+    }
+
+    fn request_id(&self) -> Option<String> {
+        None
     }
 }
 

@@ -11,6 +11,7 @@ use reqwest::header::HeaderValue;
 
 use super::token::IssuedToken;
 use crate::error::Error;
+use crate::observe::Mode;
 
 /// Where the cache gets a new token. One call is one whole mint (retries included); the
 /// cache runs it in its own task, at most one at a time.
@@ -20,6 +21,11 @@ pub(crate) trait TokenSource: std::fmt::Debug + Send + Sync + 'static {
 
     /// The cached token with this header was refused (401) and dropped.
     fn refused(&self, _header: &HeaderValue) {}
+
+    /// Local, or shared with a fleet (the `mode` label of the mint metrics).
+    fn mode(&self) -> Mode {
+        Mode::Local
+    }
 }
 
 /// A token from a [`TokenSource`], with when its successful request was sent (its

@@ -28,6 +28,7 @@ use crate::error::Error;
 use crate::generated::client::Client as RawClient;
 use crate::generated::model::types::AuthorizationCodeExchange;
 use crate::generated::model::Operation;
+use crate::observe::{self, Attempt};
 use crate::response::{self, Seen};
 use crate::retry::{decide, within_once_armed, AttemptState, Decision, Rules};
 use crate::secret::SecretString;
@@ -292,8 +293,9 @@ impl FlowPayroll {
                         clock.sleep(wait).await;
                     }
                 }
-                let outcome = match send(api).await {
-                    Ok(value) => return Ok((value.into_inner(), generation)),
+                let attempt = Attempt::start(op, &shared.api_url, state.resends(), clock);
+                let outcome = match attempt.run(send(api)).await {
+                    Ok(value) => return Ok((attempt.succeeded(value).into_inner(), generation)),
                     Err(error) => Err(error),
                 };
                 armed.store(true, Ordering::Relaxed);
@@ -304,7 +306,7 @@ impl FlowPayroll {
                     secrets: &secrets,
                     timeouts: shared.timeouts,
                 };
-                let error = match response::finish::<T>(op, outcome, &seen).await {
+                let error = match attempt.end(response::finish::<T>(op, outcome, &seen).await) {
                     Ok(value) => return Ok((value.into_inner(), generation)),
                     Err(error) => error,
                 };
@@ -342,7 +344,12 @@ impl FlowPayroll {
             }
         };
         let limit = shared.retry.total_budget;
-        within_once_armed(clock, limit, op, &armed, attempts).await
+        observe::call(
+            op,
+            clock,
+            within_once_armed(clock, limit, op, &armed, attempts),
+        )
+        .await
     }
 
     /// The headers of a call: `token` (sent to `origin` only) and `user_id`, and the

@@ -8,6 +8,7 @@
 //! `Display` escapes control characters in server text.
 
 pub(crate) mod classify;
+pub(crate) mod request_id;
 pub(crate) mod size;
 
 use std::fmt;

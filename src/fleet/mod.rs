@@ -51,6 +51,7 @@ use crate::auth::source::Minted;
 use crate::auth::token::TokenId;
 use crate::clock::Clock;
 use crate::error::Error;
+use crate::observe::{cache_lookup, Tier};
 use crate::retry::hold::{ApiHold, HoldSink};
 use crate::secret::SecretString;
 
@@ -193,11 +194,13 @@ impl Fleet {
         let (lease, local_reason) = match inner.look().await {
             Step::Adopt(token) => {
                 inner.adopted.fetch_add(1, Ordering::Relaxed);
+                cache_lookup(Tier::Fleet, true);
                 return Ok(Obtained::Shared(token));
             }
             Step::Cooling(error) => return Err(error),
             Step::Mint(lease, reason) => (lease, reason),
         };
+        cache_lookup(Tier::Fleet, false);
         if let Some(reason) = local_reason {
             inner.local.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(target: "flowpayroll::fleet", reason, "minting locally");

@@ -14,6 +14,7 @@ use crate::auth::token::IssuedToken;
 use crate::clock::Clock;
 use crate::config::policy::{RefreshPolicy, TokenRequestPolicy};
 use crate::error::Error;
+use crate::observe::Mode;
 
 /// A [`Minter`] behind a [`Fleet`].
 #[derive(Debug)]
@@ -59,5 +60,9 @@ impl TokenSource for FleetSource {
 
     fn refused(&self, header: &reqwest::header::HeaderValue) {
         self.fleet.refused(header);
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Fleet
     }
 }

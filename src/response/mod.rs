@@ -16,6 +16,7 @@ use progenitor_client::{Error as GeneratedError, ResponseValue};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
+use crate::error::request_id::request_id;
 use crate::error::size::size;
 use crate::error::{ApiError, BodyPrefix, Error};
 use crate::generated::model::ErrorBody;
@@ -151,20 +152,6 @@ pub(crate) fn api_error(
         retry_after: retry_after(headers, now),
         raw: BodyPrefix::new(&masked, body.complete),
     }))
-}
-
-/// The most characters of a request id kept.
-const REQUEST_ID_LIMIT: usize = 128;
-
-/// The server's id for a response: `X-Request-Id`, else `X-Correlation-Id`; escaped and
-/// cut to [`REQUEST_ID_LIMIT`] characters.
-fn request_id(headers: &HeaderMap) -> Option<String> {
-    let value = ["x-request-id", "x-correlation-id"]
-        .iter()
-        .find_map(|name| headers.get(*name))?;
-    let text = String::from_utf8_lossy(value.as_bytes());
-    let cut: String = text.trim().chars().take(REQUEST_ID_LIMIT).collect();
-    (!cut.is_empty()).then(|| crate::secret::redact::escaped(&cut))
 }
 
 #[cfg(test)]

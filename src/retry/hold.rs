@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{OnceLock, Weak};
 use std::time::{Duration, Instant};
 
+use crate::observe::{hold_extended, HoldSource};
+
 /// Where a hold seen here is sent on to (the fleet).
 pub(crate) trait HoldSink: Send + Sync + std::fmt::Debug {
     /// Tells the others to hold back for `wait` from now.
@@ -46,7 +48,7 @@ impl ApiHold {
     /// Holds every call back for `wait` (capped) from `now`, and tells the fleet.
     pub(crate) fn hold(&self, now: Instant, wait: Duration) {
         let wait = wait.min(self.cap);
-        self.extend(now, wait);
+        self.raise(now, wait, HoldSource::Own);
         if let Some(sink) = self.sink.get().and_then(Weak::upgrade) {
             sink.publish(wait);
         }
@@ -54,10 +56,24 @@ impl ApiHold {
 
     /// Extends the hold to `now + wait` (capped) if it ends later than the current one;
     /// for holds that come from the fleet.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn extend(&self, now: Instant, wait: Duration) {
-        let until = now.saturating_duration_since(self.base) + wait.min(self.cap);
+        self.raise(now, wait, HoldSource::Fleet);
+    }
+
+    /// Moves the end of the hold to `now + wait` (capped) if that is later, and records
+    /// how much later it moved (the `flowpayroll.rate_limit.hold.duration` metric).
+    fn raise(&self, now: Instant, wait: Duration, source: HoldSource) {
+        let elapsed = now.saturating_duration_since(self.base);
+        let until = elapsed + wait.min(self.cap);
         let nanos = u64::try_from(until.as_nanos()).unwrap_or(u64::MAX);
-        self.until_nanos.fetch_max(nanos, Ordering::AcqRel);
+        let before = self.until_nanos.fetch_max(nanos, Ordering::AcqRel);
+        let from = Duration::from_nanos(before).max(elapsed);
+        // A fleet hold is read again on every poll, its end rounded to milliseconds:
+        // moves under 1 ms are that rounding, not a new hold.
+        if until.saturating_sub(from) >= Duration::from_millis(1) {
+            hold_extended(source, until - from);
+        }
     }
 
     /// How long calls must still wait at `now`; `None` when they may send.

@@ -45,6 +45,14 @@ pub(crate) struct AttemptState {
     pub elapsed: Duration,
 }
 
+impl AttemptState {
+    /// How many requests were sent before the next one (retries and the re-mint's
+    /// replay): its `http.request.resend_count`.
+    pub fn resends(&self) -> u32 {
+        self.retries.saturating_add(u32::from(self.reminted))
+    }
+}
+
 /// Which loop is asking: the two retry different failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Loop {

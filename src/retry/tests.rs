@@ -138,12 +138,7 @@ fn mints_retry_transient_failures_and_never_refusals() {
             Decision::GiveUp
         );
     }
-    let refused = api_error(
-        TOKEN_OPERATION,
-        400,
-        None,
-        br#"{"error":"invalid_client"}"#,
-    );
+    let refused = api_error(TOKEN_OPERATION, 400, None, br#"{"error":"invalid_client"}"#);
     assert_eq!(classify(&refused), Failure::Refused);
     for error in [refused, api_error(TOKEN_OPERATION, 401, None, b"{}")] {
         assert_eq!(

@@ -31,6 +31,7 @@ use hmac::{Hmac, Mac};
 use serde::de::DeserializeOwned;
 use sha2::Sha256;
 
+use crate::observe::webhook_verified;
 use crate::response::decode_reason::describe_decode_failure;
 use crate::secret::SecretString;
 
@@ -100,6 +101,10 @@ impl Verifier {
 
     /// Checks the signature header of `headers` against `body`, the raw bytes received.
     pub fn verify(&self, body: &[u8], headers: &http::HeaderMap) -> Result<(), WebhookError> {
+        webhook_verified(self.check(body, headers))
+    }
+
+    fn check(&self, body: &[u8], headers: &http::HeaderMap) -> Result<(), WebhookError> {
         let value = headers
             .get(SIGNATURE_HEADER)
             .or_else(|| headers.get(UPSTREAM_SIGNATURE_HEADER))
@@ -107,11 +112,15 @@ impl Verifier {
         let value = value
             .to_str()
             .map_err(|_| WebhookError::MalformedSignature("it is not visible ASCII"))?;
-        self.verify_signature(body, value)
+        self.check_signature(body, value)
     }
 
     /// Checks `signature` (64 lowercase hex digits) against `body`.
     pub fn verify_signature(&self, body: &[u8], signature: &str) -> Result<(), WebhookError> {
+        webhook_verified(self.check_signature(body, signature))
+    }
+
+    fn check_signature(&self, body: &[u8], signature: &str) -> Result<(), WebhookError> {
         let expected = decode_hex(signature)?;
         // `verify_slice` compares in constant time; the length is already exactly 32.
         let mut matched = false;

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::WebhookError;
 use crate::clock::{Clock, SystemClock};
+use crate::observe::replay_checked;
 
 /// Remembers the SHA-256 of each body it accepts for `window`, at most `capacity` of
 /// them, and refuses the same body again while it is remembered.
@@ -60,6 +61,10 @@ impl ReplayGuard {
     /// Remembers `body` and succeeds, or fails with [`WebhookError::Replayed`] if it was
     /// accepted within the window.
     pub fn check(&self, body: &[u8]) -> Result<(), WebhookError> {
+        replay_checked(self.remember(body))
+    }
+
+    fn remember(&self, body: &[u8]) -> Result<(), WebhookError> {
         let digest: [u8; 32] = Sha256::digest(body).into();
         let now = self.clock.now();
         let mut seen = self

@@ -10,6 +10,7 @@ use tokio::sync::OnceCell;
 
 use super::WebhookError;
 use crate::error::Error;
+use crate::observe::replay_checked;
 use crate::secret::SecretString;
 
 /// How long one Redis call may take before the check fails.
@@ -64,6 +65,10 @@ impl RedisReplayGuard {
     /// Records `body` and succeeds, or fails with [`WebhookError::Replayed`] if any pod
     /// using the same Redis and prefix accepted it within the window.
     pub async fn check(&self, body: &[u8]) -> Result<(), WebhookError> {
+        replay_checked(self.remember(body).await)
+    }
+
+    async fn remember(&self, body: &[u8]) -> Result<(), WebhookError> {
         let digest = Sha256::digest(body);
         let mut key = format!("{}:", self.prefix);
         for byte in digest {

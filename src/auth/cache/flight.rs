@@ -11,16 +11,10 @@ use super::{CacheInner, CachedToken, Control, Cooldown, TokenCache};
 use crate::auth::source::{Minted, TokenOrigin};
 use crate::clock::later;
 use crate::error::Error;
+use crate::observe::{mint_ended, MintResult, Trigger};
 
 /// What a flight's waiters receive: `None` until it ends.
 pub(super) type FlightResult = Option<Result<Arc<CachedToken>, Error>>;
-
-/// Why a flight started: no usable token, or a refresh ahead of expiry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Trigger {
-    Cold,
-    Refresh,
-}
 
 impl TokenCache {
     /// Starts a mint in its own task and records it as the flight everyone joins.
@@ -40,6 +34,7 @@ impl TokenCache {
             inner: Arc::clone(&self.inner),
             sender: Some(sender),
             trigger,
+            started: self.inner.clock.now(),
         };
         runtime.spawn(async move {
             let result = flight.inner.source.mint().await;
@@ -64,16 +59,33 @@ struct Flight {
     inner: Arc<CacheInner>,
     sender: Option<watch::Sender<FlightResult>>,
     trigger: Trigger,
+    /// When the mint started, on the cache's clock.
+    started: std::time::Instant,
 }
 
 impl Flight {
     fn finish(mut self, result: Result<Minted, Error>) {
+        self.record(result.as_ref().map(|minted| minted.origin));
         let result = result.map(|minted| self.inner.store(minted, self.trigger));
         self.inner.settle(&result);
         if let Some(sender) = self.sender.take() {
             // Nobody listening is fine: the token is in the cache for the next caller.
             let _ = sender.send(Some(result));
         }
+    }
+
+    /// The mint's metrics: how it ended, why it started, how long it took.
+    fn record(&self, origin: Result<TokenOrigin, &Error>) {
+        let result = origin.map(|origin| match origin {
+            TokenOrigin::Minted => MintResult::Minted,
+            TokenOrigin::FleetCache => MintResult::FleetCache,
+        });
+        let elapsed = self
+            .inner
+            .clock
+            .now()
+            .saturating_duration_since(self.started);
+        mint_ended(self.trigger, self.inner.source.mode(), result, elapsed);
     }
 }
 
@@ -83,6 +95,7 @@ impl Drop for Flight {
             return;
         };
         let error = abandoned();
+        self.record(Err(&error));
         tracing::warn!(
             target: "flowpayroll::auth",
             panicked = std::thread::panicking(),
@@ -94,6 +107,18 @@ impl Drop for Flight {
 }
 
 impl CacheInner {
+    /// Why a caller that found no usable token starts a mint: none yet, the cached one
+    /// expired, or it was dropped after a 401 (only that empties a filled cache).
+    pub(super) fn trigger(&self) -> Trigger {
+        match &*self.current.load() {
+            Some(_) => Trigger::Expired,
+            None if self.generations.load(std::sync::atomic::Ordering::Relaxed) == 0 => {
+                Trigger::Cold
+            }
+            None => Trigger::After401,
+        }
+    }
+
     /// Turns a minted token into the cached one (refresh time, generation) and logs it.
     fn store(&self, minted: Minted, trigger: Trigger) -> Arc<CachedToken> {
         let Minted {
@@ -124,7 +149,7 @@ impl CacheInner {
             expires_in_s = lifetime.as_secs(),
             refresh_in_s = refresh_in.as_secs(),
             latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
-            refresh = trigger == Trigger::Refresh,
+            refresh = trigger == Trigger::RefreshAhead,
             from_fleet_cache = origin == TokenOrigin::FleetCache,
             "token minted"
         );

@@ -37,12 +37,13 @@ use arc_swap::ArcSwapOption;
 use reqwest::header::HeaderValue;
 use tokio::sync::watch;
 
-use self::flight::{abandoned, FlightResult, Trigger};
+use self::flight::{abandoned, FlightResult};
 use super::source::{TokenOrigin, TokenSource};
 use super::token::TokenId;
 use crate::clock::Clock;
 use crate::config::policy::{RefreshPolicy, TokenRequestPolicy};
 use crate::error::Error;
+use crate::observe::{cache_lookup, memory_hit, Tier, Trigger};
 
 /// A token in the cache.
 #[derive(Debug)]
@@ -170,8 +171,8 @@ impl TokenCache {
         let refresh_due = {
             let current = self.inner.current.load();
             match &*current {
-                Some(token) if now < token.refresh_at => return Ok(token.lease()),
-                Some(token) if now < token.expires_at => Some(token.lease()),
+                Some(token) if now < token.refresh_at => return Ok(memory_hit(token.lease())),
+                Some(token) if now < token.expires_at => Some(memory_hit(token.lease())),
                 _ => None,
             }
         };
@@ -179,6 +180,7 @@ impl TokenCache {
             self.start_refresh_if_due(now);
             return Ok(lease);
         }
+        cache_lookup(Tier::Memory, false);
         self.wait_for_fresh_token().await.map(|token| token.lease())
     }
 
@@ -232,7 +234,7 @@ impl TokenCache {
             tracing::debug!(target: "flowpayroll::auth", "token refresh started");
             // Without a runtime there is no refresh; the current token is still valid
             // and the next call that must wait reports the missing runtime.
-            let _ = self.spawn_flight(&mut control, Trigger::Refresh);
+            let _ = self.spawn_flight(&mut control, Trigger::RefreshAhead);
         }
     }
 
@@ -259,7 +261,7 @@ impl TokenCache {
                     (None, Some(cooldown)) if now < cooldown.until => {
                         return Err(cooldown.error.clone())
                     }
-                    (None, _) => self.spawn_flight(&mut control, Trigger::Cold)?,
+                    (None, _) => self.spawn_flight(&mut control, self.inner.trigger())?,
                 }
             };
             let outcome = flight.wait_for(Option::is_some).await;

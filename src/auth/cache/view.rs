@@ -15,6 +15,7 @@ use arc_swap::{ArcSwapOption, Cache};
 use reqwest::header::HeaderValue;
 
 use super::{CachedToken, Lease, TokenCache};
+use crate::observe::memory_hit;
 
 /// One thread's view of a [`TokenCache`]'s token.
 #[derive(Debug)]
@@ -48,10 +49,10 @@ impl TokenView {
                 header
             }
         };
-        Some(Lease {
+        Some(memory_hit(Lease {
             header,
             generation: token.generation,
-        })
+        }))
     }
 }
 

@@ -1,0 +1,420 @@
+//! Metrics and spans against the sandbox (features `metrics` and `sandbox`), with exact
+//! counts: each test records into its own in-memory recorder (metrics-util's debugging
+//! recorder, installed for this thread only) on a current-thread runtime, so the
+//! cache's flight task records into it too. Every metric recorded must be in
+//! `docs/observability.md` with the labels listed there.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::eventually;
+use flowpayroll::clock::ManualClock;
+use flowpayroll::deps::http::StatusCode;
+use flowpayroll::operation::Operation;
+use flowpayroll::sandbox::{Fault, Sandbox};
+use flowpayroll::webhook::{sign, Verifier};
+use flowpayroll::{FlowPayroll, SecretString};
+use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::Layer;
+
+/// One recorded series: its name and labels, and its value (a count, or the
+/// histogram's samples).
+type Series = BTreeMap<(String, BTreeSet<(String, String)>), Value>;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Count(u64),
+    Samples(Vec<f64>),
+}
+
+/// Runs `scenario` with a recorder of its own and returns what it recorded, after
+/// checking every series against the docs table.
+async fn recorded<F: std::future::Future<Output = ()>>(scenario: F) -> Series {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    {
+        let _local = metrics::set_default_local_recorder(&recorder);
+        scenario.await;
+    }
+    let documented = documented_labels();
+    let mut series = Series::new();
+    for (key, _, _, value) in snapshotter.snapshot().into_vec() {
+        let key = key.key();
+        let labels: BTreeSet<(String, String)> = key
+            .labels()
+            .map(|l| (l.key().to_owned(), l.value().to_owned()))
+            .collect();
+        let allowed = documented
+            .get(key.name())
+            .unwrap_or_else(|| panic!("{} is not in docs/observability.md", key.name()));
+        for (label, _) in &labels {
+            assert!(allowed.contains(label), "{}: label {label}", key.name());
+        }
+        let value = match value {
+            DebugValue::Counter(n) => Value::Count(n),
+            DebugValue::Histogram(samples) => {
+                Value::Samples(samples.into_iter().map(|s| s.into_inner()).collect())
+            }
+            DebugValue::Gauge(_) => panic!("{}: no gauges are documented", key.name()),
+        };
+        series.insert((key.name().to_owned(), labels), value);
+    }
+    series
+}
+
+/// The metric table of the docs: name → its labels.
+fn documented_labels() -> BTreeMap<String, BTreeSet<String>> {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/observability.md"
+    ))
+    .unwrap();
+    let table = doc.split("## Metrics\n").nth(1).unwrap();
+    table
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|row| {
+            let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+            let labels = cells[3]
+                .split(',')
+                .map(|l| l.trim().trim_matches('`').to_owned());
+            (cells[0].trim_matches('`').to_owned(), labels.collect())
+        })
+        .collect()
+}
+
+fn labels(pairs: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// The count of `name` with exactly `pairs`; 0 when never recorded.
+fn count(series: &Series, name: &str, pairs: &[(&str, &str)]) -> u64 {
+    match series.get(&(name.to_owned(), labels(pairs))) {
+        Some(Value::Count(n)) => *n,
+        Some(other) => panic!("{name} is not a counter: {other:?}"),
+        None => 0,
+    }
+}
+
+/// The sum of every counter named `name`, whatever its labels.
+fn total(series: &Series, name: &str) -> u64 {
+    series
+        .iter()
+        .filter(|((n, _), _)| n == name)
+        .map(|(_, v)| match v {
+            Value::Count(n) => *n,
+            Value::Samples(s) => s.len() as u64,
+        })
+        .sum()
+}
+
+/// Every sample of the histogram `name` whose labels include `pairs`.
+fn samples(series: &Series, name: &str, pairs: &[(&str, &str)]) -> Vec<f64> {
+    let wanted = labels(pairs);
+    series
+        .iter()
+        .filter(|((n, l), _)| n == name && wanted.is_subset(l))
+        .flat_map(|(_, v)| match v {
+            Value::Samples(s) => s.clone(),
+            Value::Count(_) => panic!("{name} is not a histogram"),
+        })
+        .collect()
+}
+
+const MINTS: &str = "flowpayroll.token.mints";
+const CALLS: &str = "flowpayroll.operation.duration";
+const LOCAL: (&str, &str) = ("mode", "local");
+
+fn client(sandbox: &Sandbox, clock: Option<Arc<ManualClock>>) -> FlowPayroll {
+    let builder = sandbox.client_builder();
+    match clock {
+        Some(clock) => builder.clock(clock),
+        None => builder,
+    }
+    .build()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_cold_start_with_50_concurrent_callers_records_one_cold_mint() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = client(&sandbox, None);
+    let series = recorded(async {
+        let calls = (0..50).map(|_| async { fp.management().tokens().await });
+        for result in futures::future::join_all(calls).await {
+            result.unwrap();
+        }
+    })
+    .await;
+    assert_eq!(sandbox.token_requests(), 1);
+    assert_eq!(count(&series, MINTS, &[("trigger", "cold"), LOCAL]), 1);
+    assert_eq!(total(&series, MINTS), 1);
+    assert_eq!(total(&series, "flowpayroll.token.cache.lookups"), 50);
+    assert_eq!(
+        samples(&series, CALLS, &[("flowpayroll.operation", "list_tokens")]).len(),
+        50
+    );
+    let minted = samples(
+        &series,
+        "flowpayroll.token.mint.duration",
+        &[LOCAL, ("result", "minted")],
+    );
+    assert_eq!(minted.len(), 1);
+}
+
+#[tokio::test]
+async fn a_refresh_ahead_records_one_refresh_mint_and_no_failed_call() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let clock = Arc::new(ManualClock::new());
+    let fp = client(&sandbox, Some(clock.clone()));
+    let series = recorded(async {
+        fp.management().tokens().await.unwrap();
+        // The sandbox's tokens live an hour: at 3500 s the token is in its refresh
+        // window (at most 10% + 10% jitter of the lifetime before expiry) and valid.
+        clock.advance(Duration::from_secs(3500));
+        fp.management().tokens().await.unwrap();
+        eventually("the refresh ends", || fp.token_status().tokens_minted == 2).await;
+        fp.management().tokens().await.unwrap();
+    })
+    .await;
+    assert_eq!(count(&series, MINTS, &[("trigger", "cold"), LOCAL]), 1);
+    assert_eq!(
+        count(&series, MINTS, &[("trigger", "refresh_ahead"), LOCAL]),
+        1
+    );
+    assert_eq!(total(&series, "flowpayroll.token.mint.failures"), 0);
+    let lists = samples(&series, CALLS, &[("flowpayroll.operation", "list_tokens")]);
+    assert_eq!(lists.len(), 3);
+    let failed = series
+        .keys()
+        .filter(|(name, l)| name == CALLS && l.iter().any(|(k, _)| k == "error.type"))
+        .count();
+    assert_eq!(failed, 0);
+    let hits = [("tier", "memory"), ("result", "hit")];
+    assert_eq!(count(&series, "flowpayroll.token.cache.lookups", &hits), 2);
+}
+
+/// Records the `http.request.resend_count` of every attempt span (0 when absent).
+#[derive(Clone, Default)]
+struct Resends(Arc<Mutex<Vec<u64>>>);
+
+struct ResendField(u64);
+
+impl tracing::field::Visit for ResendField {
+    fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+        if field.name() == "http.request.resend_count" {
+            self.0 = value;
+        }
+    }
+
+    fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+}
+
+impl<S: tracing::Subscriber> Layer<S> for Resends {
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: Context<'_, S>,
+    ) {
+        if attrs.metadata().name() == "http.client.request" {
+            self.0.lock().unwrap().push(0);
+        }
+    }
+
+    fn on_record(
+        &self,
+        _: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        _: Context<'_, S>,
+    ) {
+        let mut field = ResendField(0);
+        values.record(&mut field);
+        if field.0 > 0 {
+            if let Some(last) = self.0.lock().unwrap().last_mut() {
+                *last = field.0;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_forced_401_records_one_after_401_mint_and_a_resend() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = client(&sandbox, None);
+    fp.authenticate().await.unwrap();
+    let resends = Resends::default();
+    let _spans =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(resends.clone()));
+    let series = recorded(async {
+        sandbox.fail_next(
+            Operation::ListTokens,
+            1,
+            Fault::Status(StatusCode::UNAUTHORIZED),
+        );
+        fp.management().tokens().await.unwrap();
+    })
+    .await;
+    assert_eq!(count(&series, MINTS, &[("trigger", "after_401"), LOCAL]), 1);
+    assert_eq!(total(&series, MINTS), 1);
+    // The refused attempt, then the replay: its span says it is the first resend.
+    assert_eq!(*resends.0.lock().unwrap(), [0, 0, 1], "list, mint, replay");
+    let refused = [("http.response.status_code", "401"), ("error.type", "401")];
+    assert_eq!(
+        samples(&series, "http.client.request.duration", &refused).len(),
+        1
+    );
+    let lists = samples(&series, CALLS, &[("flowpayroll.operation", "list_tokens")]);
+    assert_eq!(lists.len(), 1);
+}
+
+#[tokio::test]
+async fn a_429_with_retry_after_1_records_a_one_second_hold() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let clock = Arc::new(ManualClock::new());
+    let fp = client(&sandbox, Some(clock.clone()));
+    fp.authenticate().await.unwrap();
+    let series = recorded(async {
+        sandbox.fail_next(
+            Operation::ListTokens,
+            1,
+            Fault::TooManyRequests {
+                retry_after: Duration::from_secs(1),
+            },
+        );
+        let call = async { fp.management().tokens().await };
+        let advance = async {
+            eventually("the call waits out the 429", || clock.sleepers() > 0).await;
+            clock.advance(Duration::from_secs(1));
+        };
+        let (result, ()) = tokio::join!(call, advance);
+        result.unwrap();
+    })
+    .await;
+    let hold = "flowpayroll.rate_limit.hold.duration";
+    assert_eq!(samples(&series, hold, &[("source", "own")]), [1.0]);
+    assert_eq!(
+        samples(&series, CALLS, &[]),
+        [1.0],
+        "the call took the hold, on its clock"
+    );
+    let limited = [("http.response.status_code", "429"), ("error.type", "429")];
+    assert_eq!(
+        samples(&series, "http.client.request.duration", &limited).len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_refused_mint_records_its_failure_kind() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = FlowPayroll::builder()
+        .credentials(sandbox.client_id(), "not-the-secret")
+        .environment(sandbox.environment())
+        .build()
+        .unwrap();
+    let series = recorded(async {
+        assert!(fp.management().tokens().await.is_err());
+    })
+    .await;
+    let refused = [("kind", "refused"), ("trigger", "cold"), LOCAL];
+    assert_eq!(
+        count(&series, "flowpayroll.token.mint.failures", &refused),
+        1
+    );
+    assert_eq!(total(&series, "flowpayroll.token.mint.failures"), 1);
+    assert_eq!(total(&series, MINTS), 0);
+    let errors = samples(
+        &series,
+        "flowpayroll.token.mint.duration",
+        &[LOCAL, ("result", "error")],
+    );
+    assert_eq!(errors.len(), 1);
+}
+
+#[tokio::test]
+async fn a_thousand_user_ids_leave_the_label_sets_bounded_and_no_secret_in_them() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = client(&sandbox, None);
+    let token = fp.access_token().await.unwrap();
+    let series = recorded(async {
+        for chunk in (0..1000).collect::<Vec<u32>>().chunks(50) {
+            let calls = chunk.iter().map(|i| {
+                let user = fp.as_user(&format!("user-{i}")).unwrap();
+                async move { user.management().tokens().await }
+            });
+            for result in futures::future::join_all(calls).await {
+                result.unwrap();
+            }
+        }
+        sandbox.fail_next(
+            Operation::ListTokens,
+            1,
+            Fault::Status(StatusCode::UNAUTHORIZED),
+        );
+        fp.as_user("user-401")
+            .unwrap()
+            .management()
+            .tokens()
+            .await
+            .unwrap();
+    })
+    .await;
+    assert_eq!(sandbox.api_requests(Operation::ListTokens), 1002);
+    assert!(
+        series.len() <= 12,
+        "{} series: {:#?}",
+        series.len(),
+        series.keys()
+    );
+    let secrets = [
+        sandbox.client_secret().expose_secret().to_owned(),
+        token.expose_secret().to_owned(),
+        sandbox.client_id().to_owned(),
+    ];
+    for (name, labels) in series.keys() {
+        for (key, value) in labels {
+            assert!(!secrets.contains(value), "{name} {key}");
+            assert!(!value.starts_with("user-"), "{name} {key}={value}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn webhook_checks_are_counted_by_outcome() {
+    let secret = SecretString::new("whsec-test");
+    let verifier = Verifier::new(secret.clone());
+    let guard = flowpayroll::webhook::ReplayGuard::new(Duration::from_secs(60), 100);
+    let series = recorded(async {
+        let body = br#"{"event":"x"}"#;
+        verifier
+            .verify_signature(body, &sign(&secret, body))
+            .unwrap();
+        verifier
+            .verify_signature(body, &sign(&secret, b"other"))
+            .unwrap_err();
+        verifier.verify(body, &http::HeaderMap::new()).unwrap_err();
+        guard.check(body).unwrap();
+        guard.check(body).unwrap_err();
+    })
+    .await;
+    let verified = "flowpayroll.webhook.verifications";
+    assert_eq!(count(&series, verified, &[("outcome", "accepted")]), 1);
+    assert_eq!(count(&series, verified, &[("outcome", "mismatch")]), 1);
+    assert_eq!(
+        count(&series, verified, &[("outcome", "missing_signature")]),
+        1
+    );
+    let replays = "flowpayroll.webhook.replay_checks";
+    assert_eq!(count(&series, replays, &[("outcome", "accepted")]), 1);
+    assert_eq!(count(&series, replays, &[("outcome", "replayed")]), 1);
+}
