@@ -5,7 +5,6 @@
 
 mod common;
 
-use base64::Engine as _;
 use common::*;
 use serde_json::{json, Value};
 
@@ -15,16 +14,6 @@ const HOSTILE: &str =
     "\u{1b}[2J\u{1b}]0;pwned\u{7}\rforged line\u{9b}31m red \u{202e}gpj.exe\u{7f}\nnext";
 
 const SECRET: &str = "terminal-secret-Qx7";
-
-fn jwt(jti: &str) -> String {
-    let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-    format!(
-        "{}.{}.{}",
-        b64(&json!({"alg": "RS256", "typ": "JWT"})),
-        b64(&json!({"jti": jti, "sub": "c"})),
-        "c2ln"
-    )
-}
 
 /// Token endpoint at `/oauth2/token` (a token whose jti is hostile), a failing one at
 /// `/refused/oauth2/token`, and API answers carrying hostile text.

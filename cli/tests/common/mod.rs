@@ -7,8 +7,7 @@ use std::fmt::Display;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use assert_cmd::cargo::CommandCargoExt as _;
 
@@ -85,6 +84,20 @@ pub fn http(status: &str, content_type: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A JWT-shaped token whose payload carries `jti` (the signature is not real).
+pub fn jwt(jti: &str) -> String {
+    use base64::Engine as _;
+    let b64 = |v: &serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    format!(
+        "{}.{}.{}",
+        b64(&serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+        b64(&serde_json::json!({"jti": jti, "sub": "c"})),
+        "c2ln"
+    )
+}
+
 /// One JSON answer: status line (`"200 OK"`) and body.
 pub fn json_http(status: &str, body: &serde_json::Value) -> Vec<u8> {
     http(status, "application/json", &body.to_string())
@@ -95,30 +108,52 @@ pub fn path_of(request_line: &str) -> &str {
     request_line.split(' ').nth(1).unwrap_or_default()
 }
 
+/// One request as the server received it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The request line, `"GET /path HTTP/1.1"`.
+    pub line: String,
+    /// The header lines, names lowercased: `"user-id: u-1"`.
+    pub headers: Vec<String>,
+    /// The body, as text (lossy).
+    pub body: String,
+}
+
+impl Received {
+    /// The value of header `name` (lowercase), if it was sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find_map(|h| h.strip_prefix(name)?.strip_prefix(':').map(str::trim))
+    }
+}
+
 /// A loopback HTTP server that reads each request and writes the bytes `answer` returns
-/// for its request line (`"GET /path HTTP/1.1"`), then closes the connection.
+/// for its request line (`"GET /path HTTP/1.1"`), then closes the connection. It keeps
+/// every request it read.
 #[derive(Debug)]
 pub struct RawServer {
     addr: SocketAddr,
-    requests: Arc<AtomicUsize>,
+    received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl RawServer {
     pub fn start(answer: impl Fn(&str) -> Vec<u8> + Send + 'static) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let requests = Arc::new(AtomicUsize::new(0));
-        let counter = requests.clone();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let log = received.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                if let Some(line) = read_request(&stream) {
-                    counter.fetch_add(1, Ordering::SeqCst);
-                    let _ = (&stream).write_all(&answer(&line));
+                if let Some(request) = read_request(&stream) {
+                    let reply = answer(&request.line);
+                    log.lock().unwrap().push(request);
+                    let _ = (&stream).write_all(&reply);
                 }
             }
         });
-        Self { addr, requests }
+        Self { addr, received }
     }
 
     /// `http://127.0.0.1:PORT` followed by `path`.
@@ -143,16 +178,22 @@ impl RawServer {
 
     /// Requests answered so far.
     pub fn requests(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
+        self.received.lock().unwrap().len()
+    }
+
+    /// Every request answered so far, in order.
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
     }
 }
 
-/// Reads the request head and its `content-length` body; returns the request line.
-fn read_request(stream: &TcpStream) -> Option<String> {
+/// Reads the request head and its `content-length` body.
+fn read_request(stream: &TcpStream) -> Option<Received> {
     let mut reader = BufReader::new(stream);
     let mut request_line = String::new();
     reader.read_line(&mut request_line).ok()?;
     let mut length = 0;
+    let mut headers = Vec::new();
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header).ok()? == 0 {
@@ -166,9 +207,14 @@ fn read_request(stream: &TcpStream) -> Option<String> {
             if name.eq_ignore_ascii_case("content-length") {
                 length = value.trim().parse().ok()?;
             }
+            headers.push(format!("{}:{value}", name.to_ascii_lowercase()));
         }
     }
     let mut body = vec![0; length.min(1 << 20)];
     reader.read_exact(&mut body).ok()?;
-    Some(request_line.trim_end().to_owned())
+    Some(Received {
+        line: request_line.trim_end().to_owned(),
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
 }
