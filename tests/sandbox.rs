@@ -359,3 +359,50 @@ async fn a_request_in_flight_at_shutdown_is_answered() {
     );
     assert_eq!(clock.sleepers(), 0, "the slow answer stopped waiting");
 }
+
+#[tokio::test]
+async fn reset_through_the_rust_api_forgets_tokens_faults_counts_settings_and_latency() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = sandbox.client_builder().build().unwrap();
+    fp.as_user("u-1").management().tokens().await.unwrap();
+    let current = fp.management().client().await.unwrap();
+    let rename = flowpayroll::types::ClientUpdate::builder()
+        .name("Renamed")
+        .client_secret(current.client_secret.clone())
+        .redirect_uris(Vec::<String>::new())
+        .build();
+    fp.management().update_client(&rename).await.unwrap();
+    sandbox.fail_next(Operation::GetClient, 3, Fault::Status(500));
+    sandbox.set_latency(Duration::from_secs(3600));
+    assert_eq!(sandbox.tokens_issued(), 1);
+
+    sandbox.reset();
+    let stats = sandbox.stats();
+    assert_eq!(stats.tokens_issued, 0);
+    assert_eq!(stats.tokens_kept, 0);
+    assert_eq!(
+        stats.requests.values().sum::<u64>(),
+        0,
+        "{:?}",
+        stats.requests
+    );
+    assert_eq!(stats.user_id_requests, 0);
+    assert!(stats.recent_user_ids.is_empty());
+    assert!(
+        stats.faults_pending.is_empty(),
+        "{:?}",
+        stats.faults_pending
+    );
+
+    // The cached token is unknown now: one 401, one new token, then the original
+    // settings, with no fault and no hour of latency (reaching HANG would be a hang).
+    let settings = tokio::time::timeout(HANG, fp.management().client())
+        .await
+        .expect("the latency survived the reset")
+        .unwrap();
+    assert_eq!(settings.name, current.name);
+    assert_eq!(settings.redirect_uris, current.redirect_uris);
+    assert_eq!(sandbox.tokens_issued(), 1);
+    assert_eq!(sandbox.token_requests(), 1);
+    assert_eq!(sandbox.api_requests(Operation::GetClient), 2);
+}

@@ -294,6 +294,21 @@ async fn bad_control_requests_are_refused_with_a_reason() {
         typo.body
     );
     assert_eq!(stats(&sandbox).await["faults_pending"], json!({}));
+    // An authorize body that names no redirect URI (or more than one field).
+    for body in [
+        json!({}),
+        json!([]),
+        json!({"redirect_uri": 5}),
+        json!({"redirect_uri": "https://app.your-company.com", "scope": "x"}),
+    ] {
+        let answer = control(&sandbox, "POST", "authorize", Some(body.clone())).await;
+        assert_eq!(answer.status, 400, "{body}");
+        let message = answer.body["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("the body does not name a redirect_uri: "),
+            "{body}: {message}"
+        );
+    }
     assert_eq!(control(&sandbox, "GET", "faults", None).await.status, 405);
     assert_eq!(control(&sandbox, "GET", "nothing", None).await.status, 404);
 }

@@ -12,6 +12,7 @@ mod no_panic;
 mod raw_client;
 mod secrets;
 mod time;
+mod transport;
 mod urls_and_proxies;
 
 use common::raw::{json, RawServer, Reply, Request};
