@@ -4,6 +4,8 @@
 //! token-endpoint faults over plain HTTP: `sandbox_control.rs`; memory bound:
 //! `sandbox_bounds.rs`.)
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -215,10 +217,9 @@ async fn faults_counters_and_user_ids() {
     let error = fp.management().client().await.unwrap_err();
     assert_eq!(error.status().unwrap().as_u16(), 500);
     let api = error.as_api().unwrap();
-    assert_eq!(
-        api.message(),
-        Some("The sandbox failed this call on purpose (a forced fault); try again.")
-    );
+    let documented = common::spec_response_example("ServerError", "sandbox");
+    assert_eq!(api.message(), documented["message"].as_str());
+    assert!(api.message().is_some());
     let request_id = api.request_id().expect("the sandbox tags every answer");
     assert!(request_id.starts_with("sandbox-"), "{request_id}");
 

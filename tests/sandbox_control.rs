@@ -106,7 +106,7 @@ async fn api_faults_come_in_order_then_normal_answers_resume() {
         assert_eq!(answer.status, 500);
         assert_eq!(
             answer.body,
-            json!({"message": "The sandbox failed this call on purpose (a forced fault); try again."})
+            common::spec_response_example("ServerError", "sandbox")
         );
         assert!(answer.headers["x-request-id"]
             .to_str()

@@ -112,6 +112,22 @@ pub fn example(name: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The `application/json` example `name` of the spec's component response `response`
+/// (`ServerError`, `sandbox`), read from `openapi/flowpayroll.yaml` itself: what a test
+/// expects the sandbox to serve comes from the spec, not from a copy in the test.
+pub fn spec_response_example(response: &str, name: &str) -> serde_json::Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/flowpayroll.yaml");
+    let spec: serde_json::Value =
+        yaml_serde::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let value = &spec["components"]["responses"][response]["content"]["application/json"]
+        ["examples"][name]["value"];
+    assert!(
+        !value.is_null(),
+        "the spec has no example `{name}` of {response}"
+    );
+    value.clone()
+}
+
 pub fn examples_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/examples")
 }
