@@ -95,12 +95,12 @@ async fn exhausting_retries_returns_the_last_retry_after() {
         .await;
 
     let call = tokio::spawn(async move { fp.management().tokens().await });
+    // Asleep after `retry` answers: the server has seen exactly that many requests, so
+    // each retry went out only once its wait was over.
     for retry in 1..=3 {
-        advance_when_asleep(&clock, Duration::from_secs(2)).await;
-        // The retry goes out only once the wait is over.
-        while limited.calls_async().await < retry + 1 {
-            real_pause(1).await;
-        }
+        eventually("the call waits out a 429", || asleep(&clock)).await;
+        limited.assert_calls_async(retry).await;
+        clock.advance(Duration::from_secs(2));
     }
     let error = call.await.unwrap().unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(429));

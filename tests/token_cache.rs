@@ -92,19 +92,36 @@ fn served_by(server: &RawServer, token: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_cold_calls_mint_once() {
-    let server = MockServer::start_async().await;
     let token = jwt("jti-cold");
-    // The slow answer keeps the mint in flight while all callers arrive; a second token
-    // request would find no mock and fail the calls that made it.
-    let mint = mint_once(&server, &token, 3600, Duration::from_millis(200)).await;
-    let api = tokens_answer_for(&server, &token, 200).await;
-    let fp = builder(&server).build().unwrap();
-
-    for result in list_tokens_concurrently(&fp, 1000).await {
-        result.unwrap();
+    // The mint is held until every caller has started; a second token request would
+    // get a 500 and fail the calls that made it.
+    let (server, gates) = gated_tokens(std::slice::from_ref(&token), 3600);
+    let fp = client_of(&server, Arc::new(ManualClock::new()));
+    let started = Arc::new(AtomicUsize::new(0));
+    let calls: Vec<_> = (0..1000)
+        .map(|_| {
+            let (fp, started) = (fp.clone(), started.clone());
+            tokio::spawn(async move {
+                started.fetch_add(1, Ordering::SeqCst);
+                fp.management().tokens().await
+            })
+        })
+        .collect();
+    eventually("every caller started and the mint is held", || {
+        started.load(Ordering::SeqCst) == 1000 && server.hits(TOKEN_PATH) == 1
+    })
+    .await;
+    assert_eq!(
+        served_by(&server, &token),
+        0,
+        "a call went out without the token"
+    );
+    gates[0].open();
+    for call in calls {
+        call.await.unwrap().unwrap();
     }
-    mint.assert_calls_async(1).await;
-    api.assert_calls_async(1000).await;
+    assert_eq!(server.hits(TOKEN_PATH), 1);
+    assert_eq!(served_by(&server, &token), 1000);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -156,13 +156,12 @@ async fn concurrent_callers_share_one_backoff_on_429() {
             tokio::spawn(async move { fp.management().tokens().await })
         })
         .collect();
-    // The single flight retries after each Retry-After: 3 attempts in all.
+    // The single flight retries after each Retry-After: 3 attempts in all. Asleep
+    // after `attempt` answers, the server has seen exactly that many requests.
     for attempt in 1..=2 {
-        eventually("the mint is waiting", || clock.sleepers() > 0).await;
+        eventually("the mint waits out a 429", || asleep(&clock)).await;
+        limited.assert_calls_async(attempt).await;
         clock.advance(Duration::from_secs(1));
-        while limited.calls_async().await < attempt + 1 {
-            real_pause(1).await;
-        }
     }
     for call in calls {
         let error = call.await.unwrap().unwrap_err();

@@ -151,6 +151,13 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
     panic!("timed out waiting for: {what}");
 }
 
+/// Whether every sleep on `clock` ends ahead of it: the code under test has gone back to
+/// sleep after the last [`ManualClock::advance`] (a sleep that was due has ended and the
+/// next one, if any, started), so whatever it sent before sleeping has been answered.
+pub fn asleep(clock: &ManualClock) -> bool {
+    clock.next_wake().is_some_and(|wake| wake > clock.elapsed())
+}
+
 /// Runs `tokens()` from `n` tasks at once and returns every result.
 pub async fn list_tokens_concurrently(
     client: &FlowPayroll,
