@@ -180,12 +180,136 @@ pub(crate) fn limit_response(response: reqwest::Response, limit: usize) -> reqwe
 
 #[cfg(test)]
 mod tests {
+    use std::collections::VecDeque;
+
     use super::*;
 
     #[test]
     fn sizes_read_as_people_write_them() {
         assert_eq!(size(TOKEN_BODY_LIMIT), "64 KiB");
+        assert_eq!(size(ERROR_BODY_LIMIT), "16 KiB");
         assert_eq!(size(DEFAULT_BODY_LIMIT), "8 MiB");
         assert_eq!(size(1000), "1000 bytes");
+    }
+
+    /// A body of `chunks`, announcing `announced` bytes (a `content-length`) or, when
+    /// `None`, their total; it counts how often it is polled.
+    struct Chunks {
+        chunks: VecDeque<Bytes>,
+        announced: u64,
+        polls: usize,
+    }
+
+    fn chunks(sizes: &[usize], announced: Option<u64>) -> Chunks {
+        let total = sizes.iter().sum::<usize>() as u64;
+        Chunks {
+            chunks: sizes.iter().map(|&n| Bytes::from(vec![b'x'; n])).collect(),
+            announced: announced.unwrap_or(total),
+            polls: 0,
+        }
+    }
+
+    impl Body for Chunks {
+        type Data = Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+            self.polls += 1;
+            let next = self.chunks.pop_front();
+            self.announced = self.chunks.iter().map(|c| c.len() as u64).sum();
+            Poll::Ready(next.map(|data| Ok(Frame::data(data))))
+        }
+
+        fn is_end_stream(&self) -> bool {
+            self.chunks.is_empty()
+        }
+
+        fn size_hint(&self) -> SizeHint {
+            SizeHint::with_exact(self.announced)
+        }
+    }
+
+    /// Polls `body` to its end: the sizes of the frames it gave, then the limit of the
+    /// error it failed with, if it did.
+    fn drain(body: &mut LimitedBody<Chunks>) -> (Vec<usize>, Option<usize>) {
+        let mut context = Context::from_waker(std::task::Waker::noop());
+        let mut frames = Vec::new();
+        loop {
+            match Pin::new(&mut *body).poll_frame(&mut context) {
+                Poll::Ready(Some(Ok(frame))) => frames.push(frame.data_ref().unwrap().len()),
+                Poll::Ready(Some(Err(error))) => return (frames, exceeded_limit(&*error)),
+                Poll::Ready(None) => return (frames, None),
+                Poll::Pending => unreachable!("the test body is always ready"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_body_of_exactly_the_limit_goes_through_and_one_byte_more_fails() {
+        let mut body = LimitedBody::new(chunks(&[3, 3], None), 6);
+        assert_eq!(body.size_hint().exact(), Some(6));
+        assert!(!body.is_end_stream());
+        assert_eq!(drain(&mut body), (vec![3, 3], None));
+        assert!(body.is_end_stream());
+
+        // Announced within the limit, but it sends more: the frame past it fails.
+        let mut body = LimitedBody::new(chunks(&[3, 3], Some(5)), 5);
+        assert_eq!(drain(&mut body), (vec![3], Some(5)));
+        let mut body = LimitedBody::new(chunks(&[5, 1], Some(5)), 5);
+        assert_eq!(drain(&mut body), (vec![5], Some(5)));
+    }
+
+    #[test]
+    fn an_announced_length_past_the_limit_fails_before_reading() {
+        let mut body = LimitedBody::new(chunks(&[11], None), 10);
+        assert_eq!(drain(&mut body), (vec![], Some(10)));
+        assert_eq!(body.inner.polls, 0);
+        let mut body = LimitedBody::new(chunks(&[10], None), 10);
+        assert_eq!(drain(&mut body), (vec![10], None));
+    }
+
+    #[test]
+    fn the_limit_is_found_anywhere_in_an_error_chain_and_named() {
+        #[derive(Debug)]
+        struct Wrapper(LimitExceeded);
+        impl fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("wrapped")
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let exceeded = LimitExceeded { limit: 7 };
+        assert_eq!(exceeded_limit(&exceeded), Some(7));
+        assert_eq!(exceeded_limit(&Wrapper(exceeded)), Some(7));
+        assert_eq!(exceeded_limit(&std::io::Error::other("unrelated")), None);
+        assert_eq!(
+            LimitExceeded {
+                limit: ERROR_BODY_LIMIT
+            }
+            .to_string(),
+            "the body is larger than the 16 KiB limit"
+        );
+    }
+
+    fn response_of(sizes: &[usize]) -> reqwest::Response {
+        let body = reqwest::Body::wrap(LimitedBody::new(chunks(sizes, None), usize::MAX));
+        reqwest::Response::from(http::Response::new(body))
+    }
+
+    #[tokio::test]
+    async fn read_capped_keeps_exactly_the_limit_and_says_whether_the_body_ended() {
+        let whole = read_capped(response_of(&[4, 4]), 8).await.unwrap();
+        assert_eq!((whole.bytes.len(), whole.complete), (8, true));
+        let cut = read_capped(response_of(&[4, 4]), 6).await.unwrap();
+        assert_eq!((cut.bytes.len(), cut.complete), (6, false));
+        let cut = read_capped(response_of(&[4, 4]), 3).await.unwrap();
+        assert_eq!((cut.bytes.len(), cut.complete), (3, false));
     }
 }
