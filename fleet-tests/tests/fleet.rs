@@ -99,62 +99,92 @@ async fn a_hundred_concurrent_401s_across_the_fleet_cause_one_re_mint() {
     assert!((100 + 8..=100 + 100).contains(&api), "{api} API requests");
 }
 
+/// Whether a fleet member has written the API hold to `redis`.
+fn hold_published(redis: &RedisServer) -> bool {
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("flowpayroll:*:hold")
+        .query(&mut redis.connection())
+        .unwrap();
+    !keys.is_empty()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_seen_by_one_member_holds_back_the_others_for_its_retry_after() {
     let Some(redis) = RedisServer::start() else {
         return;
     };
+    // Hour-long tokens, and one manual clock for the whole fleet: it moves only once the
+    // test has seen what it waits for. (Redis's TTL of the hold runs on real time: it is
+    // the Retry-After, 20 s, far longer than the test needs.)
     let sandbox = Sandbox::start().await.unwrap();
-    let fleet = members(&sandbox, &redis.url(), 8);
-    call_all(&fleet).await;
+    let clock = Arc::new(ManualClock::new());
+    let fleet: Vec<_> = (0..8)
+        .map(|_| {
+            sandbox
+                .client_builder()
+                .fleet_policy(fleet_policy())
+                .redis_url(redis.url())
+                .clock(clock.clone())
+                .build()
+                .unwrap()
+        })
+        .collect();
+    // One after the other: the first member mints and shares, the others adopt.
+    for member in &fleet {
+        member.management().tokens().await.unwrap();
+    }
+    assert_eq!(sandbox.token_requests(), 1);
     assert_eq!(sandbox.api_requests(Operation::ListTokens), 8);
 
+    let hold = Duration::from_secs(20);
     sandbox.fail_next(
         Operation::ListTokens,
         1,
         Fault::TooManyRequests {
-            retry_after: Duration::from_secs(2),
+            retry_after: hold,
         },
     );
-    let started = Instant::now();
     let first = {
         let member = fleet[0].clone();
         tokio::spawn(async move { member.management().tokens().await })
     };
-    // Every member learns the hold (the others through Redis).
-    for member in &fleet {
-        let deadline = Instant::now() + Duration::from_secs(1);
-        while member.token_status().rate_limited_for.is_none() {
-            assert!(Instant::now() < deadline, "a member never learned the hold");
-            real_pause(5).await;
-        }
-    }
+    until("the hold is in Redis", || hold_published(&redis)).await;
     assert_eq!(sandbox.api_requests(Operation::ListTokens), 9);
-    // The other members, and another caller of the first member's client, call now.
+    // Every watcher sleeps at most 1.5 poll intervals (jitter) and has not woken since
+    // the clock last moved: past that, each reads the hold once, which is in Redis.
+    clock.advance(fleet_policy().poll_interval.mul_f64(1.5) + Duration::from_millis(1));
+    until("every member learned the hold", || {
+        fleet
+            .iter()
+            .all(|m| m.token_status().rate_limited_for.is_some())
+    })
+    .await;
+
+    // The other members, and another caller of the first member's client, call now:
+    // each waits out the hold asleep on the clock (8 watchers, the first call's retry
+    // and these 8 calls), so none can have sent anything.
     let mut callers: Vec<_> = fleet[1..].to_vec();
     callers.push(fleet[0].clone());
     let others: Vec<_> = callers
         .into_iter()
         .map(|member| {
+            let clock = clock.clone();
             tokio::spawn(async move {
                 member.management().tokens().await.unwrap();
-                Instant::now()
+                clock.elapsed()
             })
         })
         .collect();
-    real_pause(1500).await;
+    until("every caller waits out the hold", || clock.sleepers() == 17).await;
     assert_eq!(
         sandbox.api_requests(Operation::ListTokens),
         9,
         "sent during the hold"
     );
+    clock.advance(hold);
     for other in others {
         let done = other.await.unwrap();
-        assert!(
-            done - started >= Duration::from_millis(1990),
-            "a call finished {:?} after the 429",
-            done - started
-        );
+        assert!(done >= hold, "a call finished {done:?} into the hold");
     }
     first.await.unwrap().unwrap();
     // The 429, the first member's retry, and one call from each of the 8 others.

@@ -100,6 +100,18 @@ pub async fn call_all(members: &[FlowPayroll]) {
     }
 }
 
+/// Waits (on real time) until `condition` holds, checking every 5 ms; fails the test
+/// after 3,000 checks (15 s or more): the bound that turns a hang into a failure.
+pub async fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..3000 {
+        if condition() {
+            return;
+        }
+        real_pause(5).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
 /// Lets real time pass.
 pub async fn real_pause(millis: u64) {
     tokio::time::sleep(Duration::from_millis(millis)).await;
