@@ -147,6 +147,15 @@ impl RedisServer {
             .expect("INFO stats has total_net_output_bytes")
     }
 
+    /// Whether the fleet wrote a key of `kind` (`token`, `lease`, `hold`, `cooldown`).
+    pub fn has_key(&self, kind: &str) -> bool {
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("flowpayroll:*:{kind}"))
+            .query(&mut self.connection())
+            .unwrap();
+        !keys.is_empty()
+    }
+
     /// The one key of `kind` (`token`, `lease`, `hold`, `cooldown`) the fleet wrote.
     pub fn key(&self, kind: &str) -> String {
         let mut keys: Vec<String> = redis::cmd("KEYS")
