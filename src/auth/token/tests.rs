@@ -137,3 +137,151 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn the_longest_lifetime_believed_is_a_day() {
+    let issued = parse_issued(&body("t", r#","expires_in":1000000000"#), now()).unwrap();
+    assert_eq!(issued.lifetime, Duration::from_secs(86_400));
+}
+
+#[test]
+fn a_token_type_is_named_only_when_it_looks_like_one() {
+    let refusal = |token_type: &str| {
+        let body = format!(r#"{{"access_token":"t","token_type":"{token_type}"}}"#);
+        parse_issued(body.as_bytes(), now()).unwrap_err()
+    };
+    let named = |t: &str| format!("token_type is `{t}`; only bearer tokens can be used");
+    let unnamed = "token_type is not `Bearer`; only bearer tokens can be used";
+    assert_eq!(refusal("pop-key_2"), named("pop-key_2"));
+    assert_eq!(refusal(&"m".repeat(20)), named(&"m".repeat(20)));
+    assert_eq!(refusal(&"m".repeat(21)), unnamed);
+    assert_eq!(refusal("eyJ.x"), unnamed);
+    assert_eq!(refusal("a b"), unnamed);
+}
+
+#[test]
+fn token_ids_show_as_the_jti_or_the_fingerprint_and_log_escaped() {
+    assert_eq!(TokenId::Jti("abc-123".into()).to_string(), "abc-123");
+    assert_eq!(
+        TokenId::Fingerprint("0a1b2c3d4e5f".into()).to_string(),
+        "sha256:0a1b2c3d4e5f"
+    );
+    assert_eq!(TokenId::Jti("a\u{1b}[2Jb".into()).logged(), r"a\u{1b}[2Jb");
+}
+
+/// A loopback server that answers one request with `answer` and hands back the
+/// request as it arrived (head and body).
+fn answer_once(answer: Vec<u8>) -> (Url, std::thread::JoinHandle<String>) {
+    use std::io::{BufRead as _, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/oauth2/token", listener.local_addr().unwrap());
+    let served = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = std::io::BufReader::new(&stream);
+        let (mut head, mut length) = (String::new(), 0);
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            head.push_str(&line.to_ascii_lowercase());
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        (&stream).write_all(&answer).unwrap();
+        head + &String::from_utf8(body).unwrap()
+    });
+    (url.parse().unwrap(), served)
+}
+
+fn endpoint(url: Url, method: TokenAuthMethod) -> TokenEndpoint {
+    TokenEndpoint {
+        http: reqwest::Client::new(),
+        url,
+        client_id: "client-1".to_owned(),
+        client_secret: SecretString::new("secret-9"),
+        method,
+        scope: None,
+        timeouts: Timeouts {
+            connect: Duration::from_secs(10),
+            request: Duration::from_secs(10),
+        },
+    }
+}
+
+fn http_answer(status: &str, body: &[u8]) -> Vec<u8> {
+    let head = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    [head.as_bytes(), body].concat()
+}
+
+#[tokio::test]
+async fn credentials_go_in_the_form_or_in_a_basic_header() {
+    let ok = http_answer("200 OK", &body("opaque", r#","expires_in":60"#));
+    let (url, served) = answer_once(ok.clone());
+    let issued = endpoint(url, TokenAuthMethod::ClientSecretPost)
+        .request(now())
+        .await
+        .unwrap();
+    assert_eq!(issued.lifetime, Duration::from_secs(60));
+    let sent = served.join().unwrap();
+    assert!(sent.contains("client_secret=secret-9"), "{sent}");
+    assert!(!sent.contains("authorization:"), "{sent}");
+
+    let (url, served) = answer_once(ok);
+    endpoint(url, TokenAuthMethod::ClientSecretBasic)
+        .request(now())
+        .await
+        .unwrap();
+    let sent = served.join().unwrap();
+    // base64("client-1:secret-9") = Y2xpZW50LTE6c2VjcmV0LTk=, lowercased with the head.
+    assert!(
+        sent.contains("authorization: basic y2xpzw50lte6c2vjcmv0ltk="),
+        "{sent}"
+    );
+    assert!(!sent.contains("secret-9"), "{sent}");
+}
+
+#[tokio::test]
+async fn an_error_status_is_an_api_error_and_a_long_body_is_too_large() {
+    let refusal = http_answer("401 Unauthorized", br#"{"error":"invalid_client"}"#);
+    let (url, _served) = answer_once(refusal);
+    let error = endpoint(url, TokenAuthMethod::ClientSecretPost)
+        .request(now())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.status(),
+        Some(http::StatusCode::UNAUTHORIZED),
+        "{error:?}"
+    );
+
+    let padding = " ".repeat(TOKEN_BODY_LIMIT);
+    let long = http_answer(
+        "200 OK",
+        &body("opaque", &format!(",{padding}\"expires_in\":60")),
+    );
+    let (url, _served) = answer_once(long);
+    let error = endpoint(url, TokenAuthMethod::ClientSecretPost)
+        .request(now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::BodyTooLarge {
+                operation: OPERATION,
+                limit: TOKEN_BODY_LIMIT
+            }
+        ),
+        "{error:?}"
+    );
+}
