@@ -131,9 +131,7 @@ async fn a_429_seen_by_one_member_holds_back_the_others_for_its_retry_after() {
     sandbox.fail_next(
         Operation::ListTokens,
         1,
-        Fault::TooManyRequests {
-            retry_after: hold,
-        },
+        Fault::TooManyRequests { retry_after: hold },
     );
     let first = {
         let member = fleet[0].clone();
