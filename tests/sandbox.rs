@@ -365,7 +365,12 @@ async fn a_request_in_flight_at_shutdown_is_answered() {
 async fn reset_through_the_rust_api_forgets_tokens_faults_counts_settings_and_latency() {
     let sandbox = Sandbox::start().await.unwrap();
     let fp = sandbox.client_builder().build().unwrap();
-    fp.as_user("u-1").management().tokens().await.unwrap();
+    fp.as_user("u-1")
+        .unwrap()
+        .management()
+        .tokens()
+        .await
+        .unwrap();
     let current = fp.management().client().await.unwrap();
     let rename = flowpayroll::types::ClientUpdate::builder()
         .name("Renamed")
@@ -373,7 +378,11 @@ async fn reset_through_the_rust_api_forgets_tokens_faults_counts_settings_and_la
         .redirect_uris(Vec::<String>::new())
         .build();
     fp.management().update_client(&rename).await.unwrap();
-    sandbox.fail_next(Operation::GetClient, 3, Fault::Status(500));
+    sandbox.fail_next(
+        Operation::GetClient,
+        3,
+        Fault::Status(StatusCode::INTERNAL_SERVER_ERROR),
+    );
     sandbox.set_latency(Duration::from_secs(3600));
     assert_eq!(sandbox.tokens_issued(), 1);
 

@@ -22,7 +22,7 @@ async fn list_tokens_error(server: &RawServer, api_url: &str) -> Error {
         matches!(
             error,
             Error::Transport {
-                operation: "list_tokens",
+                operation: flowpayroll::operation::Operation::ListTokens,
                 ..
             }
         ),
