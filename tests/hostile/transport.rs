@@ -104,20 +104,20 @@ async fn an_answer_that_is_not_http_is_no_response() {
 }
 
 /// Polled by an executor that is not Tokio, a call cannot start a token request: it
-/// says why, and nothing reaches the server. (On the manual clock: the system clock's
-/// budget timer needs Tokio's timer first.)
+/// says why, and nothing reaches the server (here on the manual clock; the system
+/// clock's case is in `no_panic.rs`).
 #[test]
-fn a_call_outside_a_tokio_runtime_is_token_unavailable() {
+fn a_call_outside_a_tokio_runtime_is_no_runtime() {
     let server = behind_token(&jwt("jti-no-runtime"), |_| Reply::Hang);
     let fp = builder_for(&server)
         .clock(std::sync::Arc::new(flowpayroll::clock::ManualClock::new()))
         .build()
         .unwrap();
     let error = futures::executor::block_on(fp.management().tokens()).unwrap_err();
-    assert!(matches!(error, Error::TokenUnavailable(_)), "{error:?}");
+    assert!(matches!(error, Error::NoRuntime), "{error:?}");
     assert_eq!(
         error.to_string(),
-        "no access token: no Tokio runtime: FlowPayroll calls must run inside one"
+        "no Tokio runtime: call flowpayroll from within one (#[tokio::main], a spawned task)"
     );
     assert_eq!(server.requests().len(), 0);
 }
