@@ -124,7 +124,7 @@ fn the_check_finds_an_import_up_the_layers_and_its_cycle() {
     let problems = problems_with("crate::error", "\nfn f() { crate::retry::backoff(); }\n");
     assert!(
         problems
-            .contains("`crate::error` (layer 3) imports `crate::retry` (layer 8), up the layers"),
+            .contains("`crate::error` (layer 3) imports `crate::retry` (layer 9), up the layers"),
         "{problems}"
     );
     assert!(problems.contains("import cycle: "), "{problems}");
