@@ -202,7 +202,7 @@ fn answer_once(answer: Vec<u8>) -> (Url, std::thread::JoinHandle<String>) {
 
 fn endpoint(url: Url, method: TokenAuthMethod) -> TokenEndpoint {
     TokenEndpoint {
-        http: reqwest::Client::new(),
+        http: crate::transport::tls::client_builder().build().unwrap(),
         url,
         client_id: "client-1".to_owned(),
         client_secret: SecretString::new("secret-9"),
