@@ -36,6 +36,7 @@ impl TokenView {
 
     /// The cached token when it is valid at `now` and not yet due for a refresh; `None`
     /// sends the caller to [`TokenCache::lease`], which refreshes, waits or mints.
+    #[inline]
     pub fn fresh(&mut self, now: Instant) -> Option<Lease> {
         let token = self.current.load().as_ref()?;
         if now >= token.refresh_at {
