@@ -163,6 +163,30 @@ impl Answer for Ok200 {
 }
 
 #[test]
+fn the_mint_row_names_every_trigger_and_mode() {
+    let table = rows("## Metrics\n");
+    let row = |name: &str| {
+        let row = table.iter().find(|row| row[0] == format!("`{name}`"));
+        row.expect("the metric is in the table")[4].clone()
+    };
+    let triggers = [
+        Trigger::Cold,
+        Trigger::Expired,
+        Trigger::RefreshAhead,
+        Trigger::After401,
+    ];
+    let mints = row(MINTS);
+    for trigger in triggers {
+        let value = format!("`{}`", trigger.label());
+        assert!(mints.contains(&value), "{value}");
+    }
+    for mode in [Mode::Local, Mode::Fleet] {
+        let value = format!("`{}`", mode.label());
+        assert!(mints.contains(&value), "{value}");
+    }
+}
+
+#[test]
 fn the_server_address_is_the_host_alone() {
     for (url, host) in [
         ("https://api.flowpayroll.test/", "api.flowpayroll.test"),
