@@ -4,7 +4,8 @@
 //! (`build/prepare.rs` says what changes and why), generate the client, generate what
 //! progenitor cannot (open enums, the error-body table: `build/emit.rs`; the `Operation`
 //! enum: `build/operations.rs`; request builders and `#[non_exhaustive]` models:
-//! `build/builders.rs`, the builders' code `build/builder_code.rs`), format, write.
+//! `build/builders.rs`, the builders' code `build/builder_code.rs`), take out per-call
+//! work the crate does not need (`build/lean.rs`), format, write.
 //! A broken spec stops the build with one line naming the file and the problem.
 
 #[path = "build/builder_code.rs"]
@@ -15,6 +16,8 @@ mod builders;
 mod emit;
 #[path = "build/generate.rs"]
 mod generate;
+#[path = "build/lean.rs"]
+mod lean;
 #[path = "build/nullable.rs"]
 mod nullable;
 #[path = "build/operations.rs"]

@@ -11,7 +11,7 @@ use proc_macro2::TokenStream;
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TypeImpl};
 use quote::quote;
 
-use crate::{builders, emit, operations, prepare, spec};
+use crate::{builders, emit, lean, operations, prepare, spec};
 
 /// The first line of every generated file.
 const HEADER: &str = "// generated from openapi/flowpayroll.yaml, do not edit\n";
@@ -34,6 +34,7 @@ pub fn run(spec_path: &Path, out: &Path) -> Result<(), String> {
         &builders::request_bodies(&spec).map_err(in_file)?,
     )
     .map_err(in_file)?;
+    lean::apply(&mut client)?;
     let open_enums = prepared
         .open_enums
         .iter()

@@ -280,7 +280,10 @@ impl FlowPayroll {
                     Some(fresh) => fresh,
                     None => {
                         armed.store(true, Ordering::Relaxed);
-                        self.cache_lease().await?
+                        // Boxed, as are the other waits off the fast path: moved on
+                        // every call, a future carrying them inline would cost more
+                        // than the allocation they cost when taken.
+                        Box::pin(self.cache_lease()).await?
                     }
                 };
                 let generation = lease.generation;
@@ -306,7 +309,8 @@ impl FlowPayroll {
                     secrets: &secrets,
                     timeouts: shared.timeouts,
                 };
-                let error = match attempt.end(response::finish::<T>(op, outcome, &seen).await) {
+                let finished = Box::pin(response::finish::<T>(op, outcome, &seen)).await;
+                let error = match attempt.end(finished) {
                     Ok(value) => return Ok((value.into_inner(), generation)),
                     Err(error) => error,
                 };
@@ -344,10 +348,13 @@ impl FlowPayroll {
             }
         };
         let limit = shared.retry.total_budget;
+        // Boxed: each wrapper below keeps its argument and the future it awaits side
+        // by side, so a loop carried inline would be copied several kilobytes at a
+        // time on every call; boxed, the copies are of a pointer.
         observe::call(
             op,
             clock,
-            within_once_armed(clock, limit, op, &armed, attempts),
+            within_once_armed(clock, limit, op, &armed, Box::pin(attempts)),
         )
         .await
     }

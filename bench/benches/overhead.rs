@@ -1,4 +1,4 @@
-//! Throughput of `FlowPayroll` against plain reqwest (`cargo bench --bench overhead`).
+//! Throughput of `FlowPayroll` against plain reqwest (`cargo bench -p flowpayroll-bench --bench overhead`).
 //!
 //! Both send `GET /2023-03-01/management/tokens` and decode the seed's JSON body against
 //! the same axum server on 127.0.0.1. The server runs on its own thread and runtime, the

@@ -2,7 +2,7 @@
 //! `valgrind --tool=callgrind` (load-independent, unlike the timed benchmarks):
 //!
 //! ```sh
-//! cargo bench --no-run --bench per_call
+//! cargo bench -p flowpayroll-bench --no-run --bench per_call
 //! valgrind --tool=callgrind --separate-threads=yes target/release/deps/per_call-* fast 200000
 //! ```
 //!

@@ -1,7 +1,7 @@
-//! The cached-token fast path (`cargo bench --bench fast_path`): getting the headers of
+//! The cached-token fast path (`cargo bench -p flowpayroll-bench --bench fast_path`): getting the headers of
 //! a call (`FlowPayroll::request_context`) with a valid cached token, on one thread and on
 //! two threads at once. The end-to-end comparison with plain reqwest is
-//! `benches/overhead.rs`.
+//! `overhead.rs`.
 //!
 //! With `FAST_PATH_CALLS=n` it makes exactly `n` fast-path calls and exits, for counting
 //! instructions: `valgrind --tool=callgrind` with two values of `n`, the difference of the

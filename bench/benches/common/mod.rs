@@ -14,7 +14,7 @@ pub const TOKENS_PATH: &str = "/2023-03-01/management/tokens";
 pub fn start_server() -> String {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/openapi/examples/list_tokens.200.seed.application_json.json"
+        "/../openapi/examples/list_tokens.200.seed.application_json.json"
     ))
     .unwrap();
     let body: serde_json::Value = serde_json::from_str(&text).unwrap();
