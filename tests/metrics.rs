@@ -203,6 +203,26 @@ async fn a_refresh_ahead_records_one_refresh_mint_and_no_failed_call() {
     assert_eq!(count(&series, "flowpayroll.token.cache.lookups", &hits), 2);
 }
 
+#[tokio::test]
+async fn a_token_left_to_expire_records_one_expired_mint() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let clock = Arc::new(ManualClock::new());
+    let fp = client(&sandbox, Some(clock.clone()));
+    let series = recorded(async {
+        fp.management().tokens().await.unwrap();
+        // No call during the refresh window: at 3700 s the hour-long token is past its
+        // expiry, so the next call waits for a new one.
+        clock.advance(Duration::from_secs(3700));
+        fp.management().tokens().await.unwrap();
+    })
+    .await;
+    assert_eq!(sandbox.token_requests(), 2);
+    assert_eq!(count(&series, MINTS, &[("trigger", "cold"), LOCAL]), 1);
+    assert_eq!(count(&series, MINTS, &[("trigger", "expired"), LOCAL]), 1);
+    assert_eq!(total(&series, MINTS), 2);
+    assert_eq!(total(&series, "flowpayroll.token.mint.failures"), 0);
+}
+
 /// Records the `http.request.resend_count` of every attempt span (0 when absent).
 #[derive(Clone, Default)]
 struct Resends(Arc<Mutex<Vec<u64>>>);
