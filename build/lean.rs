@@ -8,6 +8,8 @@
 //! 2. The copy of the response headers. progenitor's `ResponseValue::from_response`
 //!    clones the header map before reading the body; the crate's own
 //!    `crate::generated::client::from_response` moves it out instead.
+//! 3. The URL of a path without parameters, `format!("{}/path", self.baseurl)`: a
+//!    concatenation of the two strings, without the formatting machinery.
 //!
 //! Each edit checks that progenitor still writes what it expects and stops the build
 //! with a message when it does not, so an upgrade cannot silently undo it.
@@ -23,6 +25,9 @@ const MAP_LET: &str = "let mut header_map =";
 const MAP_MERGE: &str = ". headers (header_map)";
 const FROM_RESPONSE: &str = "ResponseValue :: from_response";
 const OWN_FROM_RESPONSE: &str = "crate :: generated :: client :: from_response";
+/// progenitor's URL of a path, as token text, up to the path's literal.
+const URL_FORMAT: &str = "let url = format ! (\"{}";
+const URL_FORMAT_END: &str = "\" , self . baseurl ,) ;";
 
 /// Applies both edits to every method of the generated `Client`; returns how many
 /// methods had the header taken out.
@@ -78,6 +83,9 @@ fn drop_api_version(stmts: &mut Vec<Stmt>) -> Result<bool, String> {
                 merged = true;
             }
         }
+        if let Some(path) = fixed_path(&code) {
+            code = format!("let url = [self . baseurl . as_str () , \"{path}\"] . concat () ;");
+        }
         if code.contains(FROM_RESPONSE) {
             code = code.replace(FROM_RESPONSE, OWN_FROM_RESPONSE);
         }
@@ -95,4 +103,17 @@ fn drop_api_version(stmts: &mut Vec<Stmt>) -> Result<bool, String> {
     }
     *stmts = edited;
     Ok(true)
+}
+
+/// The path of `let url = format!("{}/path", self.baseurl,);` when it has no
+/// parameters (no other braces, nothing to escape); `None` for any other statement.
+fn fixed_path(code: &str) -> Option<&str> {
+    let path = code
+        .strip_prefix(URL_FORMAT)?
+        .strip_suffix(URL_FORMAT_END)?;
+    let plain = path.starts_with('/')
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/-_.~".contains(c));
+    plain.then_some(path)
 }
