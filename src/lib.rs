@@ -97,6 +97,7 @@ pub use auth::token::{TokenId, DEFAULT_LIFETIME, MAX_LIFETIME};
 pub use client::builder::FlowPayrollBuilder;
 pub use client::management::{AuthorizationCode, Management};
 pub use client::FlowPayroll;
+pub use config::into_url::IntoUrl;
 pub use config::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
 pub use config::{
     Environment, TokenAuthMethod, LIVE_API_URL, LIVE_TOKEN_URL, SANDBOX_API_URL, SANDBOX_TOKEN_URL,
