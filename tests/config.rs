@@ -74,7 +74,7 @@ fn loopback_http_and_https_are_accepted() {
         .unwrap();
     assert_eq!(
         Environment::Sandbox.token_url().as_str(),
-        flowpayroll::SANDBOX_TOKEN_URL
+        Environment::SANDBOX_TOKEN_URL
     );
     assert_eq!(
         Environment::Live.token_url().as_str(),

@@ -189,10 +189,11 @@ fn documented_errors(spec: &Value) -> Vec<(String, u16, u16, Option<String>)> {
 #[test]
 fn the_error_table_is_what_a_second_reader_finds_in_the_spec() {
     let documented = documented_errors(&spec());
-    let mut table: Vec<(String, u16, u16, Option<String>)> = flowpayroll::DOCUMENTED_ERRORS
-        .iter()
-        .map(|(op, low, high, schema)| (op.to_string(), *low, *high, schema.map(str::to_owned)))
-        .collect();
+    let mut table: Vec<(String, u16, u16, Option<String>)> =
+        flowpayroll::operation::DOCUMENTED_ERRORS
+            .iter()
+            .map(|(op, low, high, schema)| (op.to_string(), *low, *high, schema.map(str::to_owned)))
+            .collect();
     table.sort();
     assert_eq!(table, documented);
     // Every operation documents at least one error (the reader found the responses).

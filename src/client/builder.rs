@@ -170,9 +170,9 @@ impl FlowPayrollBuilder {
 
     /// The most bytes read of an API success body; a larger body fails the call with
     /// [`Error::BodyTooLarge`] as soon as the limit is passed (or at once when its
-    /// `content-length` says so). Default [`crate::DEFAULT_BODY_LIMIT`] (8 MiB). Token
-    /// responses are limited to [`crate::TOKEN_BODY_LIMIT`], and only the first
-    /// [`crate::ERROR_BODY_LIMIT`] of an error body is read.
+    /// `content-length` says so). Default [`crate::limits::DEFAULT_BODY_LIMIT`] (8 MiB). Token
+    /// responses are limited to [`crate::limits::TOKEN_BODY_LIMIT`], and only the first
+    /// [`crate::limits::ERROR_BODY_LIMIT`] of an error body is read.
     pub fn max_response_body(mut self, bytes: usize) -> Self {
         self.max_response_body = Some(bytes);
         self

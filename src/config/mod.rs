@@ -12,16 +12,6 @@ use url::Url;
 use crate::error::Error;
 use crate::generated::model::open_enums::Scope;
 
-/// The token host of the sandbox (authentication guide).
-pub const SANDBOX_TOKEN_URL: &str = "https://auth.sandbox.flowpayroll.ai/oauth2/token";
-/// The token host of the live environment (authentication guide).
-pub const LIVE_TOKEN_URL: &str = "https://auth.flowpayroll.ai/oauth2/token";
-/// The API base URL assumed for the sandbox. No document states it; override it with
-/// [`crate::FlowPayrollBuilder::api_url`] or `FLOWPAYROLL_API_URL`.
-pub const SANDBOX_API_URL: &str = "https://api.sandbox.flowpayroll.ai";
-/// The API base URL assumed for the live environment (see [`SANDBOX_API_URL`]).
-pub const LIVE_API_URL: &str = "https://api.flowpayroll.ai";
-
 /// Which Flow Payroll deployment to talk to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -41,11 +31,27 @@ pub enum Environment {
 }
 
 impl Environment {
+    /// The token endpoint of the sandbox (authentication guide).
+    pub const SANDBOX_TOKEN_URL: &'static str = "https://auth.sandbox.flowpayroll.ai/oauth2/token";
+    /// The token endpoint of the live environment (authentication guide).
+    pub const LIVE_TOKEN_URL: &'static str = "https://auth.flowpayroll.ai/oauth2/token";
+    /// The API base URL assumed for the sandbox. No document states it; override it with
+    /// [`crate::FlowPayrollBuilder::api_url`] or `FLOWPAYROLL_API_URL`.
+    pub const SANDBOX_API_URL: &'static str = "https://api.sandbox.flowpayroll.ai";
+    /// The API base URL assumed for the live environment (see [`Self::SANDBOX_API_URL`]).
+    pub const LIVE_API_URL: &'static str = "https://api.flowpayroll.ai";
+
     /// The token endpoint of this environment.
+    ///
+    /// ```
+    /// use flowpayroll::Environment;
+    ///
+    /// assert_eq!(Environment::Live.token_url().as_str(), Environment::LIVE_TOKEN_URL);
+    /// ```
     pub fn token_url(&self) -> Url {
         match self {
-            Environment::Sandbox => Url::parse(SANDBOX_TOKEN_URL).expect("constant URL"),
-            Environment::Live => Url::parse(LIVE_TOKEN_URL).expect("constant URL"),
+            Environment::Sandbox => Url::parse(Self::SANDBOX_TOKEN_URL).expect("constant URL"),
+            Environment::Live => Url::parse(Self::LIVE_TOKEN_URL).expect("constant URL"),
             Environment::Custom { token_url, .. } => token_url.clone(),
         }
     }
@@ -53,8 +59,8 @@ impl Environment {
     /// The API base URL of this environment.
     pub fn api_url(&self) -> Url {
         match self {
-            Environment::Sandbox => Url::parse(SANDBOX_API_URL).expect("constant URL"),
-            Environment::Live => Url::parse(LIVE_API_URL).expect("constant URL"),
+            Environment::Sandbox => Url::parse(Self::SANDBOX_API_URL).expect("constant URL"),
+            Environment::Live => Url::parse(Self::LIVE_API_URL).expect("constant URL"),
             Environment::Custom { api_url, .. } => api_url.clone(),
         }
     }
