@@ -16,13 +16,13 @@ use std::time::{Duration, Instant};
 use flowpayroll::deps::http::StatusCode;
 use flowpayroll::operation::Operation;
 use flowpayroll::sandbox::{Fault, Sandbox, SandboxConfig};
-use flowpayroll::types::TokenSummary;
+use flowpayroll::types::{Scope, TokenSummary};
 use flowpayroll::{Error, FlowPayroll, RefreshPolicy};
 
 /// The sandbox's token lifetime: short, to show a refresh and an expiry.
 const LIFETIME: Duration = Duration::from_secs(3);
 /// The scopes the demo asks for.
-const SCOPES: &str = "/2023-03-01/xhr/employees /2023-03-01/xhr/payruns";
+const SCOPES: [Scope; 2] = [Scope::XhrEmployees, Scope::XhrPayruns];
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -60,7 +60,7 @@ async fn main() -> Result<(), Error> {
     let first = jti(&fp);
     println!(
         "1. Token minted for the scopes {}: jti {first}, valid for {} s (token requests: {}).",
-        SCOPES.replace(' ', ", "),
+        SCOPES.map(|scope| scope.to_string()).join(", "),
         status
             .valid_for
             .map(|d| d.as_secs_f32().round())

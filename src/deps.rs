@@ -4,7 +4,7 @@
 //!
 //! | crate | version | where its types appear |
 //! |---|---|---|
-//! | [`http`] | 1 | [`http::StatusCode`] from [`Error::status`](crate::Error::status) and [`ApiError::status`](crate::ApiError::status); [`http::HeaderName`] in [`USER_ID`](crate::USER_ID) and [`X_AUTH_TOKEN`](crate::X_AUTH_TOKEN); [`http::HeaderMap`] taken by [`webhook::Verifier::verify`](crate::webhook::Verifier::verify) |
+//! | [`http`] | 1 | [`http::StatusCode`] from [`Error::status`](crate::Error::status) and [`ApiError::status`](crate::ApiError::status); [`http::HeaderName`] in [`header::USER_ID`](crate::header::USER_ID) and [`header::X_AUTH_TOKEN`](crate::header::X_AUTH_TOKEN); [`http::HeaderMap`] taken by [`webhook::Verifier::verify`](crate::webhook::Verifier::verify) |
 //! | [`url`] | 2 | [`url::Url`] from [`Environment`](crate::Environment) and, with the `sandbox` feature, `Sandbox::url` |
 //! | [`reqwest`] | 0.13 | the HTTP client a [`raw::Client`](crate::raw::Client) wraps; [`reqwest::Error`] as the source of [`Error::Transport`](crate::Error::Transport) |
 //! | [`progenitor_client`] | 0.15 | everything in [`crate::raw`]: its `Error`, `ResponseValue` and client traits |

@@ -42,7 +42,7 @@
 //! | 12 | `client` | [`FlowPayroll`], its builder and [`Management`] |
 //! | 13 | `webhook` | verifying webhook deliveries, the replay guards |
 //! | 14 | `sandbox` | the in-process fake server |
-//! | 15 | `crate`, `operation`, `deps`, `fuzzing`, `spec_answers` | the crate root and its public doors; the spec-driven answers test |
+//! | 15 | `crate`, `operation`, `deps`, `fuzzing`, `spec_answers` | the crate root and its public doors (`types`, `raw`, `header`, `limits` are re-exports in it); the spec-driven answers test |
 //!
 //! The generated code is in two layers: the models under the errors (an [`ApiError`]
 //! holds an [`ErrorBody`]), the client above the HTTP layer it runs on. Both are
@@ -93,29 +93,54 @@ pub mod webhook;
 
 pub use auth::cache::TokenStatus;
 pub use auth::source::TokenOrigin;
-pub use auth::token::{TokenId, DEFAULT_LIFETIME, MAX_LIFETIME};
+pub use auth::token::TokenId;
 pub use client::builder::FlowPayrollBuilder;
 pub use client::management::{AuthorizationCode, Management};
 pub use client::FlowPayroll;
+pub use config::into_url::IntoUrl;
 pub use config::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
-pub use config::{
-    Environment, TokenAuthMethod, LIVE_API_URL, LIVE_TOKEN_URL, SANDBOX_API_URL, SANDBOX_TOKEN_URL,
-};
+pub use config::{Environment, TokenAuthMethod};
 pub use error::{ApiError, BodyPrefix, Error};
-pub use generated::model::Operation;
-pub use generated::model::{ErrorBody, DOCUMENTED_ERRORS};
+pub use generated::model::ErrorBody;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub use observe::describe_metrics;
 pub use secret::SecretString;
-pub use transport::body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
-pub use transport::context::{RequestContext, MAX_USER_ID_LEN, USER_ID, X_AUTH_TOKEN};
+pub use transport::context::RequestContext;
 pub use webhook::WebhookError;
 
 /// Request and response models generated from the spec, and the open enums.
 pub mod types {
     pub use crate::generated::model::open_enums::*;
     pub use crate::generated::model::types::*;
+}
+
+/// The headers the client adds to API calls, and the rule for a `User-Id`.
+///
+/// ```
+/// use flowpayroll::header::{MAX_USER_ID_LEN, USER_ID, X_AUTH_TOKEN};
+///
+/// assert_eq!((X_AUTH_TOKEN.as_str(), USER_ID.as_str()), ("x-auth-token", "user-id"));
+/// let long = "u".repeat(MAX_USER_ID_LEN + 1);
+/// assert!(flowpayroll::RequestContext::new().with_user_id(&long).is_err());
+/// ```
+pub mod header {
+    pub use crate::transport::context::{MAX_USER_ID_LEN, USER_ID, X_AUTH_TOKEN};
+}
+
+/// How much the client reads of a server's answers, and how long it believes a token
+/// lives: a larger body fails with [`Error::BodyTooLarge`], a lifetime past
+/// [`MAX_LIFETIME`](limits::MAX_LIFETIME) is cut to it. The table is in the
+#[doc = concat!("[client guide](https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/client.md#what-the-client-reads).")]
+///
+/// ```
+/// use flowpayroll::limits::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
+///
+/// assert!(ERROR_BODY_LIMIT < TOKEN_BODY_LIMIT && TOKEN_BODY_LIMIT < DEFAULT_BODY_LIMIT);
+/// ```
+pub mod limits {
+    pub use crate::auth::token::{DEFAULT_LIFETIME, MAX_LIFETIME};
+    pub use crate::transport::body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 }
 
 /// The low-level client progenitor generates: one method per operation, no token

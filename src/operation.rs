@@ -13,4 +13,4 @@
 //! assert_eq!(Operation::from_id("list_token"), None);
 //! ```
 
-pub use crate::generated::model::Operation;
+pub use crate::generated::model::{Operation, DOCUMENTED_ERRORS};

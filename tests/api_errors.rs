@@ -1,7 +1,7 @@
 //! Responses the spec does not describe: undocumented statuses, HTML error pages,
-//! success bodies of the wrong shape. Each gives a clear error that keeps the status and
-//! a bounded prefix of the body (error statuses) or the JSON path (success bodies),
-//! never a panic.
+//! error bodies off their schema, success bodies of the wrong shape. Each gives a clear
+//! error that keeps the status and a bounded prefix of the body (error statuses), the
+//! server's words when it has some, or the JSON path (success bodies), never a panic.
 
 mod common;
 
@@ -203,4 +203,75 @@ async fn an_api_error_names_its_operation_request_id_and_whether_it_is_transient
     );
     assert!(error.is_transient());
     assert!(!Error::Config("x".into()).is_transient());
+}
+
+/// A 401 whose body is not the spec's `AuthenticationError` (here RFC 6750's shape, as
+/// a gateway in front of the API may send): the client re-mints once and replays, then
+/// reports the server's words as `message()`, with why the body did not decode.
+#[tokio::test]
+async fn a_401_off_its_schema_still_says_the_servers_words() {
+    let server = MockServer::start_async().await;
+    let mint = token_endpoint(&server, &jwt("jti-401"), 3600).await;
+    let fp = builder(&server).build().unwrap();
+    let tokens = server
+        .mock_async(|when, then| {
+            when.path("/2023-03-01/management/tokens");
+            then.status(401)
+                .header("x-request-id", "req-401")
+                .json_body(json!({
+                    "error": "invalid_token",
+                    "error_description": "The access token expired",
+                }));
+        })
+        .await;
+    let error = fp.management().tokens().await.unwrap_err();
+    assert_eq!(
+        (mint.calls_async().await, tokens.calls_async().await),
+        (2, 2)
+    );
+    let api = error.as_api().unwrap();
+    assert_eq!(api.status().as_u16(), 401);
+    assert!(api.body().is_none());
+    assert_eq!(api.message(), Some("The access token expired"));
+    let problem = api.decode_problem().unwrap();
+    assert!(problem.contains("code"), "{problem}");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "`list_tokens` answered 401 Unauthorized: The access token expired (the body does \
+             not match the spec: {problem})"
+        )
+    );
+    assert_eq!(api.request_id(), Some("req-401"));
+}
+
+/// The sandbox's own 401 (the spec's example) decodes into the documented type.
+#[cfg(feature = "sandbox")]
+#[tokio::test]
+async fn the_sandbox_401_decodes_as_documented() {
+    use flowpayroll::deps::http::StatusCode;
+    use flowpayroll::sandbox::{Fault, Sandbox};
+    use flowpayroll::ErrorBody;
+
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = sandbox.client_builder().build().unwrap();
+    let unauthorized = Fault::Status(StatusCode::UNAUTHORIZED);
+    sandbox.fail_next(Operation::ListTokens, 2, unauthorized);
+    let error = fp.management().tokens().await.unwrap_err();
+    assert_eq!(sandbox.token_requests(), 2);
+    let api = error.as_api().unwrap();
+    match api.body() {
+        Some(ErrorBody::AuthenticationError(body)) => {
+            assert_eq!(body.code.as_str(), "reauthentication_required")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(api.message(), Some("Your session has expired"));
+    assert!(api.decode_problem().is_none());
+    assert!(
+        error
+            .to_string()
+            .ends_with("401 Unauthorized: Your session has expired"),
+        "{error}"
+    );
 }

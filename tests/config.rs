@@ -74,7 +74,7 @@ fn loopback_http_and_https_are_accepted() {
         .unwrap();
     assert_eq!(
         Environment::Sandbox.token_url().as_str(),
-        flowpayroll::SANDBOX_TOKEN_URL
+        Environment::SANDBOX_TOKEN_URL
     );
     assert_eq!(
         Environment::Live.token_url().as_str(),
@@ -111,4 +111,60 @@ fn missing_credentials_and_bad_values_are_named() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn scopes_are_typed_and_one_scope_per_item() {
+    use flowpayroll::types::Scope;
+    for scopes in [vec![Scope::XhrEmployees, Scope::from("census")], vec![]] {
+        let built = FlowPayroll::builder()
+            .credentials("id", "s")
+            .scope(scopes)
+            .build();
+        assert!(built.is_ok(), "{built:?}");
+    }
+    for (bad, shown) in [
+        ("employees payruns", "`employees payruns`"),
+        ("", "``"),
+        ("tab\there", "`tab\\there`"),
+        ("quote\"d", "`quote\\\"d`"),
+    ] {
+        let message = config_error(
+            FlowPayroll::builder()
+                .credentials("id", "s")
+                .scope([Scope::XhrEmployees, Scope::from(bad)])
+                .build(),
+        );
+        assert!(
+            message.starts_with(&format!("the scope {shown} is not one scope")),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn urls_are_typed_or_parsed_and_a_bad_proxy_is_a_config_error() {
+    use flowpayroll::deps::url::Url;
+    let token_url = Url::parse("http://127.0.0.1:9/oauth2/token").unwrap();
+    let built = FlowPayroll::builder()
+        .credentials("id", "s")
+        .token_url(&token_url)
+        .api_url(Url::parse("http://[::1]:9/").unwrap())
+        .https_proxy(Url::parse("http://user:pw@127.0.0.1:3128").unwrap())
+        .build();
+    assert!(built.is_ok(), "{built:?}");
+    assert!(FlowPayroll::builder()
+        .credentials("id", "s")
+        .no_proxy()
+        .build()
+        .is_ok());
+    let message = config_error(
+        FlowPayroll::builder()
+            .credentials("id", "s")
+            .https_proxy("http://user:hunter2-pw@[::1")
+            .build(),
+    );
+    assert!(message.starts_with("the https proxy"), "{message}");
+    assert!(message.contains("is not a URL"), "{message}");
+    assert!(!message.contains("hunter2-pw"), "{message}");
 }

@@ -493,7 +493,7 @@ async fn token_request_can_use_http_basic() {
         .await;
     let fp = builder(&server)
         .token_auth(flowpayroll::TokenAuthMethod::ClientSecretBasic)
-        .scope("/2023-03-01/xhr/employees")
+        .scope([flowpayroll::types::Scope::XhrEmployees])
         .build()
         .unwrap();
     fp.authenticate().await.unwrap();

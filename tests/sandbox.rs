@@ -59,7 +59,7 @@ async fn issued_tokens_are_jwt_shaped_with_the_documented_claims() {
             .unwrap();
     let fp = sandbox
         .client_builder()
-        .scope("/2023-03-01/xhr/employees")
+        .scope([flowpayroll::types::Scope::XhrEmployees])
         .build()
         .unwrap();
     let token = fp.access_token().await.unwrap();

@@ -40,7 +40,7 @@ async fn the_list_shows_the_minted_token_and_introspect_agrees() {
         .unwrap();
     let fp = sandbox
         .client_builder()
-        .scope(format!("{EMPLOYEES} {PAYRUNS}"))
+        .scope([EMPLOYEES, PAYRUNS])
         .build()
         .unwrap();
     let token = fp.access_token().await.unwrap();
@@ -263,7 +263,7 @@ async fn an_update_persists_and_rotates_the_secrets() {
 #[tokio::test]
 async fn an_exchanged_code_issues_a_listed_token_once() {
     let sandbox = Sandbox::start().await.unwrap();
-    let fp = sandbox.client_builder().scope(EMPLOYEES).build().unwrap();
+    let fp = sandbox.client_builder().scope([EMPLOYEES]).build().unwrap();
     let exchange = json!({
         "client_id": sandbox.client_id(),
         "client_secret": sandbox.client_secret().expose_secret(),
@@ -369,7 +369,7 @@ async fn scopes_are_honoured_and_unknown_ones_refused() {
     assert_eq!(sandbox.tokens_issued(), 2);
 
     // Through the client: the error names the RFC 6749 code.
-    let fp = sandbox.client_builder().scope("census").build().unwrap();
+    let fp = sandbox.client_builder().scope(["census"]).build().unwrap();
     let error = fp.authenticate().await.unwrap_err();
     match error.as_api().and_then(|api| api.body()) {
         Some(ErrorBody::OAuthError(body)) => assert_eq!(body.error.as_str(), "invalid_scope"),

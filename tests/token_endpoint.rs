@@ -100,8 +100,8 @@ async fn a_huge_lifetime_is_capped_at_a_day() {
     token_endpoint(&server, &jwt("jti-forever"), 100 * 365 * 24 * 3600).await;
     let fp = builder(&server).build().unwrap();
     let status = fp.authenticate().await.unwrap();
-    assert!(status.valid_for.unwrap() <= flowpayroll::MAX_LIFETIME);
-    assert!(status.valid_for.unwrap() > flowpayroll::MAX_LIFETIME - Duration::from_secs(5));
+    assert!(status.valid_for.unwrap() <= flowpayroll::limits::MAX_LIFETIME);
+    assert!(status.valid_for.unwrap() > flowpayroll::limits::MAX_LIFETIME - Duration::from_secs(5));
 }
 
 #[tokio::test]

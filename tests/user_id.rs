@@ -1,5 +1,5 @@
 //! `User-Id` validation: a value that is empty, longer than
-//! [`flowpayroll::MAX_USER_ID_LEN`] bytes or outside the spec's pattern (printable ASCII,
+//! [`flowpayroll::header::MAX_USER_ID_LEN`] bytes or outside the spec's pattern (printable ASCII,
 //! no space at either end) fails with [`Error::InvalidRequest`] on every path, before any
 //! request is sent (no token request, no API call); the sandbox answers such a header
 //! with the documented 400.
@@ -37,7 +37,7 @@ async fn an_invalid_user_id_fails_alike_on_every_path_before_anything_is_sent() 
     refused(builder(&server).user_id(BAD).build());
     refused(builder(&server).build().unwrap().as_user(BAD));
 
-    let long = "u".repeat(flowpayroll::MAX_USER_ID_LEN + 1);
+    let long = "u".repeat(flowpayroll::header::MAX_USER_ID_LEN + 1);
     for odd in [
         "",
         long.as_str(),
@@ -49,7 +49,7 @@ async fn an_invalid_user_id_fails_alike_on_every_path_before_anything_is_sent() 
         refused(builder(&server).user_id(odd).build());
         refused(builder(&server).build().unwrap().as_user(odd));
     }
-    let longest = "u".repeat(flowpayroll::MAX_USER_ID_LEN);
+    let longest = "u".repeat(flowpayroll::header::MAX_USER_ID_LEN);
 
     assert_eq!(mint.calls_async().await, 0);
     assert_eq!(tokens.calls_async().await, 0);
@@ -82,7 +82,7 @@ async fn the_sandbox_answers_400_to_a_user_id_outside_the_spec() {
         .unwrap();
     let url = sandbox.url().join("/2023-03-01/management/tokens").unwrap();
     let http = reqwest::Client::new();
-    let long = "u".repeat(flowpayroll::MAX_USER_ID_LEN + 1);
+    let long = "u".repeat(flowpayroll::header::MAX_USER_ID_LEN + 1);
     for (user_id, status) in [
         ("user 42", 200),
         ("", 400),

@@ -3,6 +3,7 @@
 //! runs here too.
 
 use std::io::Write as _;
+use std::sync::Arc;
 
 use flowpayroll::sandbox::{Sandbox, SandboxConfig};
 use flowpayroll::types::{ClientSettings, ClientUpdate};
@@ -258,9 +259,10 @@ async fn serve(port: u16) -> Result<(), Failure> {
     writeln!(out, "Ctrl-C stops it.")?;
     out.flush()?;
     drop(out);
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| Error::Config(format!("cannot wait for Ctrl-C: {e}")))?;
+    tokio::signal::ctrl_c().await.map_err(|e| Error::Io {
+        context: "cannot wait for Ctrl-C".to_owned(),
+        source: Arc::new(e),
+    })?;
     sandbox.shutdown().await;
     Ok(())
 }

@@ -102,10 +102,10 @@ pub async fn listen(port: u16, forward: Option<String>) -> Result<(), Failure> {
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
-        .map_err(|e| Error::Config(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+        .map_err(|e| io_error(format!("cannot listen on 127.0.0.1:{port}"), e))?;
     let address = listener
         .local_addr()
-        .map_err(|e| Error::Config(format!("no local address: {e}")))?;
+        .map_err(|e| io_error("no local address".to_owned(), e))?;
     let state = Arc::new(Listener {
         verifier,
         guard: ReplayGuard::new(Duration::from_secs(3600), 10_000),
@@ -130,11 +130,23 @@ pub async fn listen(port: u16, forward: Option<String>) -> Result<(), Failure> {
     }
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+            // Without a handler of its own, Ctrl-C keeps its default effect (the
+            // process ends), so a failed registration serves on instead of stopping.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
         })
         .await
-        .map_err(|e| Error::Config(format!("the listener stopped: {e}")))?;
+        .map_err(|e| io_error("the webhook listener stopped".to_owned(), e))?;
     Ok(())
+}
+
+/// A local I/O failure, as the library reports its own (`Error::Io`).
+fn io_error(context: String, source: std::io::Error) -> Error {
+    Error::Io {
+        context,
+        source: Arc::new(source),
+    }
 }
 
 async fn receive(

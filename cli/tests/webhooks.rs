@@ -153,3 +153,26 @@ fn verify_checks_a_saved_body_against_its_signature() {
     assert!(String::from_utf8_lossy(&no_secret.stderr).contains("FLOWPAYROLL_CLIENT_SECRET"));
     std::fs::remove_file(path).unwrap();
 }
+
+/// A port that cannot be bound is a local I/O failure, said as one: no hint about
+/// credentials (the hint follows configuration errors only), exit code 1.
+#[test]
+fn listen_on_a_busy_port_is_an_io_error_without_the_credentials_hint() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    let run: common::Run = command()
+        .env("FLOWPAYROLL_CLIENT_SECRET", "listen-secret-1")
+        .args(["webhooks", "listen", "--port", &port])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(run.code, 1);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[0].starts_with(&format!("error: cannot listen on 127.0.0.1:{port}: ")),
+        "{}",
+        run.stderr
+    );
+    drop(busy);
+}

@@ -13,9 +13,11 @@ use crate::auth::source::TokenSource;
 use crate::auth::token::TokenEndpoint;
 use crate::client::{ClientInner, FlowPayroll};
 use crate::clock::{Clock, SystemClock};
+use crate::config::into_url::IntoUrl;
 use crate::config::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
 use crate::config::{self, Environment, TokenAuthMethod};
 use crate::error::Error;
+use crate::generated::model::open_enums::Scope;
 use crate::retry::hold::ApiHold;
 use crate::secret::SecretString;
 use crate::transport::context::user_value;
@@ -28,17 +30,17 @@ pub struct FlowPayrollBuilder {
     client_id: Option<String>,
     client_secret: Option<SecretString>,
     environment: Environment,
-    token_url: Option<String>,
-    api_url: Option<String>,
+    token_url: Option<Result<Url, Error>>,
+    api_url: Option<Result<Url, Error>>,
     token_auth: TokenAuthMethod,
-    scope: Option<String>,
+    scope: Option<Vec<Scope>>,
     user_id: Option<String>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     root_certificates: Vec<Vec<u8>>,
     token_timeout: Option<Duration>,
     max_response_body: Option<usize>,
-    https_proxy: Option<Option<String>>,
+    https_proxy: ProxyChoice,
     refresh: RefreshPolicy,
     token_requests: TokenRequestPolicy,
     retry: RetryPolicy,
@@ -61,8 +63,8 @@ impl FlowPayrollBuilder {
             .credentials(env.client_id, env.client_secret)
             .environment(env.environment)
             .token_auth(env.token_auth);
-        builder.token_url = env.token_url.map(String::from);
-        builder.api_url = env.api_url.map(String::from);
+        builder.token_url = env.token_url.map(Ok);
+        builder.api_url = env.api_url.map(Ok);
         builder.scope = env.scope;
         builder.user_id = env.user_id;
         #[cfg(feature = "redis")]
@@ -98,15 +100,17 @@ impl FlowPayrollBuilder {
         self
     }
 
-    /// Overrides the token endpoint URL of the environment.
-    pub fn token_url(mut self, url: impl Into<String>) -> Self {
-        self.token_url = Some(url.into());
+    /// Overrides the token endpoint URL of the environment: a [`Url`] or text
+    /// ([`IntoUrl`]); a bad one fails [`Self::build`] with [`Error::Config`].
+    pub fn token_url(mut self, url: impl IntoUrl) -> Self {
+        self.token_url = Some(url.into_url("the token URL"));
         self
     }
 
-    /// Overrides the API base URL of the environment.
-    pub fn api_url(mut self, url: impl Into<String>) -> Self {
-        self.api_url = Some(url.into());
+    /// Overrides the API base URL of the environment: a [`Url`] or text
+    /// ([`IntoUrl`]); a bad one fails [`Self::build`] with [`Error::Config`].
+    pub fn api_url(mut self, url: impl IntoUrl) -> Self {
+        self.api_url = Some(url.into_url("the API URL"));
         self
     }
 
@@ -116,9 +120,27 @@ impl FlowPayrollBuilder {
         self
     }
 
-    /// The scopes to request, space-separated (default: the client's own).
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
+    /// The scopes to request (default, and with an empty list: the client's own).
+    /// Each is a [`Scope`](crate::types::Scope), or text turned into one (an unlisted
+    /// value is [`Scope::Unknown`](crate::types::Scope::Unknown)). A scope that is not
+    /// an RFC 6749 scope-token (empty, or holding a space, `"`, `\` or a character
+    /// outside printable ASCII) fails [`Self::build`] with [`Error::Config`].
+    ///
+    /// ```
+    /// use flowpayroll::types::Scope;
+    /// use flowpayroll::FlowPayroll;
+    ///
+    /// let builder = FlowPayroll::builder()
+    ///     .credentials("id", "secret")
+    ///     .scope([Scope::XhrEmployees, Scope::XhrPayruns]);
+    /// assert!(builder.build().is_ok());
+    /// let two_in_one = FlowPayroll::builder()
+    ///     .credentials("id", "secret")
+    ///     .scope(["/2023-03-01/xhr/employees /2023-03-01/xhr/payruns"]);
+    /// assert!(two_in_one.build().is_err());
+    /// ```
+    pub fn scope<S: Into<Scope>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scope = Some(scopes.into_iter().map(Into::into).collect());
         self
     }
 
@@ -148,20 +170,27 @@ impl FlowPayrollBuilder {
 
     /// The most bytes read of an API success body; a larger body fails the call with
     /// [`Error::BodyTooLarge`] as soon as the limit is passed (or at once when its
-    /// `content-length` says so). Default [`crate::DEFAULT_BODY_LIMIT`] (8 MiB). Token
-    /// responses are limited to [`crate::TOKEN_BODY_LIMIT`], and only the first
-    /// [`crate::ERROR_BODY_LIMIT`] of an error body is read.
+    /// `content-length` says so). Default [`crate::limits::DEFAULT_BODY_LIMIT`] (8 MiB). Token
+    /// responses are limited to [`crate::limits::TOKEN_BODY_LIMIT`], and only the first
+    /// [`crate::limits::ERROR_BODY_LIMIT`] of an error body is read.
     pub fn max_response_body(mut self, bytes: usize) -> Self {
         self.max_response_body = Some(bytes);
         self
     }
 
-    /// The proxy for `https` targets: `Some(url)` to use that one, `None` for none.
-    /// Without this call the system proxy is used for `https` (`HTTPS_PROXY`, else
+    /// The proxy for `https` targets, a [`Url`] or text ([`IntoUrl`]; it may hold the
+    /// proxy's `user:password@`, never shown in an error). Without this call, or
+    /// [`Self::no_proxy`], the system proxy is used for `https` (`HTTPS_PROXY`, else
     /// `ALL_PROXY`, minus `NO_PROXY`). Plain `http` targets (loopback only) are never
     /// proxied, whatever is set.
-    pub fn https_proxy(mut self, url: Option<&str>) -> Self {
-        self.https_proxy = Some(url.map(str::to_owned));
+    pub fn https_proxy(mut self, url: impl IntoUrl) -> Self {
+        self.https_proxy = ProxyChoice::Https(url.into_url("the https proxy"));
+        self
+    }
+
+    /// No proxy at all, whatever the environment says (see [`Self::https_proxy`]).
+    pub fn no_proxy(mut self) -> Self {
+        self.https_proxy = ProxyChoice::Off;
         self
     }
 
@@ -234,13 +263,24 @@ impl FlowPayrollBuilder {
                         .to_owned(),
                 )
             })?;
-        let token_url = match self.token_url {
-            Some(url) => config::parse_url("the token URL", &url)?,
-            None => checked("the token URL", self.environment.token_url())?,
-        };
-        let api_url = match self.api_url {
-            Some(url) => config::parse_url("the API URL", &url)?,
-            None => checked("the API URL", self.environment.api_url())?,
+        let token_url = checked(
+            "the token URL",
+            self.token_url
+                .unwrap_or_else(|| Ok(self.environment.token_url()))?,
+        )?;
+        let api_url = checked(
+            "the API URL",
+            self.api_url
+                .unwrap_or_else(|| Ok(self.environment.api_url()))?,
+        )?;
+        let scope = self
+            .scope
+            .map(|scopes| config::scope_param(&scopes))
+            .transpose()?;
+        let https_proxy = match self.https_proxy {
+            ProxyChoice::System => None,
+            ProxyChoice::Off => Some(None),
+            ProxyChoice::Https(url) => Some(Some(String::from(url?))),
         };
         let user_id = self
             .user_id
@@ -257,7 +297,7 @@ impl FlowPayrollBuilder {
         };
         let http = http_client::client(&HttpSettings {
             timeouts: api_timeouts,
-            https_proxy: self.https_proxy,
+            https_proxy,
             root_certificates: self.root_certificates,
         })?;
         // reqwest's timeouts run on Tokio's clock, the default one.
@@ -270,7 +310,7 @@ impl FlowPayrollBuilder {
             client_id: client_id.clone(),
             client_secret: client_secret.clone(),
             method: self.token_auth,
-            scope: self.scope,
+            scope: scope.flatten(),
             timeouts: Timeouts {
                 request: self.token_timeout.unwrap_or(Duration::from_secs(10)),
                 ..api_timeouts
@@ -336,4 +376,16 @@ impl FlowPayrollBuilder {
 fn checked(what: &str, url: Url) -> Result<Url, Error> {
     config::check_url(what, &url)?;
     Ok(url)
+}
+
+/// Which proxy `https` targets go through.
+#[derive(Debug, Default)]
+enum ProxyChoice {
+    /// The one the environment names (`HTTPS_PROXY`...).
+    #[default]
+    System,
+    /// None.
+    Off,
+    /// This one (or why it is not a URL).
+    Https(Result<Url, Error>),
 }

@@ -117,7 +117,7 @@ impl FlowPayroll {
 
     /// A client that sends `User-Id: user_id` on every call (Flow Payroll records it in
     /// its audit log). Shares this client's pool and token cache. A value outside the
-    /// spec's `UserId` rules (empty, longer than [`crate::MAX_USER_ID_LEN`] bytes, not
+    /// spec's `UserId` rules (empty, longer than [`crate::header::MAX_USER_ID_LEN`] bytes, not
     /// printable ASCII, or with a space at either end) is refused here, with
     /// [`Error::InvalidRequest`]:
     ///

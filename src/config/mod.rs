@@ -2,6 +2,7 @@
 //! [`TokenAuthMethod`], the rule that credentials never travel over plain HTTP to a
 //! remote host, and reading all of it from `FLOWPAYROLL_*` environment variables.
 
+pub(crate) mod into_url;
 pub(crate) mod policy;
 
 use std::net::IpAddr;
@@ -9,16 +10,7 @@ use std::net::IpAddr;
 use url::Url;
 
 use crate::error::Error;
-
-/// The token host of the sandbox (authentication guide).
-pub const SANDBOX_TOKEN_URL: &str = "https://auth.sandbox.flowpayroll.ai/oauth2/token";
-/// The token host of the live environment (authentication guide).
-pub const LIVE_TOKEN_URL: &str = "https://auth.flowpayroll.ai/oauth2/token";
-/// The API base URL assumed for the sandbox. No document states it; override it with
-/// [`crate::FlowPayrollBuilder::api_url`] or `FLOWPAYROLL_API_URL`.
-pub const SANDBOX_API_URL: &str = "https://api.sandbox.flowpayroll.ai";
-/// The API base URL assumed for the live environment (see [`SANDBOX_API_URL`]).
-pub const LIVE_API_URL: &str = "https://api.flowpayroll.ai";
+use crate::generated::model::open_enums::Scope;
 
 /// Which Flow Payroll deployment to talk to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -39,11 +31,27 @@ pub enum Environment {
 }
 
 impl Environment {
+    /// The token endpoint of the sandbox (authentication guide).
+    pub const SANDBOX_TOKEN_URL: &'static str = "https://auth.sandbox.flowpayroll.ai/oauth2/token";
+    /// The token endpoint of the live environment (authentication guide).
+    pub const LIVE_TOKEN_URL: &'static str = "https://auth.flowpayroll.ai/oauth2/token";
+    /// The API base URL assumed for the sandbox. No document states it; override it with
+    /// [`crate::FlowPayrollBuilder::api_url`] or `FLOWPAYROLL_API_URL`.
+    pub const SANDBOX_API_URL: &'static str = "https://api.sandbox.flowpayroll.ai";
+    /// The API base URL assumed for the live environment (see [`Self::SANDBOX_API_URL`]).
+    pub const LIVE_API_URL: &'static str = "https://api.flowpayroll.ai";
+
     /// The token endpoint of this environment.
+    ///
+    /// ```
+    /// use flowpayroll::Environment;
+    ///
+    /// assert_eq!(Environment::Live.token_url().as_str(), Environment::LIVE_TOKEN_URL);
+    /// ```
     pub fn token_url(&self) -> Url {
         match self {
-            Environment::Sandbox => Url::parse(SANDBOX_TOKEN_URL).expect("constant URL"),
-            Environment::Live => Url::parse(LIVE_TOKEN_URL).expect("constant URL"),
+            Environment::Sandbox => Url::parse(Self::SANDBOX_TOKEN_URL).expect("constant URL"),
+            Environment::Live => Url::parse(Self::LIVE_TOKEN_URL).expect("constant URL"),
             Environment::Custom { token_url, .. } => token_url.clone(),
         }
     }
@@ -51,8 +59,8 @@ impl Environment {
     /// The API base URL of this environment.
     pub fn api_url(&self) -> Url {
         match self {
-            Environment::Sandbox => Url::parse(SANDBOX_API_URL).expect("constant URL"),
-            Environment::Live => Url::parse(LIVE_API_URL).expect("constant URL"),
+            Environment::Sandbox => Url::parse(Self::SANDBOX_API_URL).expect("constant URL"),
+            Environment::Live => Url::parse(Self::LIVE_API_URL).expect("constant URL"),
             Environment::Custom { api_url, .. } => api_url.clone(),
         }
     }
@@ -73,12 +81,18 @@ pub enum TokenAuthMethod {
 /// Parses `value` as an absolute `http(s)` URL, naming `what` in the error (see
 /// [`check_url`] for what is refused). The error never repeats a password.
 pub(crate) fn parse_url(what: &str, value: &str) -> Result<Url, Error> {
-    let url = Url::parse(value).map_err(|e| match shown(value) {
-        Some(value) => Error::Config(format!("{what} `{value}` is not a URL: {e}")),
-        None => Error::Config(format!("{what} is not a URL: {e}")),
-    })?;
+    let url = parse_any_url(what, value)?;
     check_url(what, &url)?;
     Ok(url)
+}
+
+/// Parses `value` as a URL, any URL (a proxy's may hold a password, or use `http`),
+/// naming `what` in the error, which never repeats a password.
+pub(crate) fn parse_any_url(what: &str, value: &str) -> Result<Url, Error> {
+    Url::parse(value).map_err(|e| match shown(value) {
+        Some(value) => Error::Config(format!("{what} `{value}` is not a URL: {e}")),
+        None => Error::Config(format!("{what} is not a URL: {e}")),
+    })
 }
 
 /// `value` as it may be shown in an error: with any `user:password@` replaced, or
@@ -144,6 +158,24 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// The `scope` parameter for `scopes`: `None` for an empty list (the client's own).
+/// Each must be an RFC 6749 §3.3 scope-token, as the spec's `scope` says.
+pub(crate) fn scope_param(scopes: &[Scope]) -> Result<Option<String>, Error> {
+    for scope in scopes {
+        let token = scope.as_str();
+        let allowed = |c: char| matches!(c, '\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e');
+        if token.is_empty() || !token.chars().all(allowed) {
+            return Err(Error::Config(format!(
+                "the scope `{}` is not one scope (RFC 6749 §3.3: printable ASCII without \
+                 space, `\"` or `\\`); give each scope as its own item",
+                token.chars().take(64).collect::<String>().escape_debug()
+            )));
+        }
+    }
+    let names: Vec<&str> = scopes.iter().map(Scope::as_str).collect();
+    Ok((!names.is_empty()).then(|| names.join(" ")))
+}
+
 /// The settings `from_env` reads, before the builder applies them.
 #[derive(Debug, Default)]
 pub(crate) struct EnvSettings {
@@ -153,7 +185,8 @@ pub(crate) struct EnvSettings {
     pub token_url: Option<Url>,
     pub api_url: Option<Url>,
     pub token_auth: TokenAuthMethod,
-    pub scope: Option<String>,
+    /// `FLOWPAYROLL_SCOPE`, space-separated as in the token request.
+    pub scope: Option<Vec<Scope>>,
     pub user_id: Option<String>,
     /// `FLOWPAYROLL_REDIS_URL` (fleet mode); may hold a password.
     pub redis_url: Option<crate::secret::SecretString>,
@@ -187,6 +220,14 @@ pub(crate) fn read_env(get: impl Fn(&str) -> Option<String>) -> Result<EnvSettin
         }
     };
     let url = |name: &str| optional(name).map(|v| parse_url(name, &v)).transpose();
+    let scope: Option<Vec<Scope>> = optional("FLOWPAYROLL_SCOPE")
+        .map(|scopes| scopes.split_whitespace().map(Scope::from).collect());
+    if let Some(scopes) = &scope {
+        scope_param(scopes).map_err(|error| match error {
+            Error::Config(message) => Error::Config(format!("FLOWPAYROLL_SCOPE: {message}")),
+            other => other,
+        })?;
+    }
     Ok(EnvSettings {
         client_id: required("FLOWPAYROLL_CLIENT_ID")?,
         client_secret: required("FLOWPAYROLL_CLIENT_SECRET")?,
@@ -194,7 +235,7 @@ pub(crate) fn read_env(get: impl Fn(&str) -> Option<String>) -> Result<EnvSettin
         token_url: url("FLOWPAYROLL_TOKEN_URL")?,
         api_url: url("FLOWPAYROLL_API_URL")?,
         token_auth,
-        scope: optional("FLOWPAYROLL_SCOPE"),
+        scope,
         user_id: optional("FLOWPAYROLL_USER_ID"),
         redis_url: optional("FLOWPAYROLL_REDIS_URL").map(crate::secret::SecretString::new),
     })

@@ -137,7 +137,22 @@ impl TokenRequestPolicy {
 /// The wait is the response's `Retry-After` (delta-seconds or HTTP-date) or, without
 /// one, an exponential backoff with full jitter. A call gives up, returning the last 429
 /// with its `Retry-After`, once it has retried `max_retries` times or when the next wait
-/// would end past `total_budget`.
+/// would end past `total_budget`. While one call waits, every clone of the client holds
+/// back too. Other failures are not retried here: a 401 re-mints the token and replays
+/// once (whatever this policy says), and a 5xx, a 403 or a network error is returned
+/// at once (an API request may not be idempotent; [`Error::is_transient`] tells a
+/// caller that wants to retry on top). The long form, with the token endpoint's
+/// retries, is in the client guide (`docs/client.md`, "Tokens").
+///
+/// ```
+/// use std::time::Duration;
+/// use flowpayroll::RetryPolicy;
+///
+/// let policy = RetryPolicy::default();
+/// assert_eq!((policy.max_retries, policy.total_budget), (3, Duration::from_secs(60)));
+/// let patient = policy.with_max_retries(5).with_total_budget(Duration::from_secs(120));
+/// assert_eq!(patient.max_retries, 5);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RetryPolicy {

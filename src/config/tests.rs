@@ -70,7 +70,7 @@ fn env_reads_every_variable() {
         ("FLOWPAYROLL_TOKEN_URL", "http://127.0.0.1:9/oauth2/token"),
         ("FLOWPAYROLL_API_URL", "http://127.0.0.1:9"),
         ("FLOWPAYROLL_TOKEN_AUTH", "basic"),
-        ("FLOWPAYROLL_SCOPE", "a b"),
+        ("FLOWPAYROLL_SCOPE", " /2023-03-01/xhr/employees  census "),
         ("FLOWPAYROLL_USER_ID", "u-1"),
     ]))
     .unwrap();
@@ -80,7 +80,10 @@ fn env_reads_every_variable() {
         settings.token_url.unwrap().as_str(),
         "http://127.0.0.1:9/oauth2/token"
     );
-    assert_eq!(settings.scope.as_deref(), Some("a b"));
+    assert_eq!(
+        settings.scope.unwrap(),
+        [Scope::XhrEmployees, Scope::Unknown("census".to_owned())]
+    );
     assert_eq!(settings.user_id.as_deref(), Some("u-1"));
 }
 
@@ -99,6 +102,7 @@ fn env_errors_name_the_variable() {
         ("FLOWPAYROLL_TOKEN_AUTH", "jwt"),
         ("FLOWPAYROLL_API_URL", "not a url"),
         ("FLOWPAYROLL_TOKEN_URL", "http://example.com/token"),
+        ("FLOWPAYROLL_SCOPE", "employees \"payruns\""),
     ] {
         let mut pairs = base.to_vec();
         pairs.push((name, value));

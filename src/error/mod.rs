@@ -7,6 +7,7 @@
 //! has the client's secret and current token masked ([`crate::secret::redact`]). Every
 //! `Display` escapes control characters in server text.
 
+pub(crate) mod body_prefix;
 pub(crate) mod classify;
 pub(crate) mod request_id;
 pub(crate) mod size;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 
+pub use crate::error::body_prefix::BodyPrefix;
 use crate::error::size::size;
 use crate::generated::model::ErrorBody;
 use crate::generated::model::Operation;
@@ -226,6 +228,9 @@ pub struct ApiError {
     pub(crate) status: StatusCode,
     pub(crate) body: Option<ErrorBody>,
     pub(crate) undecoded: Option<String>,
+    /// The words of a body that did not decode (the spec's rule: its `message`, else
+    /// `error_description`, else `error`), at most [`BodyPrefix::LIMIT`] bytes.
+    pub(crate) fallback_message: Option<String>,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) raw: BodyPrefix,
 }
@@ -271,9 +276,16 @@ impl ApiError {
         &self.raw
     }
 
-    /// The server's own words, when the typed body has a message.
+    /// The server's own words: the typed body's message; or, when the body does not
+    /// match the type the spec documents (or the status is undocumented), the text of
+    /// its top-level `message`, else `error_description`, else `error` string, cut to
+    /// [`BodyPrefix::LIMIT`] bytes (the spec's `error bodies that do not match` rule).
+    /// Secrets are masked; escape it before showing it on a terminal (`Display` does).
     pub fn message(&self) -> Option<&str> {
-        match self.body.as_ref()? {
+        let Some(body) = self.body.as_ref() else {
+            return self.fallback_message.as_deref();
+        };
+        match body {
             ErrorBody::AuthenticationError(b) => Some(&b.message),
             ErrorBody::BadRequestError(b) => b.message.as_deref(),
             ErrorBody::ErrorMessage(b) => Some(&b.message),
@@ -289,7 +301,13 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}` answered {}", self.operation, self.status)?;
         match (self.message(), &self.undecoded) {
-            (Some(message), _) => write!(f, ": {}", Escaped(message))?,
+            (Some(message), None) => write!(f, ": {}", Escaped(message))?,
+            (Some(message), Some(problem)) => write!(
+                f,
+                ": {} (the body does not match the spec: {})",
+                Escaped(message),
+                Escaped(problem)
+            )?,
             (None, Some(problem)) => write!(
                 f,
                 " with a body that does not match the spec ({}): {}",
@@ -307,85 +325,6 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
-
-/// The first bytes of a response body, as text, with how much of the body was read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BodyPrefix {
-    text: String,
-    total_len: usize,
-    complete: bool,
-}
-
-impl BodyPrefix {
-    /// How many bytes of a body are kept.
-    pub const LIMIT: usize = 512;
-
-    /// The prefix of `body`, the whole of what was read; `complete` tells whether the
-    /// body ended there.
-    pub(crate) fn new(body: &[u8], complete: bool) -> Self {
-        let mut end = body.len().min(Self::LIMIT);
-        // Cut on a character boundary when the body is UTF-8.
-        while end > 0
-            && end < body.len()
-            && std::str::from_utf8(&body[..end]).is_err()
-            && body.len() - end < 4
-        {
-            end -= 1;
-        }
-        Self {
-            text: String::from_utf8_lossy(&body[..end]).into_owned(),
-            total_len: body.len(),
-            complete,
-        }
-    }
-
-    /// The kept text (lossy UTF-8), with the client's secrets masked. It is the
-    /// server's text as sent: escape it before showing it on a terminal (this type's
-    /// `Display` does).
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    /// How many bytes of the body were read (all of it when [`Self::is_complete`]).
-    pub fn total_len(&self) -> usize {
-        self.total_len
-    }
-
-    /// Whether the body ended within what the client reads of error bodies (16 KiB).
-    pub fn is_complete(&self) -> bool {
-        self.complete
-    }
-
-    /// Whether more of the body was received than kept.
-    pub fn is_truncated(&self) -> bool {
-        !self.complete || self.total_len > self.text.len()
-    }
-
-    /// Whether the body was empty.
-    pub fn is_empty(&self) -> bool {
-        self.total_len == 0 && self.complete
-    }
-}
-
-impl fmt::Display for BodyPrefix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_empty() {
-            return f.write_str("(empty body)");
-        }
-        // Debug formatting quotes the text and escapes every control character.
-        write!(f, "{:?}", self.text)?;
-        if !self.complete {
-            write!(
-                f,
-                "... (more than {}; the rest was not read)",
-                size(self.total_len)
-            )?;
-        } else if self.is_truncated() {
-            write!(f, "... ({} bytes in all)", self.total_len)?;
-        }
-        Ok(())
-    }
-}
 
 #[cfg(test)]
 mod tests;

@@ -1,8 +1,8 @@
 //! Fleet mode (feature `redis`): the processes of a service that share one client id
 //! share one token, one mint lease and one back-off through Redis. Turn it on with
 //! [`crate::FlowPayrollBuilder::redis_url`] or `FLOWPAYROLL_REDIS_URL`; tune it with
-//! [`FleetPolicy`]; watch it in [`crate::TokenStatus::fleet`]. The README's "Running a
-//! fleet" section describes the behaviour.
+//! [`FleetPolicy`]; watch it in [`crate::TokenStatus::fleet`]. The fleet guide
+//! (`docs/fleet.md`, shipped in the package) describes the behaviour at length.
 //!
 //! Inside, the seam with the token cache (`auth::cache`) is its `TokenSource`: the cache
 //! keeps its lock-free fast path and its in-process single flight, and in fleet mode its

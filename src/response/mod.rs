@@ -135,6 +135,10 @@ pub(crate) fn api_error(
         Some(Err(problem)) => (None, Some(describe_json_error(&problem))),
         None => (None, None),
     };
+    let fallback_message = body_value
+        .is_none()
+        .then(|| fallback_message(&masked))
+        .flatten();
     let request_id = request_id(headers);
     tracing::info!(
         target: "flowpayroll::api",
@@ -149,9 +153,31 @@ pub(crate) fn api_error(
         status,
         body: body_value,
         undecoded,
+        fallback_message,
         retry_after: retry_after(headers, now),
         raw: BodyPrefix::new(&masked, body.complete),
     }))
+}
+
+/// The words of an error body that did not decode into its documented type (the
+/// spec's rule, `error bodies that do not match`): the top-level `message` string of a
+/// JSON object, else `error_description`, else `error`, cut to [`BodyPrefix::LIMIT`]
+/// bytes on a character boundary. `None` for anything else (HTML, an array...).
+pub(crate) fn fallback_message(body: &[u8]) -> Option<String> {
+    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body).ok()?;
+    let text = ["message", "error_description", "error"]
+        .iter()
+        .find_map(|key| {
+            object
+                .get(*key)?
+                .as_str()
+                .filter(|text| !text.trim().is_empty())
+        })?;
+    let mut end = text.len().min(BodyPrefix::LIMIT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(text[..end].to_owned())
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ pub(super) fn api_error(
         body: ErrorBody::decode(operation, status.as_u16(), body).and_then(Result::ok),
         undecoded: None,
         retry_after: retry_after.map(Duration::from_secs),
+        fallback_message: None,
         raw: BodyPrefix::new(body, true),
     }))
 }

@@ -57,7 +57,7 @@ impl Default for RequestContext {
 
 impl RequestContext {
     /// A context that sends no headers and reads success bodies up to
-    /// [`crate::DEFAULT_BODY_LIMIT`].
+    /// [`crate::limits::DEFAULT_BODY_LIMIT`].
     pub fn new() -> Self {
         Self::default()
     }

@@ -1,7 +1,7 @@
 //! Case 4: bodies are read while streaming and never past their limit, whatever the
 //! server announces or sends.
 
-use flowpayroll::{ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
+use flowpayroll::limits::{ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 
 use super::common::jwt;
 use super::common::raw::{chunked_head, response, RawServer, Reply};
@@ -77,7 +77,7 @@ async fn case_4_a_content_length_above_the_limit_fails_before_reading() {
     assert_body_too_large(
         &error,
         "list_tokens",
-        flowpayroll::DEFAULT_BODY_LIMIT,
+        flowpayroll::limits::DEFAULT_BODY_LIMIT,
         "8 MiB",
     );
     leaks.assert_no_secret(&error, &[&token]);

@@ -7,7 +7,7 @@ use std::io::Write as _;
 
 use flate2::write::{GzEncoder, ZlibEncoder};
 use flate2::Compression;
-use flowpayroll::{DEFAULT_BODY_LIMIT, TOKEN_BODY_LIMIT};
+use flowpayroll::limits::{DEFAULT_BODY_LIMIT, TOKEN_BODY_LIMIT};
 
 use super::common::jwt;
 use super::common::raw::{response, RawServer, Reply};

@@ -5,7 +5,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use flowpayroll::clock::ManualClock;
-use flowpayroll::{FlowPayroll, MAX_LIFETIME};
+use flowpayroll::limits::MAX_LIFETIME;
+use flowpayroll::FlowPayroll;
 
 use super::common::raw::{json, RawServer, Reply};
 use super::common::{eventually, jwt, jwt_with_claims};

@@ -60,7 +60,7 @@ async fn case_5_child() {
     let proxy = std::env::var("HTTP_PROXY").unwrap();
     for fp in [
         builder().build().unwrap(),
-        builder().https_proxy(Some(&proxy)).build().unwrap(),
+        builder().https_proxy(&proxy).build().unwrap(),
     ] {
         fp.management().tokens().await.unwrap();
     }
@@ -73,7 +73,7 @@ async fn https_goes_through_the_proxy_in_a_tunnel() {
     let fp = FlowPayroll::builder()
         .credentials(CLIENT_ID, CLIENT_SECRET)
         .token_url("https://auth.flowpayroll.invalid/oauth2/token")
-        .https_proxy(Some(&proxy.url("")))
+        .https_proxy(proxy.url(""))
         .token_request_policy(one_attempt())
         .build()
         .unwrap();
