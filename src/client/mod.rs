@@ -280,9 +280,7 @@ impl FlowPayroll {
                     Some(fresh) => fresh,
                     None => {
                         armed.store(true, Ordering::Relaxed);
-                        // Boxed, as are the other waits off the fast path: moved on
-                        // every call, a future carrying them inline would cost more
-                        // than the allocation they cost when taken.
+                        // Boxed, like the error path: kept inline, every call moves it.
                         Box::pin(self.cache_lease()).await?
                     }
                 };
@@ -348,9 +346,8 @@ impl FlowPayroll {
             }
         };
         let limit = shared.retry.total_budget;
-        // Boxed: each wrapper below keeps its argument and the future it awaits side
-        // by side, so a loop carried inline would be copied several kilobytes at a
-        // time on every call; boxed, the copies are of a pointer.
+        // Boxed: each wrapper keeps its argument beside the future it awaits, so an
+        // inline loop would be copied kilobytes at a time on every call.
         observe::call(
             op,
             clock,
