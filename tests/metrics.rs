@@ -8,6 +8,7 @@ mod common;
 #[path = "common/recorded.rs"]
 mod recorded;
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -115,16 +116,27 @@ async fn a_token_left_to_expire_records_one_expired_mint() {
     assert_eq!(total(&series, "flowpayroll.token.mint.failures"), 0);
 }
 
-/// Records the `http.request.resend_count` of every attempt span (0 when absent).
+/// Records the `http.request.resend_count` of every attempt span (0 when absent), and
+/// every `flowpayroll.request_id` recorded on one.
 #[derive(Clone, Default)]
-struct Resends(Arc<Mutex<Vec<u64>>>);
+struct Resends(Arc<Mutex<Vec<u64>>>, Arc<Mutex<Vec<String>>>);
 
-struct ResendField(u64);
+#[derive(Default)]
+struct AttemptFields {
+    resends: u64,
+    request_id: Option<String>,
+}
 
-impl tracing::field::Visit for ResendField {
+impl tracing::field::Visit for AttemptFields {
     fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
         if field.name() == "http.request.resend_count" {
-            self.0 = value;
+            self.resends = value;
+        }
+    }
+
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "flowpayroll.request_id" {
+            self.request_id = Some(value.to_owned());
         }
     }
 
@@ -149,12 +161,15 @@ impl<S: tracing::Subscriber> Layer<S> for Resends {
         values: &tracing::span::Record<'_>,
         _: Context<'_, S>,
     ) {
-        let mut field = ResendField(0);
-        values.record(&mut field);
-        if field.0 > 0 {
+        let mut fields = AttemptFields::default();
+        values.record(&mut fields);
+        if fields.resends > 0 {
             if let Some(last) = self.0.lock().unwrap().last_mut() {
-                *last = field.0;
+                *last = fields.resends;
             }
+        }
+        if let Some(id) = fields.request_id {
+            self.1.lock().unwrap().push(id);
         }
     }
 }
@@ -180,6 +195,12 @@ async fn a_forced_401_records_one_after_401_mint_and_a_resend() {
     assert_eq!(total(&series, MINTS), 1);
     // The refused attempt, then the replay: its span says it is the first resend.
     assert_eq!(*resends.0.lock().unwrap(), [0, 0, 1], "list, mint, replay");
+    // The refused call's span and the replay's carry the ids the sandbox gave their
+    // answers (a mint keeps none: its answer is a token, not an API call).
+    let ids = resends.1.lock().unwrap().clone();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.iter().all(|id| id.starts_with("sandbox-")), "{ids:?}");
+    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), 2, "{ids:?}");
     let refused = [("http.response.status_code", "401"), ("error.type", "401")];
     assert_eq!(
         samples(&series, "http.client.request.duration", &refused).len(),
