@@ -5,9 +5,10 @@
 //! progenitor turns header parameters into method arguments, so the spec's `User-Id`
 //! parameter and the `X-Auth-Token` security scheme are not arguments of the generated
 //! methods (see `build/prepare.rs`). Instead each generated client carries a
-//! `RequestContext` as its inner value, and the `pre` hook attaches it. The same
-//! hook removes the `api-version` header progenitor adds: the API is versioned in its
-//! paths and no document mentions that header (decision recorded in the spec).
+//! `RequestContext` as its inner value, and the `pre` hook attaches it. (The
+//! `api-version` header progenitor would add is taken out of the generated code at
+//! build time, `build/lean.rs`: the API is versioned in its paths and no document
+//! mentions that header, a decision recorded in the spec.)
 //!
 //! The context also bounds what a call reads ([`RequestContext::with_body_limit`]: the
 //! success body's stream fails past the limit) and, when it comes from
@@ -27,7 +28,6 @@ use crate::transport::body::DEFAULT_BODY_LIMIT;
 pub const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 /// The header that names the end user a call is made for (audit log only).
 pub const USER_ID: HeaderName = HeaderName::from_static("user-id");
-const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 /// The operation named by the errors of [`RequestContext`]'s checks: none (the
 /// context is built before any).
 const CONTEXT: Option<crate::generated::model::Operation> = None;
@@ -135,7 +135,6 @@ impl RequestContext {
     }
 
     pub(crate) fn apply(&self, headers: &mut reqwest::header::HeaderMap) {
-        headers.remove(API_VERSION);
         if let Some(token) = &self.access_token {
             headers.insert(X_AUTH_TOKEN, token.clone());
         }
@@ -199,19 +198,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn applies_headers_and_drops_api_version() {
+    fn applies_its_headers_and_leaves_the_others() {
         let context = RequestContext::new()
             .with_access_token(&SecretString::new("tok-4f9a"))
             .unwrap()
             .with_user_id("u-1")
             .unwrap();
         let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(API_VERSION, HeaderValue::from_static("2023-03-01"));
+        headers.insert(
+            http::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
         context.apply(&mut headers);
         assert_eq!(headers.get(X_AUTH_TOKEN).unwrap(), "tok-4f9a");
         assert!(headers.get(X_AUTH_TOKEN).unwrap().is_sensitive());
         assert_eq!(headers.get(USER_ID).unwrap(), "u-1");
-        assert!(headers.get(API_VERSION).is_none());
+        assert_eq!(
+            headers.get(http::header::ACCEPT).unwrap(),
+            "application/json"
+        );
+        assert_eq!(headers.len(), 3);
         assert!(!format!("{context:?}").contains("tok-4f9a"));
     }
 
