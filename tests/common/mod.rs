@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod logs;
+pub mod mock_api;
 pub mod raw;
 #[cfg(feature = "sandbox")]
 pub mod sandbox_http;
