@@ -22,6 +22,9 @@ use httpmock::Mock;
 pub const CLIENT_ID: &str = "client-7c1e";
 pub const CLIENT_SECRET: &str = "secret-Zq9-never-print-me";
 
+/// Longer than any shutdown or answer here can take; reaching it is a hang.
+pub const HANG: Duration = Duration::from_secs(30);
+
 /// A JWT-shaped token whose payload carries `jti` (the signature is not real).
 pub fn jwt(jti: &str) -> String {
     jwt_with_claims(&format!(r#"{{"jti":"{jti}","sub":"{CLIENT_ID}"}}"#))
