@@ -1,9 +1,10 @@
 //! Plain HTTP against a sandbox (reqwest, no flowpayroll client): what a Python or Node
-//! test would send, and the raw JSON it gets back.
+//! test would send, and the raw JSON it gets back; the control API under `/__sandbox/`
+//! (faults, stats) the same way.
 
 use flowpayroll::operation::Operation;
 use flowpayroll::sandbox::Sandbox;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 thread_local! {
     /// One HTTP client per test thread (building one loads the TLS roots: slow).
@@ -63,7 +64,7 @@ pub async fn request_token(sandbox: &Sandbox, secret: &str, scope: Option<&str>)
 
 /// A fresh token from the sandbox, by plain HTTP.
 pub async fn mint(sandbox: &Sandbox) -> String {
-    let secret = sandbox.client_secret().expose_secret().to_owned();
+    let secret = secret(sandbox);
     let answer = request_token(sandbox, &secret, None).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     answer.body["access_token"].as_str().unwrap().to_owned()
@@ -80,4 +81,33 @@ pub async fn answer(response: reqwest::Response) -> Answer {
         headers,
         body,
     }
+}
+
+/// Sends `method /__sandbox/{path}` (a control request) with `body` as JSON.
+pub async fn control(sandbox: &Sandbox, method: &str, path: &str, body: Option<Value>) -> Answer {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let url = sandbox.url().join(&format!("/__sandbox/{path}")).unwrap();
+    let mut request = http().request(method, url);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    answer(request.send().await.unwrap()).await
+}
+
+/// Queues `fault` for the next `times` calls of `operation` through the control API.
+pub async fn fault(sandbox: &Sandbox, operation: &str, times: u64, fault: Value) -> Answer {
+    let body = json!({"operation": operation, "times": times, "fault": fault});
+    control(sandbox, "POST", "faults", Some(body)).await
+}
+
+/// The control API's stats, after checking they were answered with 200.
+pub async fn stats(sandbox: &Sandbox) -> Value {
+    let answer = control(sandbox, "GET", "stats", None).await;
+    assert_eq!(answer.status, 200);
+    answer.body
+}
+
+/// The sandbox's client secret, as plain text to send.
+pub fn secret(sandbox: &Sandbox) -> String {
+    sandbox.client_secret().expose_secret().to_owned()
 }

@@ -1,77 +1,19 @@
-//! The control API under `/__sandbox/`, driven by plain HTTP as a test in another
-//! language would: stats, faults (the token endpoint's too: 429 with `Retry-After`, 500,
-//! slow answers, a malformed body), authorization codes bound to their redirect URI,
-//! reset, and refusals of bad control requests.
+//! Faults queued through the control API under `/__sandbox/faults`, driven by plain HTTP
+//! as a test in another language would: API faults come in order, the token endpoint's
+//! too (429 with `Retry-After`, 500, a malformed body), slow answers wait on the
+//! sandbox's clock, pending faults are bounded, and bad control requests are refused
+//! with a reason.
 
 mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::sandbox_http::{answer, call, http, mint, request_token, Answer};
+use common::sandbox_http::{call, control, fault, mint, request_token, secret, stats};
 use flowpayroll::clock::ManualClock;
 use flowpayroll::operation::Operation;
 use flowpayroll::sandbox::{Sandbox, SandboxConfig};
-use flowpayroll::{AuthorizationCode, ErrorBody};
-use serde_json::{json, Value};
-
-async fn control(sandbox: &Sandbox, method: &str, path: &str, body: Option<Value>) -> Answer {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let url = sandbox.url().join(&format!("/__sandbox/{path}")).unwrap();
-    let mut request = http().request(method, url);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    answer(request.send().await.unwrap()).await
-}
-
-async fn fault(sandbox: &Sandbox, operation: &str, times: u64, fault: Value) -> Answer {
-    let body = json!({"operation": operation, "times": times, "fault": fault});
-    control(sandbox, "POST", "faults", Some(body)).await
-}
-
-async fn stats(sandbox: &Sandbox) -> Value {
-    let answer = control(sandbox, "GET", "stats", None).await;
-    assert_eq!(answer.status, 200);
-    answer.body
-}
-
-fn secret(sandbox: &Sandbox) -> String {
-    sandbox.client_secret().expose_secret().to_owned()
-}
-
-#[tokio::test]
-async fn stats_count_requests_tokens_and_user_ids() {
-    let sandbox = Sandbox::start().await.unwrap();
-    let fp = sandbox.client_builder().build().unwrap();
-    fp.as_user("u-7")
-        .unwrap()
-        .management()
-        .tokens()
-        .await
-        .unwrap();
-    fp.management().introspect().await.unwrap();
-    request_token(&sandbox, "wrong", None).await;
-
-    let stats = stats(&sandbox).await;
-    assert_eq!(stats["requests"]["request_token"], 2);
-    assert_eq!(stats["requests"]["list_tokens"], 1);
-    assert_eq!(stats["requests"]["introspect_token"], 1);
-    assert_eq!(stats["requests"]["list_providers"], 0);
-    assert_eq!(stats["tokens_issued"], 1);
-    assert_eq!(stats["tokens_kept"], 1);
-    assert_eq!(stats["user_id_requests"], 1);
-    assert_eq!(stats["recent_user_ids"], json!(["u-7"]));
-    assert_eq!(stats["faults_pending"], json!({}));
-    // Every answer was asked for compressed (reqwest offers br, gzip and deflate).
-    assert_eq!(stats["compressed_answers"], json!({"br": 4}));
-    // The same figures as the Rust API, which also counts the stats answer itself: it
-    // went out compressed after its figures were taken.
-    let mut rust = serde_json::to_value(sandbox.stats()).unwrap();
-    assert_eq!(rust["compressed_answers"], json!({"br": 5}));
-    rust["compressed_answers"] = json!({"br": 4});
-    assert_eq!(stats, rust);
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn api_faults_come_in_order_then_normal_answers_resume() {
@@ -217,47 +159,6 @@ async fn a_slow_answer_waits_on_the_sandbox_clock() {
 }
 
 #[tokio::test]
-async fn reset_forgets_tokens_faults_counts_and_settings() {
-    let sandbox = Sandbox::start().await.unwrap();
-    let token = mint(&sandbox).await;
-    let rename =
-        json!({"name": "Renamed", "client_secret": [secret(&sandbox)], "redirect_uris": []});
-    call(
-        &sandbox,
-        Operation::UpdateClient,
-        Some(&token),
-        Some(&rename),
-    )
-    .await;
-    fault(
-        &sandbox,
-        "get_client",
-        5,
-        json!({"kind": "status", "status": 500}),
-    )
-    .await;
-
-    let reset = control(&sandbox, "POST", "reset", None).await;
-    assert_eq!(reset.status, 204);
-    let stats = stats(&sandbox).await;
-    assert_eq!(stats["tokens_kept"], 0);
-    assert_eq!(stats["tokens_issued"], 0);
-    assert_eq!(stats["requests"]["update_client"], 0);
-    assert_eq!(stats["faults_pending"], json!({}));
-
-    assert_eq!(
-        call(&sandbox, Operation::GetClient, Some(&token), None)
-            .await
-            .status,
-        401
-    );
-    let fresh = mint(&sandbox).await;
-    let settings = call(&sandbox, Operation::GetClient, Some(&fresh), None).await;
-    assert_eq!(settings.status, 200);
-    assert_eq!(settings.body["name"], "Your App");
-}
-
-#[tokio::test]
 async fn bad_control_requests_are_refused_with_a_reason() {
     let sandbox = Sandbox::start().await.unwrap();
     let cases = [
@@ -329,74 +230,4 @@ async fn alternating_faults_are_bounded() {
     }
     assert_eq!(refused, 1100 - 1024);
     assert_eq!(stats(&sandbox).await["faults_pending"]["get_client"], 1024);
-}
-
-#[tokio::test]
-async fn an_authorized_code_is_exchanged_only_with_its_redirect_uri() {
-    let sandbox = Sandbox::start().await.unwrap();
-    let fp = sandbox.client_builder().build().unwrap();
-    let registered = fp.management().client().await.unwrap().redirect_uris;
-    let (issued_for, other) = (registered[0].clone(), registered[1].clone());
-    let authorize = |redirect_uri: &str| {
-        let body = json!({"redirect_uri": redirect_uri});
-        control(&sandbox, "POST", "authorize", Some(body))
-    };
-
-    let refused = authorize("https://elsewhere.example/cb").await;
-    assert_eq!(refused.status, 400);
-    assert_eq!(
-        refused.body["message"],
-        "redirect_uri is not one of the client's redirect URIs"
-    );
-    let issued = authorize(&issued_for).await;
-    assert_eq!(issued.status, 200, "{}", issued.body);
-    let code = issued.body["code"].as_str().unwrap().to_owned();
-
-    // Another of the client's URIs, one it does not have, the same with a slash added:
-    // refused (exact string match), and the code is not spent.
-    let slash = format!("{issued_for}/");
-    for (wrong, why) in [
-        (
-            other.as_str(),
-            "redirect_uri is not the one the code was issued for",
-        ),
-        (
-            "https://elsewhere.example/cb",
-            "redirect_uri is not one of the client's redirect URIs",
-        ),
-        (
-            slash.as_str(),
-            "redirect_uri is not one of the client's redirect URIs",
-        ),
-    ] {
-        let error = fp
-            .management()
-            .exchange_authorization_code(&AuthorizationCode::new(code.as_str()), wrong)
-            .await
-            .unwrap_err();
-        let api = error.as_api().unwrap();
-        assert_eq!(api.status().as_u16(), 400, "{wrong}");
-        match api.body() {
-            Some(ErrorBody::BadRequestError(body)) => {
-                assert_eq!(body.validation_error.as_deref(), Some(why), "{wrong}")
-            }
-            other => panic!("{wrong}: {other:?}"),
-        }
-    }
-    assert_eq!(sandbox.tokens_issued(), 1);
-
-    let connection = fp
-        .management()
-        .exchange_authorization_code(&AuthorizationCode::new(code.as_str()), &issued_for)
-        .await
-        .unwrap();
-    assert!(!connection.access_token.expose_secret().is_empty());
-    assert_eq!(sandbox.tokens_issued(), 2);
-    let again = fp
-        .management()
-        .exchange_authorization_code(&AuthorizationCode::new(code.as_str()), &issued_for)
-        .await
-        .unwrap_err();
-    assert_eq!(again.status().unwrap().as_u16(), 409);
-    assert_eq!(sandbox.tokens_issued(), 2);
 }
