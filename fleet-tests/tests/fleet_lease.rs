@@ -25,7 +25,11 @@ async fn a_member_mints_under_a_free_lease_and_frees_it_once_shared() {
     assert_eq!(status.origin, Some(TokenOrigin::Minted));
     let fleet = status.fleet.unwrap();
     // Minted under the lease: not locally after waiting out a lease nobody held.
-    assert_eq!((fleet.local_mints, fleet.tokens_shared), (0, 1), "{fleet:?}");
+    assert_eq!(
+        (fleet.local_mints, fleet.tokens_shared),
+        (0, 1),
+        "{fleet:?}"
+    );
     assert!(redis.has_key("token"));
     assert!(!redis.has_key("lease"), "the lease outlived the mint");
 
@@ -39,7 +43,11 @@ async fn a_member_mints_under_a_free_lease_and_frees_it_once_shared() {
     other.management().tokens().await.unwrap();
     assert_eq!(sandbox.token_requests(), 2);
     let fleet = other.token_status().fleet.unwrap();
-    assert_eq!((fleet.local_mints, fleet.tokens_shared), (0, 1), "{fleet:?}");
+    assert_eq!(
+        (fleet.local_mints, fleet.tokens_shared),
+        (0, 1),
+        "{fleet:?}"
+    );
     assert!(!redis.has_key("lease"));
 }
 
