@@ -233,7 +233,9 @@ proptest! {
 #[tokio::test(start_paused = true)]
 async fn the_replay_guard_refuses_a_second_copy_within_its_window_only() {
     let guard = ReplayGuard::new(Duration::from_secs(60), 100);
+    assert!(guard.is_empty());
     guard.check(BODY).unwrap();
+    assert!(!guard.is_empty());
     assert_eq!(guard.check(BODY), Err(WebhookError::Replayed));
     guard.check(b"another body").unwrap();
     assert_eq!(guard.len(), 2);
