@@ -233,11 +233,16 @@ proptest! {
 #[tokio::test(start_paused = true)]
 async fn the_replay_guard_refuses_a_second_copy_within_its_window_only() {
     let guard = ReplayGuard::new(Duration::from_secs(60), 100);
+    assert!(guard.is_empty());
     guard.check(BODY).unwrap();
+    assert!(!guard.is_empty());
     assert_eq!(guard.check(BODY), Err(WebhookError::Replayed));
     guard.check(b"another body").unwrap();
     assert_eq!(guard.len(), 2);
-    tokio::time::advance(Duration::from_secs(61)).await;
+    // Remembered for less than the window, forgotten once exactly the window passed.
+    tokio::time::advance(Duration::from_secs(60) - Duration::from_millis(1)).await;
+    assert_eq!(guard.check(BODY), Err(WebhookError::Replayed));
+    tokio::time::advance(Duration::from_millis(1)).await;
     guard.check(BODY).unwrap();
     assert_eq!(
         guard.len(),

@@ -1,5 +1,5 @@
 //! One mint: token requests to the token endpoint ([`super::token`]), retried by the
-//! shared rule ([`crate::retry::decide`]) and bounded as a whole by the mint deadline
+//! shared loop and rule ([`crate::retry::run`]) and bounded as a whole by the mint deadline
 //! ([`TokenRequestPolicy::deadline`]). [`Minter`] is the [`TokenSource`] the cache uses
 //! in production.
 
@@ -14,7 +14,7 @@ use crate::config::policy::TokenRequestPolicy;
 use crate::error::Error;
 use crate::generated::model::Operation;
 use crate::observe::{self, Answer, Attempt};
-use crate::retry::{decide, within, AttemptState, Decision, Rules};
+use crate::retry::{self, within, Decision, Failed, Rules};
 
 /// Mints tokens from a token endpoint.
 #[derive(Debug)]
@@ -37,34 +37,32 @@ impl Minter {
     async fn run(&self) -> Result<Minted, Error> {
         let clock = &*self.clock;
         let rules = Rules::mint(&self.policy);
-        let started = clock.now();
-        let attempts = async {
-            let mut state = AttemptState::default();
-            loop {
-                let sent_at = clock.now();
+        let attempts = retry::run(
+            clock,
+            &rules,
+            |state, sent_at| async move {
                 let url = self.endpoint.url.as_str();
                 let attempt = Attempt::start(Operation::RequestToken, url, state.resends(), clock);
                 let request = attempt.run(self.endpoint.request(clock.system_now())).await;
-                let error = match attempt.end(request) {
-                    Ok(issued) => return Ok(Minted::new(issued, sent_at)),
-                    Err(error) => error,
-                };
-                state.elapsed = clock.now().saturating_duration_since(started);
-                let Decision::RetryAfter(wait) = decide(&error, &state, &rules, fastrand::f64())
-                else {
-                    return Err(error);
-                };
-                state.retries += 1;
-                tracing::warn!(
-                    target: "flowpayroll::auth",
-                    attempt = state.retries,
-                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                    error = %error,
-                    "token request failed; retrying"
-                );
-                clock.sleep(wait).await;
-            }
-        };
+                match attempt.end(request) {
+                    Ok(issued) => Ok(Minted::new(issued, sent_at)),
+                    Err(error) => Err(Failed::Attempt(error, ())),
+                }
+            },
+            |error, (), decision, state| {
+                // A mint is never re-minted (a token request's 401 refuses the
+                // credentials): its decisions are a retry or the end.
+                if let Decision::RetryAfter(wait) = decision {
+                    tracing::warn!(
+                        target: "flowpayroll::auth",
+                        attempt = state.retries,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        error = %error,
+                        "token request failed; retrying"
+                    );
+                }
+            },
+        );
         observe::call(
             Operation::RequestToken,
             clock,

@@ -1,6 +1,6 @@
 //! [`FlowPayroll`]: the client every clone shares (HTTP client, token cache, policies),
 //! and the loop every API call runs through (token, headers, 401 re-mint, 429 waits,
-//! the call's time budget), deciding with [`crate::retry::decide`]. Configuration
+//! the call's time budget), run by [`crate::retry::run`]. Configuration
 //! lives in [`crate::client::builder`].
 
 pub(crate) mod builder;
@@ -30,7 +30,7 @@ use crate::generated::model::types::AuthorizationCodeExchange;
 use crate::generated::model::Operation;
 use crate::observe::{self, Attempt};
 use crate::response::{self, Seen};
-use crate::retry::{decide, within_once_armed, AttemptState, Decision, Rules};
+use crate::retry::{self, within_once_armed, Decision, Failed, Rules};
 use crate::secret::SecretString;
 use crate::transport::context::user_value;
 use crate::transport::context::RequestContext;
@@ -264,24 +264,24 @@ impl FlowPayroll {
         // Outside a Tokio runtime the first lease (from the cache, not this thread's
         // fresh copy) returns `Error::NoRuntime`: the check stays off the fast path.
         let operation = op.id();
-        let user_id = self.user_id.clone();
+        let user_id = &self.user_id;
         let shared = &*self.shared;
         let clock = &*shared.clock;
         let rules = Rules::api(&shared.retry);
-        let started = clock.now();
         // The budget's timer is set as soon as the call does anything but one request
         // with the token at hand; until then that request's timeout bounds it.
         let armed = AtomicBool::new(!shared.budget_outlasts_request);
-        let attempts = async {
-            let mut state = AttemptState::default();
-            let mut now = started;
-            loop {
+        let (armed, send) = (&armed, &send);
+        let attempts = retry::run(
+            clock,
+            &rules,
+            |state, now| async move {
                 let (lease, origin) = match local::lease(&self.shared, now) {
                     Some(fresh) => fresh,
                     None => {
                         armed.store(true, Ordering::Relaxed);
                         // Boxed, like the error path: kept inline, every call moves it.
-                        Box::pin(self.cache_lease()).await?
+                        Box::pin(self.cache_lease()).await.map_err(Failed::Final)?
                     }
                 };
                 let generation = lease.generation;
@@ -308,50 +308,44 @@ impl FlowPayroll {
                     timeouts: shared.timeouts,
                 };
                 let finished = Box::pin(response::finish::<T>(op, outcome, &seen)).await;
-                let error = match attempt.end(finished) {
-                    Ok(value) => return Ok((value.into_inner(), generation)),
-                    Err(error) => error,
-                };
-                state.elapsed = clock.now().saturating_duration_since(started);
-                match decide(&error, &state, &rules, fastrand::f64()) {
-                    // The token was refused: drop it (once, whoever sees it first) and
-                    // replay the call with a fresh one. A second 401 goes to the caller.
-                    Decision::Remint => {
-                        shared.tokens.invalidate(generation);
-                        state.reminted = true;
-                    }
-                    Decision::RetryAfter(wait) => {
-                        shared.hold.hold(clock.now(), wait);
-                        state.retries += 1;
-                        tracing::info!(
-                            target: "flowpayroll::api",
-                            operation,
-                            retry = state.retries,
-                            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                            "rate limited; retrying after the wait"
-                        );
-                        clock.sleep(wait).await;
-                    }
-                    Decision::GiveUp => {
-                        // Out of retries or budget: the others still wait out the 429.
-                        if error.status() == Some(http::StatusCode::TOO_MANY_REQUESTS) {
-                            if let Some(wait) = error.retry_after() {
-                                shared.hold.hold(clock.now(), wait);
-                            }
+                match attempt.end(finished) {
+                    Ok(value) => Ok((value.into_inner(), generation)),
+                    Err(error) => Err(Failed::Attempt(error, generation)),
+                }
+            },
+            |error, generation, decision, state| match decision {
+                // The token was refused: drop it (once, whoever sees it first) and
+                // replay the call with a fresh one. A second 401 goes to the caller.
+                Decision::Remint => {
+                    shared.tokens.invalidate(generation);
+                }
+                Decision::RetryAfter(wait) => {
+                    shared.hold.hold(clock.now(), wait);
+                    tracing::info!(
+                        target: "flowpayroll::api",
+                        operation,
+                        retry = state.retries,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        "rate limited; retrying after the wait"
+                    );
+                }
+                Decision::GiveUp => {
+                    // Out of retries or budget: the others still wait out the 429.
+                    if error.status() == Some(http::StatusCode::TOO_MANY_REQUESTS) {
+                        if let Some(wait) = error.retry_after() {
+                            shared.hold.hold(clock.now(), wait);
                         }
-                        return Err(error);
                     }
                 }
-                now = clock.now();
-            }
-        };
+            },
+        );
         let limit = shared.retry.total_budget;
         // Boxed: each wrapper keeps its argument beside the future it awaits, so an
         // inline loop would be copied kilobytes at a time on every call.
         observe::call(
             op,
             clock,
-            within_once_armed(clock, limit, op, &armed, Box::pin(attempts)),
+            within_once_armed(clock, limit, op, armed, Box::pin(attempts)),
         )
         .await
     }

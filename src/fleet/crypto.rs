@@ -147,6 +147,21 @@ mod tests {
         }
     }
 
+    /// Known answers from Python's `hashlib` (SHA-256 over each part as an 8-byte
+    /// big-endian length and the bytes, then 1 or 0 for whether there is a scope; the
+    /// first 16 bytes in hex).
+    #[test]
+    fn namespaces_match_an_independent_hash() {
+        assert_eq!(
+            namespace("https://a/token", "id", Some("s")),
+            "9eac4db6653f20f76e8420de27c1cf04"
+        );
+        assert_eq!(
+            namespace("https://a/token", "id", None),
+            "af5adeb4470e6b9729eccf38572a04da"
+        );
+    }
+
     #[test]
     fn sealed_values_open_only_with_the_same_key_namespace_and_kind() {
         let a = sealer("secret-a", "ns1");
@@ -177,5 +192,27 @@ mod tests {
             );
         }
         assert!(a.open("token", &vec![1u8; MAX_SEALED_LEN + 1]).is_none());
+    }
+
+    #[test]
+    fn the_size_limits_are_inclusive_and_hold_for_genuine_values() {
+        let a = sealer("secret-a", "ns1");
+        // Version byte, nonce and tag: 1 + 12 + 16 bytes around the plaintext.
+        let empty = a.seal("token", b"");
+        assert_eq!(empty.len(), 29);
+        assert_eq!(a.open("token", &empty).unwrap().len(), 0);
+        let largest = a.seal("token", &[7u8; 16 * 1024 - 29]);
+        assert_eq!(largest.len(), 16 * 1024);
+        assert_eq!(a.open("token", &largest).unwrap().len(), 16 * 1024 - 29);
+        // One byte more is refused unread, though it is sealed with the right key.
+        let over = a.seal("token", &[7u8; 16 * 1024 - 28]);
+        assert_eq!(over.len(), 16 * 1024 + 1);
+        assert!(a.open("token", &over).is_none());
+    }
+
+    #[test]
+    fn debug_names_the_namespace_and_nothing_of_the_key() {
+        let shown = format!("{:?}", sealer("secret-a", "ns1"));
+        assert_eq!(shown, r#"Sealer { namespace: "ns1", .. }"#);
     }
 }

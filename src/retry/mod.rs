@@ -4,10 +4,11 @@
 //! clock, no randomness of its own (the jitter draw is an argument), so every branch is
 //! unit-tested and property-tested here.
 //!
-//! The loops that apply it are [`crate::client`] (API calls: 401 once, 429) and
-//! [`crate::auth::mint`] (token requests: network, 408, 429, 5xx). Both also bound the
-//! whole loop in time with [`within`], so a call or a mint never outlives its budget
-//! however the server answers or stalls. [`hold`] is the 429 hold: API calls wait out a
+//! [`run`] is the one loop that applies it, for [`crate::client`] (API calls: 401 once,
+//! 429) and [`crate::auth::mint`] (token requests: network, 408, 429, 5xx): each gives
+//! it the attempt and a hook for what a decision means to it (drop a token, hold other
+//! calls, log). Both also bound the whole loop in time with [`within`], so a call or a
+//! mint never outlives its budget however the server answers or stalls. [`hold`] is the 429 hold: API calls wait out a
 //! `Retry-After` seen by any of them.
 
 pub(crate) mod hold;
@@ -15,7 +16,7 @@ pub(crate) mod hold;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
 use crate::config::policy::{RetryPolicy, TokenRequestPolicy};
@@ -148,6 +149,60 @@ pub(crate) fn backoff(base: Duration, cap: Duration, retry: u32, draw: f64) -> D
     };
     // `mul_f64` panics when float rounding pushes the product past `Duration::MAX`.
     Duration::try_from_secs_f64(ceiling.as_secs_f64() * draw).unwrap_or(ceiling)
+}
+
+/// How an attempt of [`run`] failed.
+#[derive(Debug)]
+pub(crate) enum Failed<C> {
+    /// With an error [`decide`] rules on, and what the loop's owner needs to act on the
+    /// decision (the generation of the token the attempt used), handed to the hook.
+    Attempt(Error, C),
+    /// With an error that ends the loop as it is (no token could be had).
+    Final(Error),
+}
+
+/// The loop of API calls and token mints: runs `attempt` until it succeeds, fails
+/// [`Failed::Final`], or [`decide`] gives up, sleeping on `clock` between attempts.
+///
+/// `attempt` gets the state so far (its [`AttemptState::resends`] is the attempt's
+/// resend count) and the time on `clock` it starts at (read once per attempt).
+/// `decided` sees each failed attempt's error, context, the decision and the state
+/// after it (the retry counted, the re-mint noted) before the loop acts on it: the owner
+/// drops a token, holds other calls back or logs there. The time budget is the owner's
+/// ([`within`]), around the loop; the budget in `rules` only decides which waits start.
+pub(crate) async fn run<T, C, Fut>(
+    clock: &dyn Clock,
+    rules: &Rules,
+    mut attempt: impl FnMut(AttemptState, Instant) -> Fut,
+    mut decided: impl FnMut(&Error, C, Decision, &AttemptState),
+) -> Result<T, Error>
+where
+    Fut: Future<Output = Result<T, Failed<C>>>,
+{
+    let started = clock.now();
+    let mut now = started;
+    let mut state = AttemptState::default();
+    loop {
+        let (error, context) = match attempt(state, now).await {
+            Ok(value) => return Ok(value),
+            Err(Failed::Final(error)) => return Err(error),
+            Err(Failed::Attempt(error, context)) => (error, context),
+        };
+        state.elapsed = clock.now().saturating_duration_since(started);
+        let decision = decide(&error, &state, rules, fastrand::f64());
+        match decision {
+            Decision::Remint => state.reminted = true,
+            Decision::RetryAfter(_) => state.retries += 1,
+            Decision::GiveUp => {}
+        }
+        decided(&error, context, decision, &state);
+        match decision {
+            Decision::RetryAfter(wait) => clock.sleep(wait).await,
+            Decision::Remint => {}
+            Decision::GiveUp => return Err(error),
+        }
+        now = clock.now();
+    }
 }
 
 /// Runs `work`, or ends it with [`Error::Timeout`] once `limit` has passed on `clock`.

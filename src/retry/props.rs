@@ -8,6 +8,7 @@ use proptest::prelude::*;
 
 use super::tests::{api_error, TOKEN_OPERATION};
 use super::*;
+use crate::clock::ManualClock;
 use http::StatusCode;
 
 /// Statuses weighted toward the ones with a branch of their own (401 re-mints, 429
@@ -202,33 +203,79 @@ proptest! {
         }
     }
 
-    /// The loop as the client runs it, on a script of errors: it ends within the
-    /// retries and the budget, re-minting at most once.
+    /// The loop the client and the mint run ([`run`]), against an attempt that fails
+    /// with a script of errors and then succeeds, on a manual clock moved to each
+    /// sleep's end: it ends within `max_retries + 1` attempts (plus one replay after a
+    /// re-mint, API calls only), sleeps exactly the waits it decided and less than the
+    /// budget in all, tells each attempt its resend count and start time, and returns
+    /// the success or the last error.
     #[test]
     fn the_retry_loop_always_ends(
         errors in prop::collection::vec(any_error(), 1..40),
         rules in any_rules(),
-        draws in prop::collection::vec(0.0f64..1.0, 40),
     ) {
-        let mut state = AttemptState::default();
-        let (mut remints, mut steps) = (0, 0);
-        for (error, draw) in errors.iter().zip(draws) {
-            steps += 1;
-            match decide(error, &state, &rules, draw) {
-                Decision::RetryAfter(wait) => {
-                    state.retries += 1;
-                    state.elapsed += wait;
-                }
-                Decision::Remint => {
-                    remints += 1;
-                    state.reminted = true;
-                }
-                Decision::GiveUp => break,
+        let clock = ManualClock::new();
+        let started = clock.now();
+        let mut script = errors.iter();
+        let mut attempts = Vec::new();
+        let mut decisions = Vec::new();
+        let outcome = drive(&clock, run(
+            &clock,
+            &rules,
+            |state, now| {
+                attempts.push((state.resends(), now, clock.now()));
+                let next = script.next().cloned();
+                async move { next.map_or(Ok(()), |error| Err(Failed::Attempt(error, ()))) }
+            },
+            |_, (), decision, state| decisions.push((decision, *state)),
+        ));
+        let Some(outcome) = outcome else {
+            return Err(TestCaseError::fail("the loop waited on something but its clock"));
+        };
+        let remints = decisions.iter().filter(|(d, _)| *d == Decision::Remint).count();
+        prop_assert!(remints <= usize::from(rules.kind == Loop::Api));
+        prop_assert!(attempts.len() <= rules.max_retries as usize + 1 + remints);
+        for (index, (resends, now, read)) in attempts.iter().enumerate() {
+            prop_assert_eq!(*resends as usize, index);
+            prop_assert_eq!(now, read);
+        }
+        prop_assert_eq!(attempts[0].1, started);
+        let waits: Duration = decisions
+            .iter()
+            .filter_map(|(d, _)| match d {
+                Decision::RetryAfter(wait) => Some(*wait),
+                _ => None,
+            })
+            .sum();
+        prop_assert_eq!(clock.elapsed(), waits);
+        prop_assert!(waits.is_zero() || waits < rules.budget, "slept {:?}", waits);
+        if let Some((_, state)) = decisions.last() {
+            let retries = decisions.len() - remints - usize::from(outcome.is_err());
+            prop_assert_eq!(state.retries as usize, retries);
+        }
+        match outcome {
+            Ok(()) => prop_assert_eq!(attempts.len(), errors.len() + 1),
+            Err(error) => {
+                prop_assert_eq!(decisions.len(), attempts.len());
+                prop_assert_eq!(decisions.last().map(|(d, _)| *d), Some(Decision::GiveUp));
+                prop_assert_eq!(error.to_string(), errors[attempts.len() - 1].to_string());
             }
         }
-        prop_assert!(remints <= 1);
-        prop_assert!(state.retries <= rules.max_retries);
-        prop_assert!(state.elapsed < rules.budget || state.elapsed.is_zero());
-        prop_assert!(steps <= rules.max_retries as usize + 2);
+    }
+}
+
+/// Polls `future` to its end, moving `clock` to the end of the earliest sleep each time
+/// it waits; `None` if it waits with no sleep on `clock` (it would hang).
+fn drive<T>(clock: &ManualClock, future: impl std::future::Future<Output = T>) -> Option<T> {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        match future.as_mut().poll(&mut context) {
+            Poll::Ready(value) => return Some(value),
+            Poll::Pending => {
+                let wake = clock.next_wake()?;
+                clock.advance(wake.saturating_sub(clock.elapsed()));
+            }
+        }
     }
 }
