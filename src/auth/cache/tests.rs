@@ -173,3 +173,37 @@ async fn a_view_follows_the_cache_through_new_tokens_invalidation_and_refresh() 
     assert!(view.fresh(due).is_none());
     assert_eq!(source.mints.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn a_lease_refreshes_from_exactly_the_refresh_time_and_not_before() {
+    let clock = Arc::new(crate::clock::ManualClock::new());
+    let source = Arc::new(Scripted::default());
+    let cache = TokenCache::new(
+        source.clone(),
+        clock.clone(),
+        RefreshPolicy::default(),
+        TokenRequestPolicy::default(),
+    );
+    let first = cache.lease().await.unwrap();
+    let refresh_at = cache.inner.current.load().as_ref().unwrap().refresh_at;
+    let mints = || source.mints.load(Ordering::SeqCst);
+
+    // A nanosecond before the refresh time: the cached token, and no refresh.
+    clock.advance(refresh_at.duration_since(clock.now()) - Duration::from_nanos(1));
+    assert_eq!(cache.lease().await.unwrap().generation, first.generation);
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(mints(), 1);
+
+    // At exactly the refresh time: still the cached token, and the refresh starts.
+    clock.advance(Duration::from_nanos(1));
+    assert_eq!(cache.lease().await.unwrap().generation, first.generation);
+    for _ in 0..100 {
+        if mints() == 2 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(mints(), 2);
+}
