@@ -207,3 +207,23 @@ async fn a_lease_refreshes_from_exactly_the_refresh_time_and_not_before() {
     }
     assert_eq!(mints(), 2);
 }
+
+#[tokio::test]
+async fn a_token_is_not_served_from_exactly_its_expiry() {
+    let clock = Arc::new(crate::clock::ManualClock::new());
+    let source = Arc::new(Scripted::default());
+    let cache = TokenCache::new(
+        source.clone(),
+        clock.clone(),
+        RefreshPolicy::default(),
+        TokenRequestPolicy::default(),
+    );
+    let first = cache.lease().await.unwrap();
+    let expires_at = cache.inner.current.load().as_ref().unwrap().expires_at;
+    // No call during the refresh window; at exactly the expiry the caller waits for
+    // the next token instead of getting the expired one.
+    clock.advance(expires_at.duration_since(clock.now()));
+    let next = cache.lease().await.unwrap();
+    assert_eq!(next.generation, first.generation + 1);
+    assert_eq!(source.mints.load(Ordering::SeqCst), 2);
+}
