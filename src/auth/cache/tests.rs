@@ -220,9 +220,17 @@ async fn a_token_is_not_served_from_exactly_its_expiry() {
     );
     let first = cache.lease().await.unwrap();
     let expires_at = cache.inner.current.load().as_ref().unwrap().expires_at;
+    // A nanosecond before the expiry the status shows the token; at exactly the expiry
+    // it shows none.
+    clock.advance(expires_at.duration_since(clock.now()) - Duration::from_nanos(1));
+    let status = cache.status();
+    assert_eq!(status.valid_for, Some(Duration::from_nanos(1)));
+    assert!(status.token_id.is_some());
+    clock.advance(Duration::from_nanos(1));
+    let status = cache.status();
+    assert_eq!((status.valid_for, status.token_id), (None, None));
     // No call during the refresh window; at exactly the expiry the caller waits for
     // the next token instead of getting the expired one.
-    clock.advance(expires_at.duration_since(clock.now()));
     let next = cache.lease().await.unwrap();
     assert_eq!(next.generation, first.generation + 1);
     assert_eq!(source.mints.load(Ordering::SeqCst), 2);
