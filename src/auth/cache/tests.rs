@@ -235,3 +235,45 @@ async fn a_token_is_not_served_from_exactly_its_expiry() {
     assert_eq!(next.generation, first.generation + 1);
     assert_eq!(source.mints.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn a_refresh_that_failed_is_tried_again_from_exactly_the_end_of_its_cooldown() {
+    let clock = Arc::new(crate::clock::ManualClock::new());
+    let source = Arc::new(Scripted::default());
+    let cache = TokenCache::new(
+        source.clone(),
+        clock.clone(),
+        RefreshPolicy::default(),
+        TokenRequestPolicy::default(),
+    );
+    let mints = || source.mints.load(Ordering::SeqCst);
+    let settle = || async {
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+    };
+    let first = cache.lease().await.unwrap();
+    let refresh_at = cache.inner.current.load().as_ref().unwrap().refresh_at;
+    // The refresh fails: the token is still served, and a cooldown is remembered.
+    source.mode.store(FAIL, Ordering::SeqCst);
+    clock.advance(refresh_at.duration_since(clock.now()));
+    assert_eq!(cache.lease().await.unwrap().generation, first.generation);
+    settle().await;
+    assert_eq!(mints(), 2);
+    let until = cache.inner.lock().cooldown.as_ref().unwrap().until;
+    source.mode.store(OK, Ordering::SeqCst);
+    // A nanosecond before the cooldown ends: no new attempt.
+    clock.advance(until.duration_since(clock.now()) - Duration::from_nanos(1));
+    assert_eq!(cache.lease().await.unwrap().generation, first.generation);
+    settle().await;
+    assert_eq!(mints(), 2);
+    // At exactly its end the refresh is tried again, and succeeds.
+    clock.advance(Duration::from_nanos(1));
+    assert_eq!(cache.lease().await.unwrap().generation, first.generation);
+    settle().await;
+    assert_eq!(mints(), 3);
+    assert_eq!(
+        cache.lease().await.unwrap().generation,
+        first.generation + 1
+    );
+}
