@@ -173,3 +173,107 @@ async fn a_view_follows_the_cache_through_new_tokens_invalidation_and_refresh() 
     assert!(view.fresh(due).is_none());
     assert_eq!(source.mints.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn a_lease_refreshes_from_exactly_the_refresh_time_and_not_before() {
+    let clock = Arc::new(crate::clock::ManualClock::new());
+    let source = Arc::new(Scripted::default());
+    let cache = TokenCache::new(
+        source.clone(),
+        clock.clone(),
+        RefreshPolicy::default(),
+        TokenRequestPolicy::default(),
+    );
+    let first = cache.lease().await.unwrap();
+    let refresh_at = cache.inner.current.load().as_ref().unwrap().refresh_at;
+    let mints = || source.mints.load(Ordering::SeqCst);
+
+    // A nanosecond before the refresh time: the cached token, and no refresh.
+    clock.advance(refresh_at.duration_since(clock.now()) - Duration::from_nanos(1));
+    assert_eq!(cache.lease().await.unwrap().generation, first.generation);
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(mints(), 1);
+
+    // At exactly the refresh time: still the cached token, and the refresh starts.
+    clock.advance(Duration::from_nanos(1));
+    assert_eq!(cache.lease().await.unwrap().generation, first.generation);
+    for _ in 0..100 {
+        if mints() == 2 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(mints(), 2);
+}
+
+#[tokio::test]
+async fn a_token_is_not_served_from_exactly_its_expiry() {
+    let clock = Arc::new(crate::clock::ManualClock::new());
+    let source = Arc::new(Scripted::default());
+    let cache = TokenCache::new(
+        source.clone(),
+        clock.clone(),
+        RefreshPolicy::default(),
+        TokenRequestPolicy::default(),
+    );
+    let first = cache.lease().await.unwrap();
+    let expires_at = cache.inner.current.load().as_ref().unwrap().expires_at;
+    // A nanosecond before the expiry the status shows the token; at exactly the expiry
+    // it shows none.
+    clock.advance(expires_at.duration_since(clock.now()) - Duration::from_nanos(1));
+    let status = cache.status();
+    assert_eq!(status.valid_for, Some(Duration::from_nanos(1)));
+    assert!(status.token_id.is_some());
+    clock.advance(Duration::from_nanos(1));
+    let status = cache.status();
+    assert_eq!((status.valid_for, status.token_id), (None, None));
+    // No call during the refresh window; at exactly the expiry the caller waits for
+    // the next token instead of getting the expired one.
+    let next = cache.lease().await.unwrap();
+    assert_eq!(next.generation, first.generation + 1);
+    assert_eq!(source.mints.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_refresh_that_failed_is_tried_again_from_exactly_the_end_of_its_cooldown() {
+    let clock = Arc::new(crate::clock::ManualClock::new());
+    let source = Arc::new(Scripted::default());
+    let cache = TokenCache::new(
+        source.clone(),
+        clock.clone(),
+        RefreshPolicy::default(),
+        TokenRequestPolicy::default(),
+    );
+    let mints = || source.mints.load(Ordering::SeqCst);
+    let settle = || async {
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+    };
+    let first = cache.lease().await.unwrap();
+    let refresh_at = cache.inner.current.load().as_ref().unwrap().refresh_at;
+    // The refresh fails: the token is still served, and a cooldown is remembered.
+    source.mode.store(FAIL, Ordering::SeqCst);
+    clock.advance(refresh_at.duration_since(clock.now()));
+    assert_eq!(cache.lease().await.unwrap().generation, first.generation);
+    settle().await;
+    assert_eq!(mints(), 2);
+    let until = cache.inner.lock().cooldown.as_ref().unwrap().until;
+    source.mode.store(OK, Ordering::SeqCst);
+    // A nanosecond before the cooldown ends: no new attempt.
+    clock.advance(until.duration_since(clock.now()) - Duration::from_nanos(1));
+    assert_eq!(cache.lease().await.unwrap().generation, first.generation);
+    settle().await;
+    assert_eq!(mints(), 2);
+    // At exactly its end the refresh is tried again, and succeeds.
+    clock.advance(Duration::from_nanos(1));
+    assert_eq!(cache.lease().await.unwrap().generation, first.generation);
+    settle().await;
+    assert_eq!(mints(), 3);
+    assert_eq!(
+        cache.lease().await.unwrap().generation,
+        first.generation + 1
+    );
+}
