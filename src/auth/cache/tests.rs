@@ -277,3 +277,53 @@ async fn a_refresh_that_failed_is_tried_again_from_exactly_the_end_of_its_cooldo
         first.generation + 1
     );
 }
+
+#[tokio::test]
+async fn a_failed_mint_is_refused_from_its_cooldown_until_exactly_its_end() {
+    let clock = Arc::new(crate::clock::ManualClock::new());
+    let source = Arc::new(Scripted::default());
+    source.mode.store(FAIL, Ordering::SeqCst);
+    let cache = TokenCache::new(
+        source.clone(),
+        clock.clone(),
+        RefreshPolicy::default(),
+        TokenRequestPolicy::default(),
+    );
+    let mints = || source.mints.load(Ordering::SeqCst);
+    assert!(matches!(cache.lease().await, Err(Error::Config(_))));
+    let until = cache.inner.lock().cooldown.as_ref().unwrap().until;
+    source.mode.store(OK, Ordering::SeqCst);
+    // Until the cooldown ends, callers get its error and nothing is sent.
+    clock.advance(until.duration_since(clock.now()) - Duration::from_nanos(1));
+    assert!(matches!(cache.lease().await, Err(Error::Config(_))));
+    assert_eq!(mints(), 1);
+    // From exactly its end, the next caller mints.
+    clock.advance(Duration::from_nanos(1));
+    assert_eq!(cache.lease().await.unwrap().generation, 1);
+    assert_eq!(mints(), 2);
+}
+
+#[tokio::test]
+async fn a_mint_names_why_it_started() {
+    let (cache, _source) = cache(OK);
+    assert_eq!(cache.inner.trigger(), Trigger::Cold);
+    let first = cache.lease().await.unwrap();
+    // A cached token, valid or not: the mint replaces an expired one.
+    assert_eq!(cache.inner.trigger(), Trigger::Expired);
+    assert!(cache.invalidate(first.generation));
+    // Emptied after a generation was issued: only a 401 does that.
+    assert_eq!(cache.inner.trigger(), Trigger::After401);
+}
+
+#[tokio::test]
+async fn a_view_copies_a_token_once_not_on_every_call() {
+    let (cache, _source) = cache(OK);
+    let leased = cache.lease().await.unwrap();
+    let mut view = view::TokenView::new(&cache);
+    let now = SystemClock.now();
+    let first = view.fresh(now).unwrap().header;
+    let second = view.fresh(now).unwrap().header;
+    // Both are this view's one copy of the token: the same bytes, not the cache's.
+    assert_eq!(first.as_bytes().as_ptr(), second.as_bytes().as_ptr());
+    assert_ne!(first.as_bytes().as_ptr(), leased.header.as_bytes().as_ptr());
+}
