@@ -327,3 +327,19 @@ async fn a_view_copies_a_token_once_not_on_every_call() {
     assert_eq!(first.as_bytes().as_ptr(), second.as_bytes().as_ptr());
     assert_ne!(first.as_bytes().as_ptr(), leased.header.as_bytes().as_ptr());
 }
+
+#[tokio::test]
+async fn without_a_cooldown_a_failed_mint_still_gives_its_own_error_once() {
+    let source = Arc::new(Scripted::default());
+    source.mode.store(FAIL, Ordering::SeqCst);
+    let cache = TokenCache::new(
+        source.clone(),
+        Arc::new(SystemClock),
+        RefreshPolicy::default(),
+        TokenRequestPolicy::default().with_max_failure_cooldown(Duration::ZERO),
+    );
+    // The caller gets the mint's error as the flight sent it, after one mint; not a
+    // second mint (nothing is cooling) ending in "abandoned".
+    assert!(matches!(cache.lease().await, Err(Error::Config(_))));
+    assert_eq!(source.mints.load(Ordering::SeqCst), 1);
+}
