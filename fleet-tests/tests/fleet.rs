@@ -109,17 +109,7 @@ async fn a_429_seen_by_one_member_holds_back_the_others_for_its_retry_after() {
     // the Retry-After, 20 s, far longer than the test needs.)
     let sandbox = Sandbox::start().await.unwrap();
     let clock = Arc::new(ManualClock::new());
-    let fleet: Vec<_> = (0..8)
-        .map(|_| {
-            sandbox
-                .client_builder()
-                .fleet_policy(fleet_policy())
-                .redis_url(redis.url())
-                .clock(clock.clone())
-                .build()
-                .unwrap()
-        })
-        .collect();
+    let fleet = members_on_clock(&sandbox, &redis.url(), &clock, 8);
     // One after the other: the first member mints and shares, the others adopt.
     for member in &fleet {
         member.management().tokens().await.unwrap();

@@ -99,17 +99,7 @@ async fn a_hold_one_member_publishes_is_recorded_by_the_other_as_a_fleet_hold() 
     // waits for. Redis's TTL of the hold (the Retry-After, 20 s) runs on real time.
     let sandbox = Sandbox::start().await.unwrap();
     let clock = Arc::new(ManualClock::new());
-    let fleet: Vec<_> = (0..2)
-        .map(|_| {
-            sandbox
-                .client_builder()
-                .fleet_policy(fleet_policy())
-                .redis_url(redis.url())
-                .clock(clock.clone())
-                .build()
-                .unwrap()
-        })
-        .collect();
+    let fleet = members_on_clock(&sandbox, &redis.url(), &clock, 2);
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     {

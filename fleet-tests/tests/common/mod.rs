@@ -6,8 +6,10 @@
 #[allow(unused_imports)]
 pub use flowpayroll_fleet_tests::redis_server;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use flowpayroll::clock::ManualClock;
 use flowpayroll::fleet::FleetPolicy;
 use flowpayroll::sandbox::{Sandbox, SandboxConfig};
 use flowpayroll::{FlowPayroll, RefreshPolicy};
@@ -49,6 +51,26 @@ pub fn members(sandbox: &Sandbox, redis_url: &str, n: usize) -> Vec<FlowPayroll>
                 .refresh_policy(refresh_policy())
                 .fleet_policy(fleet_policy())
                 .redis_url(redis_url)
+                .build()
+                .unwrap()
+        })
+        .collect()
+}
+
+/// `n` members of one fleet on one manual clock (the crate's default refresh policy).
+pub fn members_on_clock(
+    sandbox: &Sandbox,
+    redis_url: &str,
+    clock: &Arc<ManualClock>,
+    n: usize,
+) -> Vec<FlowPayroll> {
+    (0..n)
+        .map(|_| {
+            sandbox
+                .client_builder()
+                .fleet_policy(fleet_policy())
+                .redis_url(redis_url)
+                .clock(clock.clone())
                 .build()
                 .unwrap()
         })

@@ -60,6 +60,20 @@ fn cache(mode: u8) -> (TokenCache, Arc<Scripted>) {
     (cache, source)
 }
 
+/// Like [`cache`], on a clock that moves only when the test says.
+fn cache_on_manual_clock(mode: u8) -> (TokenCache, Arc<Scripted>, Arc<crate::clock::ManualClock>) {
+    let source = Arc::new(Scripted::default());
+    source.mode.store(mode, Ordering::SeqCst);
+    let clock = Arc::new(crate::clock::ManualClock::new());
+    let cache = TokenCache::new(
+        source.clone(),
+        clock.clone(),
+        RefreshPolicy::default(),
+        TokenRequestPolicy::default(),
+    );
+    (cache, source, clock)
+}
+
 #[tokio::test]
 async fn a_panicking_mint_settles_the_flight_and_the_next_call_mints_again() {
     let (cache, source) = cache(PANIC);
@@ -176,14 +190,7 @@ async fn a_view_follows_the_cache_through_new_tokens_invalidation_and_refresh() 
 
 #[tokio::test]
 async fn a_lease_refreshes_from_exactly_the_refresh_time_and_not_before() {
-    let clock = Arc::new(crate::clock::ManualClock::new());
-    let source = Arc::new(Scripted::default());
-    let cache = TokenCache::new(
-        source.clone(),
-        clock.clone(),
-        RefreshPolicy::default(),
-        TokenRequestPolicy::default(),
-    );
+    let (cache, source, clock) = cache_on_manual_clock(OK);
     let first = cache.lease().await.unwrap();
     let refresh_at = cache.inner.current.load().as_ref().unwrap().refresh_at;
     let mints = || source.mints.load(Ordering::SeqCst);
@@ -210,14 +217,7 @@ async fn a_lease_refreshes_from_exactly_the_refresh_time_and_not_before() {
 
 #[tokio::test]
 async fn a_token_is_not_served_from_exactly_its_expiry() {
-    let clock = Arc::new(crate::clock::ManualClock::new());
-    let source = Arc::new(Scripted::default());
-    let cache = TokenCache::new(
-        source.clone(),
-        clock.clone(),
-        RefreshPolicy::default(),
-        TokenRequestPolicy::default(),
-    );
+    let (cache, source, clock) = cache_on_manual_clock(OK);
     let first = cache.lease().await.unwrap();
     let expires_at = cache.inner.current.load().as_ref().unwrap().expires_at;
     // A nanosecond before the expiry the status shows the token; at exactly the expiry
@@ -238,14 +238,7 @@ async fn a_token_is_not_served_from_exactly_its_expiry() {
 
 #[tokio::test]
 async fn a_refresh_that_failed_is_tried_again_from_exactly_the_end_of_its_cooldown() {
-    let clock = Arc::new(crate::clock::ManualClock::new());
-    let source = Arc::new(Scripted::default());
-    let cache = TokenCache::new(
-        source.clone(),
-        clock.clone(),
-        RefreshPolicy::default(),
-        TokenRequestPolicy::default(),
-    );
+    let (cache, source, clock) = cache_on_manual_clock(OK);
     let mints = || source.mints.load(Ordering::SeqCst);
     let settle = || async {
         for _ in 0..100 {
@@ -280,15 +273,7 @@ async fn a_refresh_that_failed_is_tried_again_from_exactly_the_end_of_its_cooldo
 
 #[tokio::test]
 async fn a_failed_mint_is_refused_from_its_cooldown_until_exactly_its_end() {
-    let clock = Arc::new(crate::clock::ManualClock::new());
-    let source = Arc::new(Scripted::default());
-    source.mode.store(FAIL, Ordering::SeqCst);
-    let cache = TokenCache::new(
-        source.clone(),
-        clock.clone(),
-        RefreshPolicy::default(),
-        TokenRequestPolicy::default(),
-    );
+    let (cache, source, clock) = cache_on_manual_clock(FAIL);
     let mints = || source.mints.load(Ordering::SeqCst);
     assert!(matches!(cache.lease().await, Err(Error::Config(_))));
     let until = cache.inner.lock().cooldown.as_ref().unwrap().until;
