@@ -30,7 +30,7 @@
 //! |---|---|---|
 //! | 1 | `secret`, `clock`, `setters` | [`SecretString`] and redaction of server text; the clock seam; the `with_*` setters macro |
 //! | 2 | `generated` | the generated models: `types`, open enums, [`Operation`](operation::Operation), [`ErrorBody`] (the door to `OUT_DIR`) |
-//! | 3 | `error`, `webhook::error` | [`Error`], [`ApiError`], and which failures are transient |
+//! | 3 | `error`, `webhook::error`, `connect::error` | [`Error`], [`ApiError`], and which failures are transient |
 //! | 4 | `observe` | what an operator sees: metric names, units, labels and their recording (feature `metrics`); the spans |
 //! | 5 | `config` | [`Environment`], URLs and `FLOWPAYROLL_*`; the policies ([`RetryPolicy`]...) |
 //! | 6 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule |
@@ -40,7 +40,7 @@
 //! | 10 | `auth` | token requests, mints, the token cache |
 //! | 11 | `fleet` | fleet mode: the token cache shared through Redis |
 //! | 12 | `client` | [`FlowPayroll`], its builder and [`Management`] |
-//! | 13 | `webhook` | verifying webhook deliveries, the replay guards |
+//! | 13 | `webhook`, `connect` | verifying webhook deliveries, the replay guards; sign-in links, their callbacks and the code exchange |
 //! | 14 | `sandbox` | the in-process fake server |
 //! | 15 | `crate`, `operation`, `deps`, `fuzzing`, `spec_answers` | the crate root and its public doors (`types`, `raw`, `header`, `limits` are re-exports in it); the spec-driven answers test |
 //!
@@ -69,6 +69,7 @@ pub mod clock;
 #[cfg(not(feature = "test-util"))]
 mod clock;
 mod config;
+pub mod connect;
 pub mod deps;
 mod error;
 #[cfg(feature = "redis")]

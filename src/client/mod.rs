@@ -222,6 +222,12 @@ impl FlowPayroll {
         Ok((lease, Arc::clone(&self.shared.api_origin)))
     }
 
+    /// The client id, API base URL (no trailing `/`) and clock, for `crate::connect`.
+    pub(crate) fn sign_in_parts(&self) -> (&str, &str, Arc<dyn Clock>) {
+        let s = &*self.shared;
+        (&s.client_id, &s.api_url, Arc::clone(&s.clock))
+    }
+
     /// A code exchange for `code` and `redirect_uri` with this client's credentials.
     pub(crate) fn code_exchange(
         &self,

@@ -124,6 +124,12 @@ pub enum Error {
     /// verifies can keep the narrower [`crate::webhook::error::WebhookError`].
     #[error("webhook refused: {0}")]
     Webhook(#[from] crate::webhook::error::WebhookError),
+
+    /// A sign-in callback was refused before any exchange, or the sign-in page reported
+    /// a refusal or an error (see [`crate::connect`]). Nothing was exchanged; the end
+    /// user starts a new sign-in.
+    #[error("sign-in not completed: {0}")]
+    Connect(#[from] crate::connect::error::ConnectError),
 }
 
 /// What happened to a request without a (whole) response, in words: "connection

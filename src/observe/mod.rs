@@ -89,6 +89,7 @@ pub(crate) fn error_type(error: &Error) -> std::borrow::Cow<'static, str> {
         Error::InvalidRequest { .. } => "invalid_request".into(),
         Error::Config(_) => "config".into(),
         Error::Webhook(_) => "webhook".into(),
+        Error::Connect(_) => "connect".into(),
         Error::Io { .. } => "io".into(),
         Error::NoRuntime => "no_runtime".into(),
     }

@@ -1,23 +1,18 @@
 //! The sandbox's one API client: its settings (what `get_client` returns and
-//! `update_client` replaces, secrets included), the authorization codes it issued with
-//! the redirect URI each was issued for, and the codes already exchanged (each works
-//! once).
+//! `update_client` replaces, secrets included), which redirect URIs match them, and its
+//! authorization codes ([`Codes`]).
 
-use std::collections::{HashMap, HashSet, VecDeque};
-
-use base64::Engine as _;
-
-use sha2::{Digest, Sha256};
-
+use super::codes::Codes;
 use super::config::SandboxConfig;
 use crate::generated::model::types::{ClientSettings, ClientUpdate};
 use crate::generated::model::Operation;
 use crate::generated::model::RESPONSE_EXAMPLES;
 use crate::secret::SecretString;
 
-/// How many exchanged codes are remembered (their SHA-256, not the codes), and how many
-/// issued codes not yet exchanged.
-const REMEMBERED_CODES: usize = 10_000;
+/// The redirect URI the sandbox's client has besides the documented example's: a
+/// loopback one, which matches with any port (see [`Account::redirect_registered`]),
+/// for `flowpayroll connect` and web apps run on this machine.
+pub const LOOPBACK_REDIRECT_URI: &str = "http://127.0.0.1/callback";
 /// The most client secrets an update may set.
 const MAX_SECRETS: usize = 16;
 
@@ -28,12 +23,8 @@ pub(super) struct Account {
     secrets: Vec<SecretString>,
     redirect_uris: Vec<String>,
     webhook_uri: Option<String>,
-    used_codes: HashSet<[u8; 32]>,
-    code_order: VecDeque<[u8; 32]>,
-    /// Codes issued by [`Account::authorize`] and not yet exchanged: the redirect URI
-    /// each was issued for.
-    issued_codes: HashMap<[u8; 32], String>,
-    issued_order: VecDeque<[u8; 32]>,
+    /// The codes issued and exchanged.
+    pub(super) codes: Codes,
 }
 
 impl Account {
@@ -44,20 +35,18 @@ impl Account {
             .iter()
             .find(|(op, status, ..)| *op == Operation::GetClient && *status == "200")
             .and_then(|(.., json)| serde_json::from_str(json).ok());
-        let (name, redirect_uris, webhook_uri) = match documented {
+        let (name, mut redirect_uris, webhook_uri) = match documented {
             Some(example) => (example.name, example.redirect_uris, example.webhook_uri),
             None => ("Sandbox app".to_owned(), Vec::new(), None),
         };
+        redirect_uris.push(LOOPBACK_REDIRECT_URI.to_owned());
         Self {
             client_id: config.client_id.clone(),
             name,
             secrets: vec![config.client_secret.clone()],
             redirect_uris,
             webhook_uri,
-            used_codes: HashSet::new(),
-            code_order: VecDeque::new(),
-            issued_codes: HashMap::new(),
-            issued_order: VecDeque::new(),
+            codes: Codes::default(),
         }
     }
 
@@ -108,122 +97,63 @@ impl Account {
         Ok(())
     }
 
-    /// What the authorization step would send to `redirect_uri` after the user
-    /// connected: a new code, bound to that URI, which must be one of the client's.
-    pub(super) fn authorize(&mut self, redirect_uri: &str) -> Result<String, &'static str> {
-        if !self.redirect_uris.iter().any(|uri| uri == redirect_uri) {
-            return Err(UNREGISTERED);
+    /// Whether `redirect_uri` is one of the client's, exactly (RFC 6749 §3.1.2.3); or,
+    /// for a registered `http://127.0.0.1/...` or `http://[::1]/...` URI without a
+    /// port, the same URI with any port (RFC 8252 §7.3: a native app listens on a port
+    /// it gets when it starts).
+    pub(super) fn redirect_registered(&self, redirect_uri: &str) -> bool {
+        if self.redirect_uris.iter().any(|uri| uri == redirect_uri) {
+            return true;
         }
-        // The shape of the documented example: Base64 of `client#ID|code#RANDOM`.
-        let random: String = (0..4)
-            .map(|_| format!("{:08x}", fastrand::u32(..)))
-            .collect::<Vec<_>>()
-            .join("-");
-        let code = base64::engine::general_purpose::STANDARD
-            .encode(format!("client#{}|code#{random}", self.client_id));
-        let digest = digest(&code);
-        if self
-            .issued_codes
-            .insert(digest, redirect_uri.to_owned())
-            .is_none()
-        {
-            self.issued_order.push_back(digest);
-        }
-        if self.issued_order.len() > REMEMBERED_CODES {
-            if let Some(oldest) = self.issued_order.pop_front() {
-                self.issued_codes.remove(&oldest);
-            }
-        }
-        Ok(code)
-    }
-
-    /// Whether `redirect_uri` may go with `code` in an exchange: it must be one of the
-    /// client's redirect URIs and, for a code this sandbox issued, identical to the one
-    /// the code was issued for (RFC 6749 §4.1.3; compared as strings, RFC 3986 §6.2.1).
-    /// Codes from elsewhere are taken on trust, as before the sandbox could issue any.
-    pub(super) fn check_redirect(
-        &self,
-        code: &str,
-        redirect_uri: &str,
-    ) -> Result<(), &'static str> {
-        if !self.redirect_uris.iter().any(|uri| uri == redirect_uri) {
-            return Err(UNREGISTERED);
-        }
-        match self.issued_codes.get(&digest(code)) {
-            Some(issued_for) if issued_for != redirect_uri => {
-                Err("redirect_uri is not the one the code was issued for")
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Marks `code` as exchanged; false if it was exchanged before.
-    pub(super) fn use_code(&mut self, code: &str) -> bool {
-        let digest = digest(code);
-        if !self.used_codes.insert(digest) {
+        let Ok(mut url) = url::Url::parse(redirect_uri) else {
+            return false;
+        };
+        let loopback = matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+            || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback());
+        if url.scheme() != "http" || !loopback || url.port().is_none() {
             return false;
         }
-        if self.issued_codes.remove(&digest).is_some() {
-            self.issued_order.retain(|issued| *issued != digest);
+        // Only a URI already in normal form, so that "the same but for the port" is a
+        // string comparison too.
+        if url.as_str() != redirect_uri {
+            return false;
         }
-        self.code_order.push_back(digest);
-        if self.code_order.len() > REMEMBERED_CODES {
-            if let Some(oldest) = self.code_order.pop_front() {
-                self.used_codes.remove(&oldest);
-            }
-        }
-        true
+        let _ = url.set_port(None);
+        self.redirect_uris.iter().any(|uri| uri == url.as_str())
     }
 }
 
 /// Why a redirect URI that is not the client's is refused.
-const UNREGISTERED: &str = "redirect_uri is not one of the client's redirect URIs";
-
-/// What is kept of a code: its SHA-256.
-fn digest(code: &str) -> [u8; 32] {
-    Sha256::digest(code.as_bytes()).into()
-}
+pub(super) const UNREGISTERED: &str = "redirect_uri is not one of the client's redirect URIs";
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn codes_work_once_and_memory_is_bounded() {
-        let mut account = Account::new(&SandboxConfig::default());
-        assert!(account.use_code("abc"));
-        assert!(!account.use_code("abc"));
-        for i in 0..REMEMBERED_CODES + 5 {
-            account.use_code(&format!("code-{i}"));
+    fn redirect_uris_match_exactly_or_on_loopback_with_any_port() {
+        let account = Account::new(&SandboxConfig::default());
+        let registered = account.redirect_uris[0].clone();
+        assert!(account.redirect_registered(&registered));
+        assert!(account.redirect_registered("http://127.0.0.1:8123/callback"));
+        assert!(account.redirect_registered(LOOPBACK_REDIRECT_URI));
+        for almost in [
+            format!("{registered}/"),
+            registered.replacen("https", "http", 1),
+            format!("{registered}.evil.example"),
+            format!("{registered}@evil.example"),
+            format!("{registered}?next=https://evil.example"),
+            "http://127.0.0.1:8123/callback/".to_owned(),
+            "https://127.0.0.1:8123/callback".to_owned(),
+            "http://localhost:8123/callback".to_owned(),
+            "http://127.0.0.1:08123/callback".to_owned(),
+            "http://127.0.0.1:8123/Callback".to_owned(),
+            "http://127.0.0.1:8123/callback?x=1".to_owned(),
+            "http://127.0.0.2:8123/callback".to_owned(),
+            String::new(),
+        ] {
+            assert!(!account.redirect_registered(&almost), "{almost}");
         }
-        assert_eq!(account.used_codes.len(), REMEMBERED_CODES);
-        assert_eq!(account.code_order.len(), REMEMBERED_CODES);
-    }
-
-    #[test]
-    fn issued_codes_are_bound_to_their_redirect_uri_and_bounded() {
-        let mut account = Account::new(&SandboxConfig::default());
-        let [first, second] = [0, 1].map(|i| account.redirect_uris[i].clone());
-        assert_eq!(
-            account.authorize("https://elsewhere.example"),
-            Err(UNREGISTERED)
-        );
-        let code = account.authorize(&first).unwrap();
-        assert!(account.check_redirect(&code, &first).is_ok());
-        assert!(account.check_redirect(&code, &second).is_err());
-        assert_eq!(
-            account.check_redirect(&code, "https://x.example"),
-            Err(UNREGISTERED)
-        );
-        // A code from elsewhere: any of the client's redirect URIs.
-        assert!(account.check_redirect("from-elsewhere", &second).is_ok());
-        assert!(account.use_code(&code));
-        assert!(account.issued_codes.is_empty() && account.issued_order.is_empty());
-        for _ in 0..REMEMBERED_CODES + 5 {
-            account.authorize(&first).unwrap();
-        }
-        assert_eq!(account.issued_codes.len(), REMEMBERED_CODES);
-        assert_eq!(account.issued_order.len(), REMEMBERED_CODES);
     }
 
     #[test]

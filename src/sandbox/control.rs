@@ -7,9 +7,13 @@
 //!   fault. Kinds: `status` (`status`), `too_many_requests` (`retry_after` seconds),
 //!   `slow` (`delay_ms`), `malformed_body`.
 //! * `POST /__sandbox/authorize` with `{"redirect_uri": "https://app.example.com/cb"}`:
-//!   what the authorization step sends back after a user connects, `{"code": ...}`. The
-//!   URI must be one of the client's `redirect_uris`; the code is then exchanged only with
-//!   that same `redirect_uri`.
+//!   the code the sign-in page would send after a user allowed every scope of the
+//!   client, `{"code": ...}`, without the page. The URI must be one of the client's
+//!   `redirect_uris`; the code is then exchanged only with that same `redirect_uri`,
+//!   once, within ten minutes.
+//! * `POST /__sandbox/sign-in/faults` with `{"fault": "refuse", "times": 1}`: the next
+//!   `times` sign-ins on the page fail: `refuse` (the user refuses), `server_error`
+//!   (the page redirects with that error) or `unavailable` (the page answers 503).
 //! * `POST /__sandbox/webhooks/deliver` with `{}` (one employee added, one updated),
 //!   `{"generate": {"added": 2, "removed": 0, "updated": 1}}` or `{"payload": {...}}`:
 //!   delivers a signed webhook to the client's `webhook_uri` now and answers how the
@@ -31,7 +35,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::account::UNREGISTERED;
+use super::codes::Grant;
 use super::faults::Fault;
+use super::sign_in::{self, SignInFault};
 use super::webhooks::{self, Refusal};
 use super::WebhookPayload;
 use super::{lock, State};
@@ -49,6 +56,7 @@ pub(super) fn router() -> Router<Arc<State>> {
         .route("/__sandbox/stats", get(stats))
         .route("/__sandbox/faults", post(faults))
         .route("/__sandbox/authorize", post(authorize))
+        .route("/__sandbox/sign-in/faults", post(sign_in_faults))
         .route("/__sandbox/reset", post(reset))
         .route("/__sandbox/webhooks/deliver", post(deliver_webhook))
 }
@@ -74,10 +82,41 @@ async fn authorize(AppState(state): AppState<Arc<State>>, body: Bytes) -> Respon
         Ok(request) => request,
         Err(error) => return refuse(&format!("the body does not name a redirect_uri: {error}")),
     };
-    match lock(&state.account).authorize(&request.redirect_uri) {
-        Ok(code) => {
-            Json(json!({"code": code, "redirect_uri": request.redirect_uri})).into_response()
-        }
+    let mut account = lock(&state.account);
+    if !account.redirect_registered(&request.redirect_uri) {
+        return refuse(UNREGISTERED);
+    }
+    let grant = Grant {
+        redirect_uri: request.redirect_uri.clone(),
+        scopes: Arc::clone(&state.allowed_scopes),
+        mode: state.allowed_mode.clone(),
+        provider: state.config.provider.clone(),
+    };
+    let code = account
+        .codes
+        .issue(&state.config.client_id, grant, state.now());
+    Json(json!({"code": code, "redirect_uri": request.redirect_uri})).into_response()
+}
+
+/// The body of `POST /__sandbox/sign-in/faults`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignInFaultRequest {
+    fault: SignInFault,
+    #[serde(default = "one")]
+    times: u64,
+}
+
+async fn sign_in_faults(AppState(state): AppState<Arc<State>>, body: Bytes) -> Response {
+    let request: SignInFaultRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => return refuse(&format!("the body does not describe a fault: {error}")),
+    };
+    if request.times == 0 || request.times > MAX_TIMES {
+        return refuse(&format!("times must be from 1 to {MAX_TIMES}"));
+    }
+    match sign_in::queue_fault(&state, request.fault, request.times) {
+        Ok(pending) => Json(json!({"pending": pending})).into_response(),
         Err(why) => refuse(why),
     }
 }

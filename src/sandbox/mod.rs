@@ -38,10 +38,12 @@
 //!   calling token the same way; `disconnect_token` disconnects it (then 403).
 //! * `update_client` replaces the settings `get_client` returns, secrets included: the
 //!   token endpoint accepts the new secrets from then on.
-//! * `exchange_authorization_code` accepts a code once (409 the second time) and issues
-//!   a token that is then listed and accepted. Its `redirect_uri` must be one of the
-//!   client's `redirect_uris` and, for a code issued by `POST /__sandbox/authorize`, the
-//!   very one the code was issued for (else 400; the code is not spent).
+//! * `GET /connect`: the sign-in page (see [`crate::connect`]), which checks the link,
+//!   lets a person (or [`Sandbox::answer_sign_in`]) allow or refuse, and redirects with
+//!   a code bound to the redirect URI and the scopes, mode and provider granted.
+//! * `exchange_authorization_code` accepts only a code it issued (by the page or
+//!   `POST /__sandbox/authorize`), within [`CODE_LIFETIME`], with the very redirect URI
+//!   it was issued for (else 400; a wrong URI does not spend it), and once (then 409).
 //! * `exchange_authorization_code` with a wrong `client_id` or `client_secret` is a 400
 //!   (`invalid_client`; the spec's decision: a 401 would mean a bad `X-Auth-Token`).
 //! * `list_providers` answers with the spec's example, to a valid token like every other
@@ -59,17 +61,23 @@
 
 mod account;
 mod answer;
+mod codes;
 mod config;
 mod control;
 mod faults;
+mod page;
 mod routes;
+mod sign_in;
 mod stats;
 mod token_endpoint;
 mod tokens;
 mod webhooks;
 
+pub use self::account::LOOPBACK_REDIRECT_URI;
+pub use self::codes::CODE_LIFETIME;
 pub use self::config::SandboxConfig;
 pub use self::faults::Fault;
+pub use self::sign_in::{SignInAnswer, SignInFault, MAX_SIGN_IN_QUERY};
 pub use self::stats::{Stats, RECENT_USER_IDS};
 pub use self::webhooks::{
     WebhookDelivery, WebhookPayload, WebhookStats, MAX_GENERATED, MAX_IN_FLIGHT, MAX_WEBHOOK_BODY,
@@ -123,6 +131,7 @@ struct State {
     latency: Mutex<Duration>,
     counters: Counters,
     webhooks: webhooks::Webhooks,
+    sign_ins: Mutex<sign_in::SignIns>,
     /// Turns true when the sandbox is told to stop: waits in progress (latency, slow
     /// faults) end at once, so that no request holds the shutdown up.
     stopping: watch::Sender<bool>,
@@ -324,6 +333,7 @@ impl State {
             latency: Mutex::default(),
             counters: Counters::default(),
             webhooks: webhooks::Webhooks::default(),
+            sign_ins: Mutex::default(),
             stopping: watch::Sender::new(false),
             config,
         }
@@ -372,6 +382,7 @@ impl State {
         *lock(&self.latency) = Duration::ZERO;
         self.counters.reset();
         self.webhooks.reset();
+        *lock(&self.sign_ins) = sign_in::SignIns::default();
     }
 }
 

@@ -22,10 +22,12 @@ use serde::Serialize;
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
 
+use super::account::UNREGISTERED;
 use super::answer::{answer, example};
+use super::codes::CodeRefusal;
 use super::faults::{Fault, MALFORMED_BODY};
 use super::tokens::{Issued, Refusal};
-use super::{control, lock, token_endpoint, State};
+use super::{control, lock, sign_in, token_endpoint, State};
 use crate::generated::model::types::{
     AuthorizationCodeExchange, ClientUpdate, ConnectionToken, Introspection,
 };
@@ -65,6 +67,7 @@ pub(super) fn router(state: Arc<State>) -> Router {
     }
     router
         .merge(control::router())
+        .merge(sign_in::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::map_response_with_state(
@@ -250,27 +253,38 @@ fn exchange(state: &State, body: &[u8]) -> Outcome {
             "invalid_client: client_id or client_secret is wrong",
         ));
     }
-    // Checked before the code is used: a wrong redirect URI does not spend it.
-    if let Err(why) = account.check_redirect(&exchange.code, &exchange.redirect_uri) {
-        return Err(bad_request(operation, why));
+    // Checked before the code: a wrong redirect URI does not spend it.
+    if !account.redirect_registered(&exchange.redirect_uri) {
+        return Err(bad_request(operation, UNREGISTERED));
     }
-    if !account.use_code(&exchange.code) {
-        let mut body = example(operation, 409);
-        body["code"] = json!(exchange.code);
-        if let Some(fields) = body.as_object_mut() {
-            fields.remove("token");
+    let grant = match account
+        .codes
+        .redeem(&exchange.code, &exchange.redirect_uri, state.now())
+    {
+        Ok(grant) => grant,
+        Err(CodeRefusal::Reused) => {
+            let mut body = example(operation, 409);
+            body["code"] = json!(exchange.code);
+            if let Some(fields) = body.as_object_mut() {
+                fields.remove("token");
+            }
+            return Err(answer(409, body));
         }
-        return Err(answer(409, body));
-    }
+        Err(refusal) => return Err(bad_request(operation, refusal.describe())),
+    };
     drop(account);
-    let scopes = state.allowed_scopes.clone();
-    let issued = token_endpoint::issue(state, scopes.clone());
+    let issued = token_endpoint::issue(
+        state,
+        Arc::clone(&grant.scopes),
+        Some(grant.mode),
+        grant.provider.clone(),
+    );
     let connection = ConnectionToken {
         access_token: SecretString::new(issued.token),
         token_type: "Bearer".into(),
         mode: issued.mode,
-        provider: state.config.provider.clone(),
-        scopes: scopes.to_vec(),
+        provider: grant.provider,
+        scopes: grant.scopes.to_vec(),
     };
     Ok(ok(201, connection))
 }

@@ -14,7 +14,7 @@ use serde_json::json;
 use super::answer::{answer, example};
 use super::tokens::NewToken;
 use super::{lock, State};
-use crate::generated::model::open_enums::{Mode, Scope};
+use crate::generated::model::open_enums::{Mode, Provider, Scope};
 use crate::generated::model::Operation;
 
 /// Answers a token request whose form body is `body`.
@@ -64,7 +64,7 @@ pub(super) fn request_token(state: &State, headers: &HeaderMap, body: &[u8]) -> 
             )
         }
     };
-    let issued = issue(state, scopes);
+    let issued = issue(state, scopes, None, state.config.provider.clone());
     let body = TokenAnswer {
         access_token: &issued.token,
         token_type: "Bearer",
@@ -128,8 +128,14 @@ pub(super) struct Minted {
     pub(super) scope: String,
 }
 
-/// Issues and records a token with `scopes`.
-pub(super) fn issue(state: &State, scopes: Arc<[Scope]>) -> Minted {
+/// Issues and records a token with `scopes` for `provider`; its mode is `mode`, else
+/// the one its scopes name.
+pub(super) fn issue(
+    state: &State,
+    scopes: Arc<[Scope]>,
+    mode: Option<Mode>,
+    provider: Provider,
+) -> Minted {
     let config = &state.config;
     let jti = new_jti();
     let lifetime = config.token_lifetime.as_secs().max(1);
@@ -163,7 +169,9 @@ pub(super) fn issue(state: &State, scopes: Arc<[Scope]>) -> Minted {
         b64(&claims),
         b64(&signature)
     );
-    let mode = if Arc::ptr_eq(&scopes, &state.allowed_scopes) {
+    let mode = if let Some(mode) = mode {
+        mode
+    } else if Arc::ptr_eq(&scopes, &state.allowed_scopes) {
         state.allowed_mode.clone()
     } else {
         mode_of(&scopes).unwrap_or_else(|| config.mode.clone())
@@ -171,7 +179,7 @@ pub(super) fn issue(state: &State, scopes: Arc<[Scope]>) -> Minted {
     let new = NewToken {
         jti,
         mode: mode.clone(),
-        provider: config.provider.clone(),
+        provider,
         scopes,
         created_at: state.system_now(),
         lifetime: config.token_lifetime.max(std::time::Duration::from_secs(1)),

@@ -1,0 +1,367 @@
+//! The sandbox's sign-in page (`GET /connect`, `POST /connect`): it checks a sign-in
+//! link as the hosted page does, asks a person to pick a provider and allow or refuse
+//! (plain HTML forms, no JavaScript), and redirects to the redirect URI with a code
+//! ([`super::codes`]) or an error (RFC 6749 §4.1.2). Faults queued with
+//! [`Sandbox::fail_next_sign_in`] make it refuse or fail.
+
+// An early answer is returned as `Err(Response)`, the usual axum shape.
+#![allow(clippy::result_large_err)]
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State as AppState};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use url::Url;
+
+use super::codes::{Grant, CODE_LIFETIME, REMEMBERED_CODES};
+use super::page::{error_page, sign_in_page, PageRequest};
+use super::{lock, Sandbox, State};
+use crate::generated::model::open_enums::{Mode, Provider, Scope};
+
+/// The longest sign-in link query (and form body) the page reads, in bytes.
+pub const MAX_SIGN_IN_QUERY: usize = 8 * 1024;
+/// The most fault runs queued for the sign-in page.
+const MAX_FAULT_RUNS: usize = 1024;
+
+/// What a queued fault makes the sign-in page do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SignInFault {
+    /// Redirect at once with `error=access_denied`, as if the person had refused.
+    Refuse,
+    /// Redirect at once with `error=server_error`.
+    ServerError,
+    /// Answer 503 with an error page; nothing is redirected.
+    Unavailable,
+}
+
+/// Sign-ins shown and waiting for the person's answer, and the queued faults. Not
+/// `Debug`: it holds `state`s.
+#[derive(Default)]
+pub(super) struct SignIns {
+    waiting: HashMap<String, Waiting>,
+    order: VecDeque<String>,
+    faults: VecDeque<(SignInFault, u64)>,
+}
+
+/// A sign-in the page showed: what an answer to it grants.
+struct Waiting {
+    redirect_uri: String,
+    scopes: Arc<[Scope]>,
+    mode: Mode,
+    provider: Option<Provider>,
+    state: Option<String>,
+    shown_at: Instant,
+}
+
+impl SignIns {
+    fn take_fault(&mut self) -> Option<SignInFault> {
+        let (fault, left) = self.faults.front_mut()?;
+        let fault = *fault;
+        *left -= 1;
+        if *left == 0 {
+            self.faults.pop_front();
+        }
+        Some(fault)
+    }
+
+    fn wait(&mut self, waiting: Waiting) -> String {
+        let id = format!("{:032x}", fastrand::u128(..));
+        self.waiting.insert(id.clone(), waiting);
+        self.order.push_back(id.clone());
+        while self.order.len() > REMEMBERED_CODES {
+            if let Some(oldest) = self.order.pop_front() {
+                self.waiting.remove(&oldest);
+            }
+        }
+        id
+    }
+
+    fn answer(&mut self, id: &str, now: Instant) -> Option<Waiting> {
+        let waiting = self.waiting.remove(id)?;
+        self.order.retain(|other| other != id);
+        (now.saturating_duration_since(waiting.shown_at) <= CODE_LIFETIME).then_some(waiting)
+    }
+}
+
+/// Queues `times` sign-ins that `fault`; answers how many are queued.
+pub(super) fn queue_fault(
+    state: &State,
+    fault: SignInFault,
+    times: u64,
+) -> Result<u64, &'static str> {
+    let mut sign_ins = lock(&state.sign_ins);
+    if sign_ins.faults.len() >= MAX_FAULT_RUNS {
+        return Err("1024 different sign-in faults are already queued");
+    }
+    sign_ins.faults.push_back((fault, times));
+    Ok(sign_ins
+        .faults
+        .iter()
+        .map(|(_, n)| *n)
+        .fold(0, u64::saturating_add))
+}
+
+pub(super) fn router() -> Router<Arc<State>> {
+    Router::new().route("/connect", get(show).post(answer))
+}
+
+/// The parameters of a query or form, each at most once; or why not.
+fn params(raw: &[u8]) -> Result<HashMap<String, String>, String> {
+    if raw.len() > MAX_SIGN_IN_QUERY {
+        return Err(format!(
+            "the request is longer than {MAX_SIGN_IN_QUERY} bytes"
+        ));
+    }
+    let mut found = HashMap::new();
+    for (name, value) in url::form_urlencoded::parse(raw) {
+        if found.insert(name.to_string(), value.into_owned()).is_some() {
+            return Err(format!("`{name}` is given more than once"));
+        }
+    }
+    Ok(found)
+}
+
+/// `GET /connect?client_id=..&mode=..&redirect_uri=..&scope=..`: the page, or why not.
+async fn show(AppState(state): AppState<Arc<State>>, RawQuery(query): RawQuery) -> Response {
+    let query = query.unwrap_or_default();
+    let params = match params(query.as_bytes()) {
+        Ok(params) => params,
+        Err(why) => return error_page(StatusCode::BAD_REQUEST, &why),
+    };
+    let field = |name: &str| {
+        params
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    // Until the client and its redirect URI check out, nothing is redirected
+    // (RFC 6749 §4.1.2.1): the page says what is wrong instead.
+    if field("client_id") != Some(state.config.client_id.as_str()) {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "client_id is missing or not a client of this server",
+        );
+    }
+    let Some(redirect_uri) = field("redirect_uri") else {
+        return error_page(StatusCode::BAD_REQUEST, "redirect_uri is missing");
+    };
+    if !lock(&state.account).redirect_registered(redirect_uri) {
+        return error_page(StatusCode::BAD_REQUEST, super::account::UNREGISTERED);
+    }
+    let link_state = field("state").map(str::to_owned);
+    let back = |error: &str, description: &str| {
+        redirect(
+            redirect_uri,
+            &[("error", error), ("error_description", description)],
+            link_state.as_deref(),
+        )
+    };
+    let mode = match field("mode") {
+        Some("official") => Mode::Official,
+        Some("developer" | "xhr") => Mode::Xhr,
+        Some(_) => return back("invalid_request", "mode must be official or developer"),
+        None => return back("invalid_request", "mode is missing"),
+    };
+    let scopes = match granted(&state.allowed_scopes, field("scope"), &mode) {
+        Ok(scopes) => scopes,
+        Err((error, description)) => return back(error, description),
+    };
+    let provider = match field("provider") {
+        Some(name) if Provider::KNOWN.contains(&name) => Some(Provider::from(name)),
+        Some(_) => return back("invalid_request", "provider is not one this server knows"),
+        None => None,
+    };
+    match lock(&state.sign_ins).take_fault() {
+        Some(SignInFault::Refuse) => return back("access_denied", "the user refused access"),
+        Some(SignInFault::ServerError) => {
+            return back(
+                "server_error",
+                "the sign-in failed on the server (a sandbox fault)",
+            )
+        }
+        Some(SignInFault::Unavailable) => {
+            return error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the sign-in page is unavailable (a sandbox fault)",
+            )
+        }
+        None => {}
+    }
+    let shown = PageRequest {
+        client: lock(&state.account).settings().name,
+        scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+        provider: provider.as_ref().map(|p| p.as_str().to_owned()),
+        redirect_uri: redirect_uri.to_owned(),
+        request: String::new(),
+    };
+    let id = lock(&state.sign_ins).wait(Waiting {
+        redirect_uri: redirect_uri.to_owned(),
+        scopes,
+        mode,
+        provider,
+        state: link_state,
+        shown_at: state.now(),
+    });
+    sign_in_page(&PageRequest {
+        request: id,
+        ..shown
+    })
+}
+
+/// The scopes of a link: each allowed and of the link's mode, or the error to send.
+fn granted(
+    allowed: &[Scope],
+    asked: Option<&str>,
+    mode: &Mode,
+) -> Result<Arc<[Scope]>, (&'static str, &'static str)> {
+    let mut scopes: Vec<Scope> = Vec::new();
+    for name in asked
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|s| !s.is_empty())
+    {
+        let scope = allowed.iter().find(|s| s.as_str() == name).ok_or((
+            "invalid_scope",
+            "a scope asked for is not granted to this client",
+        ))?;
+        let named = name
+            .split('/')
+            .nth(2)
+            .map(Mode::from)
+            .filter(Mode::is_known);
+        if named.is_some_and(|named| named != *mode) {
+            return Err((
+                "invalid_scope",
+                "a scope asked for is of another mode than the link's",
+            ));
+        }
+        if !scopes.contains(scope) {
+            scopes.push(scope.clone());
+        }
+    }
+    if scopes.is_empty() {
+        return Err(("invalid_request", "scope is missing"));
+    }
+    Ok(scopes.into())
+}
+
+/// `POST /connect` with `request`, `decision` (`allow` or `refuse`) and `provider`.
+async fn answer(AppState(state): AppState<Arc<State>>, body: Bytes) -> Response {
+    let form = match params(&body) {
+        Ok(form) => form,
+        Err(why) => return error_page(StatusCode::BAD_REQUEST, &why),
+    };
+    let field = |name: &str| form.get(name).map(String::as_str);
+    let Some(waiting) =
+        field("request").and_then(|id| lock(&state.sign_ins).answer(id, state.now()))
+    else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "this sign-in expired or was already answered; start again from the application",
+        );
+    };
+    let link_state = waiting.state.as_deref();
+    match field("decision") {
+        Some("allow") => {}
+        Some("refuse") => {
+            let error = [
+                ("error", "access_denied"),
+                ("error_description", "the user refused access"),
+            ];
+            return redirect(&waiting.redirect_uri, &error, link_state);
+        }
+        _ => return error_page(StatusCode::BAD_REQUEST, "decision must be allow or refuse"),
+    }
+    let provider = match (&waiting.provider, field("provider")) {
+        (Some(fixed), _) => fixed.clone(),
+        (None, Some(name)) if Provider::KNOWN.contains(&name) => Provider::from(name),
+        (None, _) => {
+            return error_page(StatusCode::BAD_REQUEST, "pick a provider this server knows")
+        }
+    };
+    let grant = Grant {
+        redirect_uri: waiting.redirect_uri.clone(),
+        scopes: waiting.scopes,
+        mode: waiting.mode,
+        provider,
+    };
+    let code = lock(&state.account)
+        .codes
+        .issue(&state.config.client_id, grant, state.now());
+    redirect(
+        &waiting.redirect_uri,
+        &[("authorization_code", &code)],
+        link_state,
+    )
+}
+
+/// A 303 to `redirect_uri` with `pairs` and the link's `state` added to its query.
+fn redirect(redirect_uri: &str, pairs: &[(&str, &str)], state: Option<&str>) -> Response {
+    let Ok(mut url) = Url::parse(redirect_uri) else {
+        return error_page(StatusCode::BAD_REQUEST, "redirect_uri is not a URL");
+    };
+    {
+        let mut query = url.query_pairs_mut();
+        query.extend_pairs(pairs);
+        if let Some(state) = state {
+            query.append_pair("state", state);
+        }
+    }
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, url.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+    )
+        .into_response()
+}
+
+/// How the person answers the sandbox's sign-in page in [`Sandbox::answer_sign_in`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignInAnswer {
+    /// Picks `provider` (when the link did not name one) and allows access.
+    Allow {
+        /// The provider picked.
+        provider: Provider,
+    },
+    /// Refuses access.
+    Refuse,
+}
+
+impl Sandbox {
+    /// The sign-in page, such as `http://127.0.0.1:41234/connect`.
+    pub fn sign_in_url(&self) -> Url {
+        self.url()
+            .join(crate::connect::SIGN_IN_PATH)
+            .expect("a path joins onto the sandbox URL")
+    }
+
+    /// Makes the next `times` sign-ins on the page fail with `fault`.
+    pub fn fail_next_sign_in(&self, times: u64, fault: SignInFault) {
+        // At most 1024 runs, as through the control API; past it the fault is dropped.
+        let _ = queue_fault(&self.state, fault, times);
+    }
+
+    /// Plays the person in the browser: opens `link` (a sign-in link to this sandbox),
+    /// answers the page, and returns where the page redirected, the callback URL (or
+    /// the redirect with an error, when the link was refused). An error page is an
+    /// [`Error::InvalidRequest`](crate::error::Error::InvalidRequest) with its text.
+    pub async fn answer_sign_in(
+        &self,
+        link: &Url,
+        answer: SignInAnswer,
+    ) -> Result<Url, crate::error::Error> {
+        super::page::answer_as_browser(self, link, answer).await
+    }
+}
