@@ -3,6 +3,8 @@
 //! credentials (at the token endpoint and in an exchange's body), of tokens it did not
 //! issue and of disconnected ones.
 
+mod common;
+
 use std::time::Duration;
 
 use flowpayroll::operation::Operation;
@@ -99,6 +101,7 @@ async fn an_exchange_with_a_wrong_client_secret_is_a_400() {
     let fp = sandbox.client_builder().build().unwrap();
     let token = fp.access_token().await.unwrap();
     let redirect = "https://app.your-company.com";
+    let code = common::sandbox_http::issue_code(&sandbox, redirect).await;
     let url = sandbox
         .url()
         .join(Operation::ExchangeAuthorizationCode.path());
@@ -109,7 +112,7 @@ async fn an_exchange_with_a_wrong_client_secret_is_a_400() {
             "client_id": sandbox.client_id(),
             "client_secret": "not-the-secret",
             "grant_type": "authorization_code",
-            "code": "a-code",
+            "code": code,
             "redirect_uri": redirect,
         }))
         .send()
@@ -121,7 +124,7 @@ async fn an_exchange_with_a_wrong_client_secret_is_a_400() {
     assert!(why.starts_with("invalid_client"), "{why}");
     assert_eq!((sandbox.token_requests(), sandbox.tokens_issued()), (1, 1));
     fp.management()
-        .exchange_authorization_code(&flowpayroll::AuthorizationCode::new("a-code"), redirect)
+        .exchange_authorization_code(&flowpayroll::AuthorizationCode::new(code), redirect)
         .await
         .unwrap();
     assert_eq!(sandbox.tokens_issued(), 2);

@@ -1,7 +1,7 @@
 //! The sandbox keeps the state the API describes, and every stateful answer is checked
 //! against the spec's schema (strict JSON Schema, `common/spec_schema.rs`): tokens listed
 //! after a mint, after a disconnect and after expiry; introspect consistent with the
-//! list; update then get; secret rotation; code exchange then list; scopes.
+//! list; update then get; secret rotation; scopes (code exchanges: `connect_exchange.rs`).
 
 mod common;
 
@@ -14,7 +14,7 @@ use flowpayroll::clock::{Clock, ManualClock};
 use flowpayroll::operation::Operation;
 use flowpayroll::sandbox::{Sandbox, SandboxConfig};
 use flowpayroll::types::TokenSummary;
-use flowpayroll::{AuthorizationCode, ErrorBody};
+use flowpayroll::ErrorBody;
 use serde_json::{json, Value};
 
 const EMPLOYEES: &str = "/2023-03-01/xhr/employees";
@@ -258,82 +258,6 @@ async fn an_update_persists_and_rotates_the_secrets() {
     .await;
     assert_eq!(answer.status, 400);
     SpecSchemas::load().check("update_client", 400, &answer.body);
-}
-
-#[tokio::test]
-async fn an_exchanged_code_issues_a_listed_token_once() {
-    let sandbox = Sandbox::start().await.unwrap();
-    let fp = sandbox.client_builder().scope([EMPLOYEES]).build().unwrap();
-    let exchange = json!({
-        "client_id": sandbox.client_id(),
-        "client_secret": sandbox.client_secret().expose_secret(),
-        "grant_type": "authorization_code",
-        "code": "Y29kZSMxNTJiMGI5Nw==",
-        // One of the client's redirect URIs (the documented `get_client` example's).
-        "redirect_uri": "https://app.your-company.com",
-    });
-    let token = fp.access_token().await.unwrap();
-    let answer = call(
-        &sandbox,
-        Operation::ExchangeAuthorizationCode,
-        Some(token.expose_secret()),
-        Some(&exchange),
-    )
-    .await;
-    assert_eq!(answer.status, 201, "{}", answer.body);
-    SpecSchemas::load().check("exchange_authorization_code", 201, &answer.body);
-    let connection = answer.body["access_token"].as_str().unwrap().to_owned();
-
-    // The new token works, introspects as the answer said, and is listed.
-    let me = call(
-        &sandbox,
-        Operation::IntrospectToken,
-        Some(&connection),
-        None,
-    )
-    .await;
-    assert_eq!(me.status, 200);
-    assert_eq!(
-        (&me.body["scopes"], &me.body["mode"]),
-        (&answer.body["scopes"], &answer.body["mode"])
-    );
-    let tokens = fp.management().tokens().await.unwrap();
-    assert_eq!(tokens.len(), 2);
-    assert_eq!(
-        serde_json::to_value(&tokens[1].scopes).unwrap(),
-        answer.body["scopes"]
-    );
-    assert!(tokens[1].valid);
-
-    // The same code again: 409, the documented conflict body.
-    let again = call(
-        &sandbox,
-        Operation::ExchangeAuthorizationCode,
-        Some(token.expose_secret()),
-        Some(&exchange),
-    )
-    .await;
-    assert_eq!(again.status, 409);
-    SpecSchemas::load().check("exchange_authorization_code", 409, &again.body);
-    assert_eq!(again.body["code"], exchange["code"]);
-
-    // Through the typed client, which sends its own id and secret: a new code is
-    // accepted once, the same code again is the documented 409.
-    let redirect = exchange["redirect_uri"].as_str().unwrap().to_owned();
-    let connection = fp
-        .management()
-        .exchange_authorization_code(&AuthorizationCode::new("another-code"), &redirect)
-        .await
-        .unwrap();
-    assert!(!connection.access_token.expose_secret().is_empty());
-    assert_eq!(sandbox.tokens_issued(), 3);
-    let error = fp
-        .management()
-        .exchange_authorization_code(&AuthorizationCode::new("another-code"), &redirect)
-        .await
-        .unwrap_err();
-    assert_eq!(error.status().unwrap().as_u16(), 409);
-    assert_eq!(sandbox.tokens_issued(), 3);
 }
 
 #[tokio::test]

@@ -111,3 +111,12 @@ pub async fn stats(sandbox: &Sandbox) -> Value {
 pub fn secret(sandbox: &Sandbox) -> String {
     sandbox.client_secret().expose_secret().to_owned()
 }
+
+/// A code the sandbox issued for `redirect_uri` (`POST /__sandbox/authorize`), as the
+/// sign-in page would after a user allowed every scope.
+pub async fn issue_code(sandbox: &Sandbox, redirect_uri: &str) -> String {
+    let body = serde_json::json!({ "redirect_uri": redirect_uri });
+    let issued = control(sandbox, "POST", "authorize", Some(body)).await;
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    issued.body["code"].as_str().unwrap().to_owned()
+}
