@@ -4,9 +4,10 @@ client does, and keep the sandbox usable while the tester changes it.
 * Every authenticated call gets a fresh `X-Auth-Token` minted from the sandbox's token
   endpoint with the credentials `flowpayroll sandbox serve` printed (no caching: the
   tester calls `disconnect_token`, which kills the token it sends).
-* A schema-valid `exchange_authorization_code` gets the sandbox's client id and secret
-  and one of its redirect URIs, which random data cannot guess: the sandbox then
-  exchanges the (random) code, so the 201 answer is checked too. Invalid cases are sent
+* A schema-valid `exchange_authorization_code` gets the sandbox's client id and secret,
+  one of its redirect URIs and a code the sandbox issued for it (`POST
+  /__sandbox/authorize`), none of which random data can guess: the sandbox then
+  exchanges it, so the 201 answer is checked too (a code it never issued is a 400). Invalid cases are sent
   as generated. A schema-valid `request_token` likewise gets the real credentials, and no
   `scope` (a random one is refused with the documented `invalid_scope`).
 * A successful `update_client` replaces the client's secrets with generated ones; the
@@ -70,6 +71,12 @@ def before_call(context, case, kwargs):
         case.body["client_id"] = CLIENT_ID
         case.body["client_secret"] = CLIENT_SECRET
         case.body["redirect_uri"] = REDIRECT_URI
+        issued = _post(
+            urllib.parse.urljoin(API_URL, "/__sandbox/authorize"),
+            json.dumps({"redirect_uri": REDIRECT_URI}).encode(),
+            "application/json",
+        )
+        case.body["code"] = json.loads(issued)["code"]
     elif operation == "request_token":
         case.body["client_id"] = CLIENT_ID
         case.body["client_secret"] = CLIENT_SECRET
