@@ -64,6 +64,32 @@ pub enum Command {
     },
     /// Providers available in each mode.
     Providers,
+    /// Connect an employer: print a sign-in link, wait for its callback on 127.0.0.1,
+    /// exchange the code and print the connection (not its token unless asked).
+    Connect {
+        /// A scope to ask for; repeat it for several (at least one).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// The mode (official or xhr); default: the one the scopes name.
+        #[arg(long)]
+        mode: Option<String>,
+        /// Skip the page's provider picker: sign in to this provider.
+        #[arg(long)]
+        provider: Option<String>,
+        /// The local port the callback comes to (default: a free one). The client needs
+        /// http://127.0.0.1/callback among its redirect URIs (the sandbox has it).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Do not try to open a browser; only print the link.
+        #[arg(long)]
+        no_browser: bool,
+        /// Also print the connection's access token.
+        #[arg(long)]
+        show_token: bool,
+        /// The sign-in page (default: the environment's) [env: FLOWPAYROLL_SIGN_IN_URL].
+        #[arg(long, env = "FLOWPAYROLL_SIGN_IN_URL")]
+        sign_in_url: Option<String>,
+    },
     /// Receive and check webhook deliveries.
     Webhooks {
         /// What to do.

@@ -164,6 +164,26 @@ pub async fn run(cli: Cli, output: Output) -> Result<(), Failure> {
                 .collect();
             View::new(json!(groups), &["MODE", "PROVIDERS"], rows)
         }
+        Command::Connect {
+            scopes,
+            mode,
+            provider,
+            port,
+            no_browser,
+            show_token,
+            sign_in_url,
+        } => {
+            let request = crate::connect::Request {
+                scopes,
+                mode,
+                provider,
+                port,
+                open_browser: !no_browser,
+                show_token,
+                sign_in_url,
+            };
+            crate::connect::run(fp, request).await?
+        }
         Command::Sandbox { .. } | Command::Webhooks { .. } => unreachable!("handled above"),
     };
     render::print(&mut std::io::stdout().lock(), output, &view)?;
@@ -255,6 +275,11 @@ async fn serve(port: u16) -> Result<(), Failure> {
             .url()
             .join("/__sandbox/webhooks/deliver")
             .map_err(|e| Error::Config(format!("the sandbox's control URL: {e}")))?
+    )?;
+    writeln!(
+        out,
+        "Connect an employer (sign-in page {}): flowpayroll connect --scope /2023-03-01/official/employees",
+        sandbox.sign_in_url()
     )?;
     writeln!(out, "Ctrl-C stops it.")?;
     out.flush()?;

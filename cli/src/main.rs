@@ -9,6 +9,7 @@
 
 mod args;
 mod commands;
+mod connect;
 mod escape;
 mod logs;
 mod render;
