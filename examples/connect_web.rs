@@ -26,7 +26,9 @@ use flowpayroll::FlowPayroll;
 const COOKIE: &str = "flowpayroll_sign_in";
 
 /// What the handlers share.
+#[derive(Debug)]
 pub struct App {
+    /// Starts and completes sign-ins (`fp.connect()`).
     pub connect: Connect,
     /// Where the sign-in page sends the browser back: this app's `/callback`.
     pub redirect_uri: String,

@@ -8,6 +8,7 @@
 #![doc = concat!("[contributing]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/CONTRIBUTING.md")]
 #![doc = concat!("[client]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/client.md")]
 #![doc = concat!("[sandbox]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/sandbox.md")]
+#![doc = concat!("[connect]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/connect.md")]
 #![doc = concat!("[fleet]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/fleet.md")]
 #![doc = concat!("[webhooks]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/webhooks.md")]
 #![doc = concat!("[build-cost]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/build-cost.md")]
@@ -159,3 +160,6 @@ pub mod raw {
 #[cfg(doctest)]
 #[doc = include_str!("../docs/fleet.md")]
 struct FleetGuide;
+#[cfg(doctest)]
+#[doc = include_str!("../docs/connect.md")]
+struct ConnectGuide;

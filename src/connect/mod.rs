@@ -17,8 +17,8 @@
 //! # #[cfg(feature = "sandbox")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use flowpayroll::sandbox::Sandbox;
-//! use flowpayroll::types::Scope;
+//! use flowpayroll::sandbox::{Sandbox, SignInAnswer};
+//! use flowpayroll::types::{Provider, Scope};
 //!
 //! let sandbox = Sandbox::start().await?;
 //! let fp = sandbox.client_builder().build()?;
@@ -28,7 +28,8 @@
 //!     .scopes([Scope::from("/2023-03-01/official/employees")])
 //!     .start()?;
 //! // A browser would show `link.url`; the sandbox can answer for the end user.
-//! let callback = sandbox.sign_in_as_user(&link.url, "sandbox").await?;
+//! let answer = SignInAnswer::Allow { provider: Provider::Sandbox };
+//! let callback = sandbox.answer_sign_in(&link.url, answer).await?;
 //! let connection = connect.complete(callback.as_str()).await?;
 //! assert_eq!(connection.scopes, [Scope::from("/2023-03-01/official/employees")]);
 //! // The same callback again: refused, nothing exchanged.
