@@ -29,6 +29,9 @@ async fn started() -> (Sandbox, Connect) {
     (sandbox, fp.connect())
 }
 
+/// A callback's query made from a code and a state.
+type Query = fn(&str, &str) -> Vec<(&'static str, String)>;
+
 /// A started sign-in answered with "allow": its callback URL, code and state.
 async fn callback(sandbox: &Sandbox, connect: &Connect) -> (Url, String, String) {
     let link = connect
@@ -149,7 +152,7 @@ async fn an_expired_sign_in_is_refused_on_the_clients_clock() {
 #[tokio::test]
 async fn malformed_callbacks_are_refused_before_any_exchange() {
     let (sandbox, connect) = started().await;
-    let cases: [(&str, fn(&str, &str) -> Vec<(&'static str, String)>); 4] = [
+    let cases: [(&str, Query); 4] = [
         (
             "it carries both an authorization code and an error",
             |code, state| {

@@ -134,6 +134,7 @@ fn digest(code: &str) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::Clock as _;
 
     fn grant(redirect_uri: &str) -> Grant {
         Grant {
@@ -147,7 +148,7 @@ mod tests {
     #[test]
     fn a_code_works_once_for_its_redirect_uri_until_it_expires() {
         let mut codes = Codes::default();
-        let start = Instant::now();
+        let start = crate::clock::SystemClock.now();
         let code = codes.issue("id", grant("https://a.example/cb"), start);
         assert_eq!(
             codes.redeem("never-issued", "https://a.example/cb", start),
@@ -182,7 +183,7 @@ mod tests {
     #[test]
     fn memory_is_bounded() {
         let mut codes = Codes::default();
-        let now = Instant::now();
+        let now = crate::clock::SystemClock.now();
         let mut spent = Vec::new();
         for _ in 0..REMEMBERED_CODES + 5 {
             let code = codes.issue("id", grant("https://a.example/cb"), now);

@@ -77,7 +77,8 @@ pub use self::account::LOOPBACK_REDIRECT_URI;
 pub use self::codes::CODE_LIFETIME;
 pub use self::config::SandboxConfig;
 pub use self::faults::Fault;
-pub use self::sign_in::{SignInAnswer, SignInFault, MAX_SIGN_IN_QUERY};
+pub use self::page::SignInAnswer;
+pub use self::sign_in::{SignInFault, MAX_SIGN_IN_QUERY};
 pub use self::stats::{Stats, RECENT_USER_IDS};
 pub use self::webhooks::{
     WebhookDelivery, WebhookPayload, WebhookStats, MAX_GENERATED, MAX_IN_FLIGHT, MAX_WEBHOOK_BODY,

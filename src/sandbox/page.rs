@@ -5,11 +5,23 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use url::Url;
 
-use super::sign_in::SignInAnswer;
 use super::Sandbox;
 use crate::error::Error;
 use crate::generated::model::open_enums::Provider;
 use crate::secret::redact::escaped;
+
+/// How the person answers the sandbox's sign-in page in [`Sandbox::answer_sign_in`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignInAnswer {
+    /// Picks `provider` (when the link did not name one) and allows access.
+    Allow {
+        /// The provider picked.
+        provider: Provider,
+    },
+    /// Refuses access.
+    Refuse,
+}
 
 /// What the page shows.
 pub(super) struct PageRequest {

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::codes::{Grant, CODE_LIFETIME, REMEMBERED_CODES};
-use super::page::{error_page, sign_in_page, PageRequest};
+use super::page::{error_page, sign_in_page, PageRequest, SignInAnswer};
 use super::{lock, Sandbox, State};
 use crate::generated::model::open_enums::{Mode, Provider, Scope};
 
@@ -324,19 +324,6 @@ fn redirect(redirect_uri: &str, pairs: &[(&str, &str)], state: Option<&str>) -> 
         ],
     )
         .into_response()
-}
-
-/// How the person answers the sandbox's sign-in page in [`Sandbox::answer_sign_in`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SignInAnswer {
-    /// Picks `provider` (when the link did not name one) and allows access.
-    Allow {
-        /// The provider picked.
-        provider: Provider,
-    },
-    /// Refuses access.
-    Refuse,
 }
 
 impl Sandbox {
