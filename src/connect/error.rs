@@ -42,7 +42,7 @@ pub enum ConnectError {
     )]
     StateMismatch,
 
-    /// No sign-in waiting in the [`PendingSignIns`](super::PendingSignIns) has this
+    /// No sign-in waiting in the [`Connect`](super::Connect) handle has this
     /// callback's `state`: it was never started here, already completed (a replay), or
     /// forgotten. Start a new sign-in.
     #[error("no pending sign-in has this callback's state (never started, already used or forgotten); start a new sign-in")]

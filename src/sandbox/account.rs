@@ -10,7 +10,7 @@ use crate::generated::model::RESPONSE_EXAMPLES;
 use crate::secret::SecretString;
 
 /// The redirect URI the sandbox's client has besides the documented example's: a
-/// loopback one, which matches with any port (see [`Account::redirect_registered`]),
+/// loopback one, which matches with any port (RFC 8252 §7.3),
 /// for `flowpayroll connect` and web apps run on this machine.
 pub const LOOPBACK_REDIRECT_URI: &str = "http://127.0.0.1/callback";
 /// The most client secrets an update may set.
