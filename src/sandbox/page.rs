@@ -1,5 +1,6 @@
-//! The HTML of the sandbox's sign-in page (no JavaScript: two forms' worth of buttons),
-//! its error page, and [`answer_as_browser`], which fills the form as a person would.
+//! The HTML of the sandbox's sign-in page (no JavaScript: one form, two buttons),
+//! its error page, the redirect to the redirect URI, and [`answer_as_browser`], which
+//! fills the form as a person would.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -130,6 +131,32 @@ pub(super) fn sign_in_page(request: &PageRequest) -> Response {
         redirect = html(&request.redirect_uri),
     );
     page(StatusCode::OK, "Flow Payroll sign-in", &body)
+}
+
+/// A 303 to `redirect_uri` with `pairs` and the link's `state` added to its query.
+pub(super) fn redirect(
+    redirect_uri: &str,
+    pairs: &[(&str, &str)],
+    state: Option<&str>,
+) -> Response {
+    let Ok(mut url) = Url::parse(redirect_uri) else {
+        return error_page(StatusCode::BAD_REQUEST, "redirect_uri is not a URL");
+    };
+    {
+        let mut query = url.query_pairs_mut();
+        query.extend_pairs(pairs);
+        if let Some(state) = state {
+            query.append_pair("state", state);
+        }
+    }
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, url.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+    )
+        .into_response()
 }
 
 /// What [`Sandbox::answer_sign_in`] does: the page's GET and its form's POST, without

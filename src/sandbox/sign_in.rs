@@ -13,15 +13,15 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State as AppState};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use url::Url;
 
 use super::codes::{Grant, CODE_LIFETIME, REMEMBERED_CODES};
-use super::page::{error_page, sign_in_page, PageRequest, SignInAnswer};
+use super::page::{error_page, redirect, sign_in_page, PageRequest, SignInAnswer};
 use super::{lock, Sandbox, State};
 use crate::generated::model::open_enums::{Mode, Provider, Scope};
 
@@ -304,28 +304,6 @@ async fn answer(AppState(state): AppState<Arc<State>>, body: Bytes) -> Response 
     )
 }
 
-/// A 303 to `redirect_uri` with `pairs` and the link's `state` added to its query.
-fn redirect(redirect_uri: &str, pairs: &[(&str, &str)], state: Option<&str>) -> Response {
-    let Ok(mut url) = Url::parse(redirect_uri) else {
-        return error_page(StatusCode::BAD_REQUEST, "redirect_uri is not a URL");
-    };
-    {
-        let mut query = url.query_pairs_mut();
-        query.extend_pairs(pairs);
-        if let Some(state) = state {
-            query.append_pair("state", state);
-        }
-    }
-    (
-        StatusCode::SEE_OTHER,
-        [
-            (header::LOCATION, url.to_string()),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-    )
-        .into_response()
-}
-
 impl Sandbox {
     /// The sign-in page, such as `http://127.0.0.1:41234/connect`.
     pub fn sign_in_url(&self) -> Url {
@@ -350,5 +328,54 @@ impl Sandbox {
         answer: SignInAnswer,
     ) -> Result<Url, crate::error::Error> {
         super::page::answer_as_browser(self, link, answer).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Bytes weighted toward a query's separators and escapes: read with each name
+        /// once, or refused for a repeat; never a panic.
+        #[test]
+        fn any_query_is_read_or_refused(raw in prop::collection::vec(prop_oneof![
+            4 => prop::sample::select(b"=&%+;ab".to_vec()),
+            1 => any::<u8>(),
+        ], 0..64)) {
+            match params(&raw) {
+                Ok(found) => prop_assert!(found.len() <= raw.len() / 2 + 1),
+                Err(why) => prop_assert!(why.ends_with("is given more than once"), "{why}"),
+            }
+        }
+
+        /// Scopes asked for (known ones of both modes, now and then an unknown one):
+        /// granted exactly when there is one and each is allowed and of the link's mode.
+        #[test]
+        fn scopes_are_granted_only_when_allowed_and_of_the_links_mode(
+            asked in prop::collection::vec(prop_oneof![
+                8 => prop::sample::select(Scope::KNOWN.to_vec()),
+                1 => Just("census"),
+            ], 0..5),
+            official in any::<bool>(),
+        ) {
+            let allowed: Vec<Scope> = Scope::KNOWN.iter().map(|s| Scope::from(*s)).collect();
+            let mode = if official { Mode::Official } else { Mode::Xhr };
+            let fits = |s: &&str| s.split('/').nth(2) == Some(mode.as_str());
+            let expected = !asked.is_empty() && asked.iter().all(fits);
+            prop_assert_eq!(granted(&allowed, Some(&asked.join(" ")), &mode).is_ok(), expected);
+        }
+    }
+
+    #[test]
+    fn an_oversized_query_is_refused() {
+        let raw = vec![b'a'; MAX_SIGN_IN_QUERY + 1];
+        assert_eq!(
+            params(&raw),
+            Err(format!(
+                "the request is longer than {MAX_SIGN_IN_QUERY} bytes"
+            ))
+        );
     }
 }
