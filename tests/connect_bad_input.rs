@@ -7,12 +7,12 @@
 
 mod common;
 
-use std::sync::Arc;
+use common::sandbox_http::{connecting, on_manual_clock};
+
 use std::time::Duration;
 
-use flowpayroll::clock::ManualClock;
 use flowpayroll::connect::{Connect, ConnectError, MAX_CALLBACK_LEN, SIGN_IN_LIFETIME};
-use flowpayroll::sandbox::{Sandbox, SandboxConfig, SignInAnswer};
+use flowpayroll::sandbox::{Sandbox, SignInAnswer};
 use flowpayroll::types::{Provider, Scope};
 use flowpayroll::{AuthorizationCode, Error, ErrorBody};
 use proptest::prelude::*;
@@ -21,13 +21,6 @@ use url::Url;
 const REDIRECT: &str = "https://app.your-company.com";
 const OTHER_REDIRECT: &str = "https://dev.app.your-company.com";
 const EMPLOYEES: &str = "/2023-03-01/official/employees";
-
-async fn started() -> (Sandbox, Connect) {
-    let sandbox = Sandbox::start().await.unwrap();
-    let fp = sandbox.client_builder().build().unwrap();
-    fp.authenticate().await.unwrap();
-    (sandbox, fp.connect())
-}
 
 /// A callback's query made from a code and a state.
 type Query = fn(&str, &str) -> Vec<(&'static str, String)>;
@@ -75,7 +68,7 @@ fn refused(error: Error, secrets: &[&str]) -> ConnectError {
 
 #[tokio::test]
 async fn forged_foreign_and_replayed_states_are_refused() {
-    let (sandbox, connect) = started().await;
+    let (sandbox, connect) = connecting().await;
     let (url, code, state) = callback(&sandbox, &connect).await;
     let forged = format!("{}x", &state[..42]);
     let secrets = [code.as_str(), state.as_str()];
@@ -124,15 +117,7 @@ async fn forged_foreign_and_replayed_states_are_refused() {
 
 #[tokio::test]
 async fn an_expired_sign_in_is_refused_on_the_clients_clock() {
-    let clock = Arc::new(ManualClock::new());
-    let sandbox = Sandbox::start_with(SandboxConfig::default().with_clock(clock.clone()))
-        .await
-        .unwrap();
-    let fp = sandbox
-        .client_builder()
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (sandbox, fp, clock) = on_manual_clock().await;
     let connect = fp.connect();
     let (on_time, ..) = callback(&sandbox, &connect).await;
     let (late, code, state) = callback(&sandbox, &connect).await;
@@ -151,7 +136,7 @@ async fn an_expired_sign_in_is_refused_on_the_clients_clock() {
 
 #[tokio::test]
 async fn malformed_callbacks_are_refused_before_any_exchange() {
-    let (sandbox, connect) = started().await;
+    let (sandbox, connect) = connecting().await;
     let cases: [(&str, Query); 4] = [
         (
             "it carries both an authorization code and an error",
@@ -247,7 +232,7 @@ async fn malformed_callbacks_are_refused_before_any_exchange() {
 
 #[tokio::test]
 async fn a_code_for_another_redirect_uri_is_refused_and_not_spent() {
-    let (sandbox, connect) = started().await;
+    let (sandbox, connect) = connecting().await;
     let (url, code, _) = callback(&sandbox, &connect).await;
     let fp = sandbox.client_builder().build().unwrap();
     let error = fp
@@ -293,7 +278,7 @@ fn hostile_callbacks_exchange_nothing() {
         .build()
         .unwrap();
     let (sandbox, connect, code, state) = runtime.block_on(async {
-        let (sandbox, connect) = started().await;
+        let (sandbox, connect) = connecting().await;
         let (_, code, state) = callback(&sandbox, &connect).await;
         (sandbox, connect, code, state)
     });

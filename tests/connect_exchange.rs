@@ -6,14 +6,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::sandbox_http::{call, issue_code};
+use common::sandbox_http::{call, issue_code, on_manual_clock};
 use common::spec_schema::SpecSchemas;
-use flowpayroll::clock::ManualClock;
 use flowpayroll::operation::Operation;
-use flowpayroll::sandbox::{Sandbox, SandboxConfig, SignInAnswer, CODE_LIFETIME};
+use flowpayroll::sandbox::{Sandbox, SignInAnswer, CODE_LIFETIME};
 use flowpayroll::types::{Mode, Provider, Scope};
 use flowpayroll::{AuthorizationCode, ErrorBody};
 use serde_json::json;
@@ -126,15 +124,7 @@ fn refusal(error: &flowpayroll::Error) -> String {
 
 #[tokio::test]
 async fn a_code_expires_after_its_lifetime_on_the_sandbox_clock() {
-    let clock = Arc::new(ManualClock::new());
-    let sandbox = Sandbox::start_with(SandboxConfig::default().with_clock(clock.clone()))
-        .await
-        .unwrap();
-    let fp = sandbox
-        .client_builder()
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (sandbox, fp, clock) = on_manual_clock().await;
     let on_time = issue_code(&sandbox, REDIRECT).await;
     let late = issue_code(&sandbox, REDIRECT).await;
     clock.advance(CODE_LIFETIME);

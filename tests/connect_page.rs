@@ -4,8 +4,10 @@
 //! error page and no redirect. A bad scope, mode or provider on a good redirect URI
 //! goes back to it with the error and the `state` (RFC 6749 §4.1.2.1).
 
-use flowpayroll::connect::Connect;
-use flowpayroll::sandbox::{Sandbox, MAX_SIGN_IN_QUERY};
+mod common;
+
+use common::sandbox_http::connecting;
+use flowpayroll::sandbox::MAX_SIGN_IN_QUERY;
 use flowpayroll::types::Scope;
 use flowpayroll::Error;
 use url::Url;
@@ -13,16 +15,9 @@ use url::Url;
 const REDIRECT: &str = "https://app.your-company.com";
 const EMPLOYEES: &str = "/2023-03-01/official/employees";
 
-async fn started() -> (Sandbox, Connect) {
-    let sandbox = Sandbox::start().await.unwrap();
-    let fp = sandbox.client_builder().build().unwrap();
-    fp.authenticate().await.unwrap();
-    (sandbox, fp.connect())
-}
-
 #[tokio::test]
 async fn the_page_refuses_unregistered_and_almost_matching_redirect_uris() {
-    let (sandbox, connect) = started().await;
+    let (sandbox, connect) = connecting().await;
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -120,3 +120,29 @@ pub async fn issue_code(sandbox: &Sandbox, redirect_uri: &str) -> String {
     assert_eq!(issued.status, 200, "{}", issued.body);
     issued.body["code"].as_str().unwrap().to_owned()
 }
+
+/// A sandbox and a client of it on one manual clock (the `test-util` seam).
+pub async fn on_manual_clock() -> (
+    Sandbox,
+    flowpayroll::FlowPayroll,
+    std::sync::Arc<flowpayroll::clock::ManualClock>,
+) {
+    let clock = std::sync::Arc::new(flowpayroll::clock::ManualClock::new());
+    let config = flowpayroll::sandbox::SandboxConfig::default().with_clock(clock.clone());
+    let sandbox = Sandbox::start_with(config).await.unwrap();
+    let fp = sandbox
+        .client_builder()
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    (sandbox, fp, clock)
+}
+
+/// A sandbox and the sign-ins of a client of it that already holds its own token (so
+/// that `tokens_issued()` is 1 before any exchange).
+pub async fn connecting() -> (Sandbox, flowpayroll::connect::Connect) {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = sandbox.client_builder().build().unwrap();
+    fp.authenticate().await.unwrap();
+    (sandbox, fp.connect())
+}
