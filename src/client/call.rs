@@ -20,6 +20,7 @@ use crate::generated::client::Client as RawClient;
 use crate::generated::model::Operation;
 use crate::observe::{self, Attempt};
 use crate::response::{self, Seen};
+use crate::retry::wait::hold_after;
 use crate::retry::{self, within_once_armed, Decision, Failed, Rules};
 use crate::transport::context::RequestContext;
 
@@ -101,29 +102,27 @@ impl FlowPayroll {
                     Err(error) => Err(Failed::Attempt(error, generation)),
                 }
             },
-            |error, generation, decision, state| match decision {
-                // The token was refused: drop it (once, whoever sees it first) and
-                // replay the call with a fresh one. A second 401 goes to the caller.
-                Decision::Remint => {
-                    shared.tokens.invalidate(generation);
-                }
-                Decision::RetryAfter(wait) => {
+            |error, generation, decision, state| {
+                // Every other call of this client (and of the fleet) waits too.
+                if let Some(wait) = hold_after(error, decision) {
                     shared.hold.hold(clock.now(), wait);
-                    tracing::info!(
-                        target: "flowpayroll::api",
-                        operation,
-                        retry = state.retries,
-                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                        "rate limited; retrying after the wait"
-                    );
                 }
-                Decision::GiveUp => {
-                    // Out of retries or budget: the others still wait out the 429.
-                    if error.status() == Some(http::StatusCode::TOO_MANY_REQUESTS) {
-                        if let Some(wait) = error.retry_after() {
-                            shared.hold.hold(clock.now(), wait);
-                        }
+                match decision {
+                    // The token was refused: drop it (once, whoever sees it first) and
+                    // replay the call with a fresh one. A second 401 goes to the caller.
+                    Decision::Remint => {
+                        shared.tokens.invalidate(generation);
                     }
+                    Decision::RetryAfter(wait) => {
+                        tracing::info!(
+                            target: "flowpayroll::api",
+                            operation,
+                            retry = state.retries,
+                            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                            "rate limited; retrying after the wait"
+                        );
+                    }
+                    Decision::GiveUp => {}
                 }
             },
         );
