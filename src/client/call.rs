@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use url::Origin;
 
 use crate::auth::cache::Lease;
-use crate::client::{local, FlowPayroll};
+use crate::client::{thread_lease, FlowPayroll};
 use crate::error::Error;
 use crate::generated::client::Client as RawClient;
 use crate::generated::model::Operation;
@@ -65,7 +65,7 @@ impl FlowPayroll {
             clock,
             &rules,
             |state, now| async move {
-                let (lease, origin) = match local::lease(&self.shared, now) {
+                let (lease, origin) = match thread_lease::lease(&self.shared, now) {
                     Some(fresh) => fresh,
                     None => {
                         armed.store(true, Ordering::Relaxed);
@@ -166,9 +166,9 @@ impl FlowPayroll {
     }
 
     /// The token of a call and the origin it may go to: this thread's copies while the
-    /// cached token is fresh (see [`super::local`]), else from the token cache.
+    /// cached token is fresh (see [`super::thread_lease`]), else from the token cache.
     pub(super) async fn lease(&self) -> Result<(Lease, Arc<Origin>), Error> {
-        match local::lease(&self.shared, self.shared.clock.now()) {
+        match thread_lease::lease(&self.shared, self.shared.clock.now()) {
             Some(fresh) => Ok(fresh),
             // Boxed: the cache's future is large, and the fast path should not carry it.
             None => Box::pin(self.cache_lease()).await,

@@ -5,8 +5,8 @@
 
 pub(crate) mod builder;
 mod call;
-mod local;
 pub(crate) mod management;
+mod thread_lease;
 
 use std::fmt;
 use std::sync::Arc;
@@ -48,7 +48,7 @@ pub(crate) struct ClientInner {
     /// The API base URL, without a trailing `/`.
     pub api_url: String,
     /// Where the token may go: the API URL's scheme, host and port. Calls on the fast
-    /// path use their thread's copy (`local`).
+    /// path use their thread's copy (`thread_lease`).
     pub api_origin: Arc<Origin>,
     /// The client's id, sent by the calls that carry the credentials.
     pub client_id: String,

@@ -9,6 +9,7 @@
 
 pub(crate) mod body_prefix;
 pub(crate) mod classify;
+pub(crate) mod decode_reason;
 pub(crate) mod request_id;
 pub(crate) mod size;
 

@@ -31,20 +31,20 @@ use hmac::{Hmac, Mac};
 use serde::de::DeserializeOwned;
 use sha2::Sha256;
 
+use crate::error::decode_reason::describe_decode_failure;
 use crate::observe::webhook_verified;
-use crate::response::decode_reason::describe_decode_failure;
 use crate::secret::SecretString;
 
 pub(crate) mod error;
-mod replay;
 #[cfg(feature = "redis")]
-mod shared;
+mod redis_replay;
+mod replay;
 
 pub use error::WebhookError;
-pub use replay::ReplayGuard;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use shared::RedisReplayGuard;
+pub use redis_replay::RedisReplayGuard;
+pub use replay::ReplayGuard;
 
 /// The header Flow Payroll signs deliveries in (see the spec's `x-flowpayroll-decision`
 /// on webhook headers).
