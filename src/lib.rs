@@ -30,16 +30,16 @@
 //! |---|---|---|
 //! | 1 | `secret`, `clock`, `setters` | [`SecretString`] and redaction of server text; the clock seam; the `with_*` setters macro |
 //! | 2 | `generated` | the generated models: `types`, open enums, [`Operation`](operation::Operation), [`ErrorBody`] (the door to `OUT_DIR`) |
-//! | 3 | `error`, `webhook::error` | [`Error`], [`ApiError`], and which failures are transient |
+//! | 3 | `error` | [`Error`], [`ApiError`], [`WebhookError`], which failures are transient, and why a body did not decode |
 //! | 4 | `observe` | what an operator sees: metric names, units, labels and their recording (feature `metrics`); the spans |
 //! | 5 | `config` | [`Environment`], URLs and `FLOWPAYROLL_*`; the policies ([`RetryPolicy`]...) |
-//! | 6 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule |
+//! | 6 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule; the error of a request without a whole response |
 //! | 7 | `generated::client`, `generated::hooks` | the generated low-level client and the hooks that attach the context |
-//! | 8 | `response` | generated results into [`Error`]s: decoding, why a body did not decode, `Retry-After` |
-//! | 9 | `retry` | the retry decision and the 429 hold |
+//! | 8 | `response` | generated results into [`Error`]s: decoding error bodies, `Retry-After` |
+//! | 9 | `retry` | the retry decision, every wait (backoff, a failed mint's cooldown) and the 429 hold |
 //! | 10 | `auth` | token requests, mints, the token cache |
-//! | 11 | `fleet` | fleet mode: the token cache shared through Redis |
-//! | 12 | `client` | [`FlowPayroll`], its builder and [`Management`] |
+//! | 11 | `fleet` | fleet mode: the token cache shared through Redis, and what a member reports |
+//! | 12 | `client` | [`FlowPayroll`], its builder, the call pipeline, [`Management`] and [`TokenStatus`] |
 //! | 13 | `webhook` | verifying webhook deliveries, the replay guards |
 //! | 14 | `sandbox` | the in-process fake server |
 //! | 15 | `crate`, `operation`, `deps`, `fuzzing`, `spec_answers` | the crate root and its public doors (`types`, `raw`, `header`, `limits` are re-exports in it); the spec-driven answers test |
@@ -91,11 +91,11 @@ mod spec_answers;
 mod transport;
 pub mod webhook;
 
-pub use auth::cache::TokenStatus;
 pub use auth::source::TokenOrigin;
 pub use auth::token::TokenId;
 pub use client::builder::FlowPayrollBuilder;
 pub use client::management::{AuthorizationCode, Management};
+pub use client::status::TokenStatus;
 pub use client::FlowPayroll;
 pub use config::into_url::IntoUrl;
 pub use config::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};

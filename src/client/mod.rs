@@ -6,6 +6,7 @@
 pub(crate) mod builder;
 mod call;
 pub(crate) mod management;
+pub(crate) mod status;
 mod thread_lease;
 
 use std::fmt;
@@ -15,9 +16,9 @@ use reqwest::header::HeaderValue;
 use url::Origin;
 
 use crate::auth::cache::TokenCache;
-use crate::auth::cache::TokenStatus;
 use crate::client::builder::FlowPayrollBuilder;
 use crate::client::management::Management;
+use crate::client::status::TokenStatus;
 use crate::clock::Clock;
 use crate::config::policy::RetryPolicy;
 use crate::error::Error;
@@ -143,13 +144,12 @@ impl FlowPayroll {
     /// The state of the token cache, for readiness probes. Takes no lock that a mint
     /// holds and sends nothing.
     pub fn token_status(&self) -> TokenStatus {
-        let mut status = self.shared.tokens.status();
-        status.rate_limited_for = self.shared.hold.remaining(self.shared.clock.now());
-        #[cfg(feature = "redis")]
-        {
-            status.fleet = self.shared.fleet.as_ref().map(crate::fleet::Fleet::status);
-        }
-        status
+        TokenStatus::new(
+            self.shared.tokens.status(),
+            self.shared.hold.remaining(self.shared.clock.now()),
+            #[cfg(feature = "redis")]
+            self.shared.fleet.as_ref().map(crate::fleet::Fleet::status),
+        )
     }
 
     /// Returns the status of a valid token, minting one only if none is cached (or the

@@ -35,12 +35,11 @@ use crate::error::decode_reason::describe_decode_failure;
 use crate::observe::webhook_verified;
 use crate::secret::SecretString;
 
-pub(crate) mod error;
 #[cfg(feature = "redis")]
 mod redis_replay;
 mod replay;
 
-pub use error::WebhookError;
+pub use crate::error::webhook::WebhookError;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_replay::RedisReplayGuard;
