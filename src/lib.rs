@@ -34,7 +34,7 @@
 //! | 4 | `observe` | what an operator sees: metric names, units, labels and their recording (feature `metrics`); the spans |
 //! | 5 | `config` | [`Environment`], URLs and `FLOWPAYROLL_*`; the policies ([`RetryPolicy`]...) |
 //! | 6 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule; the error of a request without a whole response |
-//! | 7 | `generated::client`, `generated::hooks` | the generated low-level client and the hooks that attach the context |
+//! | 7 | `raw` | the generated low-level client (`raw::Client`) and the hooks that attach the context |
 //! | 8 | `response` | generated results into [`Error`]s: decoding error bodies, `Retry-After` |
 //! | 9 | `retry` | the retry decision, every wait (backoff, a failed mint's cooldown) and the 429 hold |
 //! | 10 | `auth` | token requests, mints, the token cache |
@@ -42,11 +42,11 @@
 //! | 12 | `client` | [`FlowPayroll`], its builder, the call pipeline, [`Management`] and [`TokenStatus`] |
 //! | 13 | `webhook` | verifying webhook deliveries, the replay guards |
 //! | 14 | `sandbox` | the in-process fake server |
-//! | 15 | `crate`, `operation`, `deps`, `fuzzing`, `spec_answers` | the crate root and its public doors (`types`, `raw`, `header`, `limits` are re-exports in it); the spec-driven answers test |
+//! | 15 | `crate`, `operation`, `deps`, `fuzzing`, `spec_answers` | the crate root and its public doors (`types`, `header`, `limits` are re-exports in it); the spec-driven answers test |
 //!
-//! The generated code is in two layers: the models under the errors (an [`ApiError`]
-//! holds an [`ErrorBody`]), the client above the HTTP layer it runs on. Both are
-//! `include!`d in `generated` only, and name nothing outside it.
+//! The generated code is in two layers: the models (`generated`) under the errors (an
+//! [`ApiError`] holds an [`ErrorBody`]), the client (`raw`) above the HTTP layer it runs
+//! on. They are `include!`d there only, and name nothing outside those two folders.
 // docs.rs (`--cfg docsrs`, nightly rustdoc) marks each feature-gated item with the
 // feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -79,6 +79,7 @@ pub mod fleet;
 pub mod fuzzing;
 mod observe;
 pub mod operation;
+pub mod raw;
 mod response;
 mod retry;
 #[cfg(feature = "sandbox")]
@@ -141,17 +142,6 @@ pub mod header {
 pub mod limits {
     pub use crate::auth::token::{DEFAULT_LIFETIME, MAX_LIFETIME};
     pub use crate::transport::body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
-}
-
-/// The low-level client progenitor generates: one method per operation, no token
-/// handling, errors as progenitor reports them. Give it a [`RequestContext`] with the
-/// headers to send.
-///
-/// This module is made of `progenitor_client` and `reqwest` types, public dependencies
-/// under the policy of [`deps`].
-pub mod raw {
-    pub use crate::generated::client::{Client, ResponseValue};
-    pub use progenitor_client::Error;
 }
 
 // The Rust blocks of the guides in `docs/` run as doc tests, so they stay true.
