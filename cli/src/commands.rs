@@ -14,28 +14,8 @@ use crate::args::{
     Cli, ClientAction, Command, EnvironmentName, Output, SandboxAction, TokenAction, TokenAuth,
     TokensAction, WebhooksAction,
 };
+use crate::failure::Failure;
 use crate::render::{self, View};
-
-/// Why a command stopped.
-#[derive(Debug)]
-pub enum Failure {
-    /// The client (configuration, transport, the server's answer).
-    Client(Error),
-    /// Writing the output (for example a closed pipe).
-    Write(std::io::Error),
-}
-
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        Self::Client(error)
-    }
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(error: std::io::Error) -> Self {
-        Self::Write(error)
-    }
-}
 
 /// Runs the command and prints its result on stdout in `output`.
 pub async fn run(cli: Cli, output: Output) -> Result<(), Failure> {

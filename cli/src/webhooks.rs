@@ -23,8 +23,8 @@ use flowpayroll::webhook::{
 };
 use flowpayroll::{Error, SecretString};
 
-use crate::commands::Failure;
 use crate::escape::escape;
+use crate::failure::Failure;
 
 /// The largest delivery accepted, in bytes.
 const MAX_BODY: usize = 1024 * 1024;
