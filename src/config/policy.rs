@@ -87,7 +87,6 @@ pub struct TokenRequestPolicy {
     pub permanent_failure_ttl: Duration,
     /// The longest a transient failure is remembered; it starts at one second and
     /// doubles with each failure in a row (or follows `Retry-After`). Default 30 s.
-    /// (The formula is `crate::retry::wait::failure_cooldown`.)
     pub max_failure_cooldown: Duration,
 }
 
@@ -121,7 +120,7 @@ field_setters!(TokenRequestPolicy {
 /// would end past `total_budget`. While one call waits, every clone of the client holds
 /// back too. Other failures are not retried here: a 401 re-mints the token and replays
 /// once (whatever this policy says), and a 5xx, a 403 or a network error is returned
-/// at once (an API request may not be idempotent; [`crate::Error::is_transient`] tells a
+/// at once (an API request may not be idempotent; [`Error::is_transient`](crate::Error::is_transient) tells a
 /// caller that wants to retry on top). The long form, with the token endpoint's
 /// retries, is in the client guide (`docs/client.md`, "Tokens").
 ///

@@ -123,7 +123,7 @@ pub enum Error {
 
     /// A webhook delivery was refused (see [`crate::webhook`]): it lets a receiver that
     /// already returns this crate's error use `?` on a verification. Code that only
-    /// verifies can keep the narrower [`crate::webhook::WebhookError`].
+    /// verifies can keep the narrower [`WebhookError`](crate::webhook::WebhookError).
     #[error("webhook refused: {0}")]
     Webhook(#[from] crate::error::webhook::WebhookError),
 }
