@@ -159,9 +159,11 @@ impl FlowPayroll {
         status
     }
 
-    /// Returns the status of a valid token, minting one only if none is cached (or the
-    /// cached one is past its refresh time): a way to check credentials at start-up.
-    /// It does not force a new mint.
+    /// Makes sure a usable token is cached and returns its status: a way to check
+    /// credentials at start-up. Without a token, or with an expired one, it mints one
+    /// and waits for it (a refused mint is this call's error). A token inside its
+    /// refresh window is returned as it is, with a refresh started in the background;
+    /// a fresh one is returned without any request. It never forces a new mint.
     pub async fn authenticate(&self) -> Result<TokenStatus, Error> {
         runtime()?;
         self.shared.tokens.lease().await?;
