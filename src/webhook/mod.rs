@@ -25,6 +25,7 @@
 //! # Ok::<(), flowpayroll::webhook::WebhookError>(())
 //! ```
 
+use std::borrow::Borrow;
 use std::fmt;
 
 use hmac::{Hmac, Mac};
@@ -154,9 +155,11 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebhookError
 }
 
 /// The signature of `body` under `secret`: lowercase hex HMAC-SHA256, as Flow Payroll
-/// sends it. For tests of a receiver and for the sandbox.
-pub fn sign(secret: &SecretString, body: &[u8]) -> String {
-    let bytes = mac(secret, body).finalize().into_bytes();
+/// sends it. For tests of a receiver and for the sandbox. `secret` is a
+/// [`SecretString`] or a reference to one, so `sign(sandbox.client_secret(), body)` and
+/// `sign(&secret, body)` both work.
+pub fn sign(secret: impl Borrow<SecretString>, body: &[u8]) -> String {
+    let bytes = mac(secret.borrow(), body).finalize().into_bytes();
     let mut hex = String::with_capacity(MAC_LEN * 2);
     for byte in bytes {
         hex.push(char::from(HEX[usize::from(byte >> 4)]));
