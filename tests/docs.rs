@@ -38,11 +38,16 @@ async fn readme_calls(
 }
 
 /// The source of [`readme_calls`], which the table's Rust cells are looked up in.
-fn readme_calls_source() -> &'static str {
+/// Without whitespace, so that rustfmt's line breaks do not matter.
+fn readme_calls_source() -> String {
     let this = include_str!("docs.rs");
     let start = this.find("async fn readme_calls(").unwrap();
     let end = start + this[start..].find("\n}\n").unwrap();
-    &this[start..end]
+    without_whitespace(&this[start..end])
+}
+
+fn without_whitespace(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// The rows of the first table of `file` whose header's first cell is `first_header`.
@@ -80,7 +85,7 @@ fn the_readme_operations_table_matches_the_spec_and_its_calls_compile() {
         assert!(!rust_calls.is_empty(), "{id}: the Rust cell shows no call");
         for call in rust_calls {
             assert!(
-                calls.contains(&format!("{call}.await")),
+                calls.contains(&without_whitespace(&format!("{call}.await"))),
                 "{id}: `{call}` is not one of the calls tests/docs.rs compiles"
             );
         }
@@ -287,4 +292,29 @@ fn every_cargo_command_in_the_docs_names_what_exists() {
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The README's "Configuration" names every variable `from_env` reads (as
+/// `FLOWPAYROLL_NAME` or, after the first, `_NAME`).
+#[test]
+fn the_readme_names_every_variable_from_env_reads() {
+    let config = read(&root().join("src/config/mod.rs"));
+    let readme = read(&root().join("README.md"));
+    let start = readme.find("## Configuration").unwrap();
+    let section = &readme[start..start + readme[start..].find("\n## ").unwrap()];
+    let mut names: Vec<&str> = config
+        .split('"')
+        .filter(|word| word.starts_with("FLOWPAYROLL_") && word.len() > 12)
+        .filter(|word| word.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    assert!(names.len() >= 9, "{names:?}");
+    for name in names {
+        let short = &name["FLOWPAYROLL".len()..];
+        assert!(
+            section.contains(&format!("`{name}`")) || section.contains(&format!("`{short}`")),
+            "README \"Configuration\" does not name {name}"
+        );
+    }
 }
