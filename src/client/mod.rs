@@ -189,9 +189,10 @@ impl FlowPayroll {
     /// success bodies are read up to [`FlowPayrollBuilder::max_response_body`]. It does
     /// not retry, re-mint after a 401 or decode error bodies: errors are progenitor's.
     ///
-    /// The client holds the token current when it was made: keep it for a few calls,
-    /// not across a refresh (after one, its calls answer 401). Call `raw()` again for
-    /// each unit of work; the token comes from the cache, so that costs no request.
+    /// The client holds the token current when it was made and never replaces it: keep
+    /// it for a few calls, not past that token's expiry (after it, its calls answer 401
+    /// and nothing re-mints). Call `raw()` again for each unit of work; the token comes
+    /// from the cache, so that costs no request.
     pub async fn raw(&self) -> Result<RawClient, Error> {
         let (lease, origin) = self.lease().await?;
         Ok(self.raw_client(lease.header, self.user_id.clone(), origin))
