@@ -5,7 +5,10 @@
 //! The spec documents the delivery as the `employeesChanged` callback of
 //! `update_client`: the body is [`crate::types::EmployeesChanged`], and the signature
 //! header ([`SIGNATURE_HEADER`]) is the lowercase hex HMAC-SHA256 of the raw body, keyed
-//! with a client secret. Nothing signed is fresh: there is no timestamp and no delivery
+//! with the client secret itself, the one the client authenticates with (during a
+//! rotation, any secret of its `client_secret` list): there is no separate webhook
+//! secret. [`UPSTREAM_SIGNATURE_HEADER`] is read only when [`SIGNATURE_HEADER`] is
+//! absent. Nothing signed is fresh: there is no timestamp and no delivery
 //! id, so a captured delivery verifies forever. [`ReplayGuard`] narrows that gap by
 //! remembering the digests of the bodies it has accepted for a while.
 //!
