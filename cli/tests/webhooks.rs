@@ -61,8 +61,8 @@ async fn listen_answers_204_401_and_413_and_keys_with_the_whole_client_secret() 
     };
     let body =
         |n: usize| format!(r#"{{"added":[],"removed":[],"updated":[],"n":{n}}}"#).into_bytes();
-    let whole = |b: &[u8]| sign(&SecretString::new(secret), b);
-    let first_part = |b: &[u8]| sign(&SecretString::new("s3cret"), b);
+    let whole = |b: &[u8]| sign(SecretString::new(secret), b);
+    let first_part = |b: &[u8]| sign(SecretString::new("s3cret"), b);
 
     assert_eq!(
         post(body(1), vec![("x-flowpayroll-signature", whole(&body(1)))]).await,
@@ -175,7 +175,7 @@ fn verify_checks_a_saved_body_against_its_signature() {
     let path =
         std::env::temp_dir().join(format!("flowpayroll-webhook-{}.json", std::process::id()));
     std::fs::write(&path, body).unwrap();
-    let signature = sign(&SecretString::new(secret), body);
+    let signature = sign(SecretString::new(secret), body);
     let run = |signature: &str, secret: Option<&str>| {
         let mut command = command();
         if let Some(secret) = secret {
@@ -197,7 +197,7 @@ fn verify_checks_a_saved_body_against_its_signature() {
     assert_eq!(ok.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&ok.stdout), "verified: 38 bytes\n");
 
-    let other = sign(&SecretString::new("another"), body);
+    let other = sign(SecretString::new("another"), body);
     let refused = run(&other, Some(secret));
     assert_eq!(refused.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&refused.stderr);
