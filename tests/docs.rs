@@ -18,6 +18,7 @@ use serde_json::Value;
 /// Every call the README's operations table shows, written exactly as the table writes
 /// it (each Rust cell must appear here followed by `.await`): this compiles in every
 /// build of the tests, and runs against the sandbox below.
+#[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
 async fn readme_calls(
     fp: &FlowPayroll,
     update: ClientUpdate,
