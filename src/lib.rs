@@ -144,7 +144,30 @@ pub mod limits {
     pub use crate::transport::body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 }
 
-// The Rust blocks of the guides in `docs/` run as doc tests, so they stay true.
+// Every guide in `docs/` is a doc test: its Rust blocks compile (and run unless
+// `no_run`), so they stay true. `tests/docs.rs` checks that each guide is listed here.
 #[cfg(doctest)]
-#[doc = include_str!("../docs/fleet.md")]
-struct FleetGuide;
+mod guides {
+    #[doc = include_str!("../docs/benchmarks.md")]
+    struct Benchmarks;
+    #[doc = include_str!("../docs/build-cost.md")]
+    struct BuildCost;
+    #[doc = include_str!("../docs/client.md")]
+    struct Client;
+    #[doc = include_str!("../docs/fleet.md")]
+    struct Fleet;
+    #[doc = include_str!("../docs/mutants.md")]
+    struct Mutants;
+    #[doc = include_str!("../docs/observability.md")]
+    struct Observability;
+    #[doc = include_str!("../docs/sandbox.md")]
+    struct Sandbox;
+    #[doc = include_str!("../docs/spec.md")]
+    struct Spec;
+    #[doc = include_str!("../docs/validator.md")]
+    struct Validator;
+    #[doc = include_str!("../docs/versioning.md")]
+    struct Versioning;
+    #[doc = include_str!("../docs/webhooks.md")]
+    struct Webhooks;
+}

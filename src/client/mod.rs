@@ -152,9 +152,11 @@ impl FlowPayroll {
         )
     }
 
-    /// Returns the status of a valid token, minting one only if none is cached (or the
-    /// cached one is past its refresh time): a way to check credentials at start-up.
-    /// It does not force a new mint.
+    /// Makes sure a usable token is cached and returns its status: a way to check
+    /// credentials at start-up. Without a token, or with an expired one, it mints one
+    /// and waits for it (a refused mint is this call's error). A token inside its
+    /// refresh window is returned as it is, with a refresh started in the background;
+    /// a fresh one is returned without any request. It never forces a new mint.
     pub async fn authenticate(&self) -> Result<TokenStatus, Error> {
         runtime()?;
         self.shared.tokens.lease().await?;
@@ -180,9 +182,10 @@ impl FlowPayroll {
     /// success bodies are read up to [`FlowPayrollBuilder::max_response_body`]. It does
     /// not retry, re-mint after a 401 or decode error bodies: errors are progenitor's.
     ///
-    /// The client holds the token current when it was made: keep it for a few calls,
-    /// not across a refresh (after one, its calls answer 401). Call `raw()` again for
-    /// each unit of work; the token comes from the cache, so that costs no request.
+    /// The client holds the token current when it was made and never replaces it: keep
+    /// it for a few calls, not past that token's expiry (after it, its calls answer 401
+    /// and nothing re-mints). Call `raw()` again for each unit of work; the token comes
+    /// from the cache, so that costs no request.
     pub async fn raw(&self) -> Result<RawClient, Error> {
         let (lease, origin) = self.lease().await?;
         Ok(self.raw_client(lease.header, self.user_id.clone(), origin))

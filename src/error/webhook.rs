@@ -27,7 +27,7 @@ pub enum WebhookError {
     /// A [`ReplayGuard`](crate::webhook::ReplayGuard) has already accepted this exact body within its window.
     #[error("this body was already delivered within the replay window")]
     Replayed,
-    /// The shared replay guard could not reach Redis (see [`RedisReplayGuard`](crate::webhook::RedisReplayGuard)).
+    /// The shared replay guard could not reach Redis (see `RedisReplayGuard`, feature `redis`).
     #[error("the replay guard's store is unavailable: {0}")]
     GuardUnavailable(String),
 }

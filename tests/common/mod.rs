@@ -2,7 +2,9 @@
 //! it, a client pointed at it, and the spec's example files.
 #![allow(dead_code)]
 
+pub mod cargo_commands;
 pub mod logs;
+pub mod markdown;
 pub mod mock_api;
 pub mod raw;
 #[cfg(feature = "sandbox")]
