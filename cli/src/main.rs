@@ -11,6 +11,7 @@ mod args;
 mod commands;
 mod connect;
 mod escape;
+mod failure;
 mod logs;
 mod render;
 mod webhooks;
@@ -21,7 +22,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 use crate::args::{Cli, Output};
-use crate::commands::Failure;
+use crate::failure::Failure;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::error::{ConnectError, MAX_DESCRIPTION};
+use crate::error::connect::{ConnectError, MAX_DESCRIPTION};
 use crate::secret::redact::escaped;
 use crate::secret::SecretString;
 

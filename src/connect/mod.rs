@@ -45,17 +45,16 @@
 //! serves it. [`Connect::with_sign_in_url`] overrides either.
 
 mod callback;
-pub(crate) mod error;
 mod link;
 mod pending;
 mod state;
 
 pub use self::callback::MAX_CALLBACK_LEN;
-pub use self::error::{ConnectError, MAX_DESCRIPTION};
 pub use self::link::{
     SignInBuilder, SignInLink, LIVE_SIGN_IN_URL, SANDBOX_SIGN_IN_URL, SIGN_IN_PATH,
 };
 pub use self::pending::{PendingSignIn, MAX_PENDING};
+pub use crate::error::connect::{ConnectError, MAX_DESCRIPTION};
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};

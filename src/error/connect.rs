@@ -1,6 +1,6 @@
-//! Why a sign-in could not be completed: [`ConnectError`], kept apart from the rest of
-//! [`crate::connect`] so that the crate's [`Error`](crate::error::Error) can hold it
-//! from a lower layer.
+//! Why a sign-in could not be completed: [`ConnectError`], which the crate's
+//! [`Error`](crate::error::Error) can hold; `crate::connect` re-exports it beside the
+//! sign-ins.
 
 use std::time::Duration;
 
@@ -42,7 +42,7 @@ pub enum ConnectError {
     )]
     StateMismatch,
 
-    /// No sign-in waiting in the [`Connect`](super::Connect) handle has this
+    /// No sign-in waiting in the [`Connect`](crate::connect::Connect) handle has this
     /// callback's `state`: it was never started here, already completed (a replay), or
     /// forgotten. Start a new sign-in.
     #[error("no pending sign-in has this callback's state (never started, already used or forgotten); start a new sign-in")]
@@ -57,7 +57,7 @@ pub enum ConnectError {
 
     /// The callback is not one the sign-in page sends: no code, a code and an error at
     /// once, a parameter given twice, a redirect URI other than the sign-in's, or more
-    /// than [`MAX_CALLBACK_LEN`](super::MAX_CALLBACK_LEN) bytes.
+    /// than [`MAX_CALLBACK_LEN`](crate::connect::MAX_CALLBACK_LEN) bytes.
     #[error("the callback is malformed: {0}")]
     MalformedCallback(String),
 }
