@@ -100,7 +100,10 @@ pub use client::FlowPayroll;
 pub use config::into_url::IntoUrl;
 pub use config::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
 pub use config::{Environment, TokenAuthMethod};
-pub use error::{ApiError, BodyPrefix, Error};
+pub use error::{
+    ApiError, BodyPrefix, CertificateProblem, Error, Limit, Phase, ProxyProblem, TlsProblem,
+    TransportCause,
+};
 pub use generated::model::ErrorBody;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]

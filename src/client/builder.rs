@@ -294,6 +294,7 @@ impl FlowPayrollBuilder {
         let api_timeouts = Timeouts {
             connect: self.connect_timeout.unwrap_or(Duration::from_secs(10)),
             request: self.timeout.unwrap_or(Duration::from_secs(30)),
+            request_limit: crate::error::Limit::Request,
         };
         let http = http_client::client(&HttpSettings {
             timeouts: api_timeouts,
@@ -313,6 +314,7 @@ impl FlowPayrollBuilder {
             scope: scope.flatten(),
             timeouts: Timeouts {
                 request: self.token_timeout.unwrap_or(Duration::from_secs(10)),
+                request_limit: crate::error::Limit::TokenRequest,
                 ..api_timeouts
             },
         };

@@ -24,7 +24,7 @@ use crate::client::builder::FlowPayrollBuilder;
 use crate::client::management::Management;
 use crate::clock::Clock;
 use crate::config::policy::RetryPolicy;
-use crate::error::Error;
+use crate::error::{Error, Limit};
 use crate::generated::client::Client as RawClient;
 use crate::generated::model::types::AuthorizationCodeExchange;
 use crate::generated::model::Operation;
@@ -345,7 +345,14 @@ impl FlowPayroll {
         observe::call(
             op,
             clock,
-            within_once_armed(clock, limit, op, armed, Box::pin(attempts)),
+            within_once_armed(
+                clock,
+                limit,
+                Limit::CallBudget,
+                op,
+                armed,
+                Box::pin(attempts),
+            ),
         )
         .await
     }

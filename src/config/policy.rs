@@ -84,7 +84,9 @@ pub struct TokenRequestPolicy {
     /// not depend on any caller. Default 15 s.
     pub deadline: Duration,
     /// How long a permanent failure (`invalid_client`, `unauthorized_client`,
-    /// `invalid_scope`, 401) is returned at once without asking the endpoint again.
+    /// `invalid_scope`, 401, or a permanent transport cause such as a refused
+    /// certificate, see [`crate::TransportCause::is_permanent`]) is returned at once
+    /// without asking the endpoint again.
     /// Default 30 s.
     pub permanent_failure_ttl: Duration,
     /// The longest a transient failure is remembered; it starts at one second and
@@ -116,12 +118,12 @@ field_setters!(TokenRequestPolicy {
 
 impl TokenRequestPolicy {
     /// How long a failed mint is remembered, the `failures`-th in a row (1 for the
-    /// first): `permanent_failure_ttl` after a refusal; the server's `Retry-After`, or
+    /// first): `permanent_failure_ttl` after a refusal or a permanent transport cause; the server's `Retry-After`, or
     /// else a backoff doubling from one second, capped at `max_failure_cooldown`, after
     /// anything else.
     pub(crate) fn failure_cooldown(&self, error: &Error, failures: u32) -> Duration {
         match classify(error) {
-            Failure::Refused => self.permanent_failure_ttl,
+            Failure::Refused | Failure::Permanent => self.permanent_failure_ttl,
             Failure::Throttled(Some(wait)) | Failure::Unavailable(Some(wait)) => {
                 wait.min(self.max_failure_cooldown)
             }

@@ -16,9 +16,10 @@ use progenitor_client::{Error as GeneratedError, ResponseValue};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
+use crate::error::cause_of::{cause_of, stalled_in, Stage};
 use crate::error::request_id::request_id;
 use crate::error::size::size;
-use crate::error::{ApiError, BodyPrefix, Error};
+use crate::error::{ApiError, BodyPrefix, Error, Limit};
 use crate::generated::model::ErrorBody;
 use crate::generated::model::Operation;
 use crate::response::decode_reason::{describe_decode_failure, describe_json_error};
@@ -60,16 +61,19 @@ pub(crate) async fn finish<T: DeserializeOwned>(
             let headers = response.headers().clone();
             match read_capped(response, ERROR_BODY_LIMIT).await {
                 Ok(body) => api_error(op, status, &headers, &body, now, secrets),
-                Err(source) => transport(operation, source, timeouts),
+                Err(source) => transport(operation, source, timeouts, Stage::Body),
             }
         }
         GeneratedError::InvalidResponsePayload(body, _) => Error::Decode {
             operation,
             reason: describe_decode_failure::<T>(&body, secrets),
         },
-        GeneratedError::CommunicationError(source)
-        | GeneratedError::ResponseBodyError(source)
-        | GeneratedError::InvalidUpgrade(source) => transport(operation, source, timeouts),
+        GeneratedError::CommunicationError(source) | GeneratedError::InvalidUpgrade(source) => {
+            transport(operation, source, timeouts, Stage::Send)
+        }
+        GeneratedError::ResponseBodyError(source) => {
+            transport(operation, source, timeouts, Stage::Body)
+        }
         GeneratedError::ErrorResponse(value) => {
             let empty = Capped {
                 bytes: Vec::new(),
@@ -89,7 +93,12 @@ pub(crate) async fn finish<T: DeserializeOwned>(
 /// The error for a request of `operation` that got no (whole) response: the body
 /// limit, one of its `timeouts` (connecting, or the whole request), or a transport
 /// failure.
-pub(crate) fn transport(operation: Operation, source: reqwest::Error, timeouts: Timeouts) -> Error {
+pub(crate) fn transport(
+    operation: Operation,
+    source: reqwest::Error,
+    timeouts: Timeouts,
+    stage: Stage,
+) -> Error {
     if let Some(limit) = exceeded_limit(&source) {
         return Error::BodyTooLarge { operation, limit };
     }
@@ -97,15 +106,24 @@ pub(crate) fn transport(operation: Operation, source: reqwest::Error, timeouts: 
         // reqwest marks a connect timeout as both a connect and a timeout error; the
         // whole-request timeout can also strike while connecting, but then it is not a
         // connect error.
-        let after = if source.is_connect() {
-            timeouts.connect
+        let (after, limit) = if source.is_connect() {
+            (timeouts.connect, Limit::Connect)
         } else {
-            timeouts.request
+            (timeouts.request, timeouts.request_limit)
         };
-        return Error::Timeout { operation, after };
+        return Error::Timeout {
+            operation,
+            after,
+            limit,
+            phase: Some(stalled_in(&source, stage)),
+            host: source
+                .url()
+                .and_then(|url| url.host_str().map(str::to_owned)),
+        };
     }
     Error::Transport {
         operation,
+        cause: cause_of(&source, stage),
         source: std::sync::Arc::new(source),
     }
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use reqwest::{NoProxy, Proxy};
 
-use crate::error::Error;
+use crate::error::{Error, Limit};
 
 /// The time limits of a request, kept beside it so that the one reached is named in the
 /// error ([`crate::response::transport`]).
@@ -28,6 +28,8 @@ pub(crate) struct Timeouts {
     pub connect: Duration,
     /// The whole request, from sending to the last byte of the body.
     pub request: Duration,
+    /// Which limit `request` is, as named in a timeout (the token request has its own).
+    pub request_limit: Limit,
 }
 
 /// The settings of the shared client.
@@ -134,6 +136,7 @@ mod tests {
             timeouts: Timeouts {
                 connect: Duration::from_secs(1),
                 request: Duration::from_secs(1),
+                request_limit: Limit::Request,
             },
             https_proxy: Some(Some("http://user:hunter2-pw@[bad".to_owned())),
             root_certificates: Vec::new(),

@@ -24,6 +24,7 @@ use sha2::Digest as _;
 use url::Url;
 
 use crate::config::TokenAuthMethod;
+use crate::error::cause_of::Stage;
 use crate::error::Error;
 use crate::generated::model::types::{
     AccessTokenResponse, ClientCredentialsGrant, ClientCredentialsGrantType,
@@ -119,7 +120,7 @@ impl TokenEndpoint {
         let response = request
             .send()
             .await
-            .map_err(|source| response::transport(OPERATION, source, self.timeouts))?;
+            .map_err(|source| response::transport(OPERATION, source, self.timeouts, Stage::Send))?;
         let status = response.status();
         let headers = response.headers().clone();
         let limit = if status.is_success() {
@@ -129,7 +130,7 @@ impl TokenEndpoint {
         };
         let body = read_capped(response, limit)
             .await
-            .map_err(|source| response::transport(OPERATION, source, self.timeouts))?;
+            .map_err(|source| response::transport(OPERATION, source, self.timeouts, Stage::Body))?;
         if !status.is_success() {
             return Err(response::api_error(
                 crate::generated::model::Operation::RequestToken,
