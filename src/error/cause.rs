@@ -28,9 +28,11 @@ pub enum TransportCause {
     Proxy(ProxyProblem),
     /// The connection broke while the request was being sent.
     RequestWrite,
-    /// The connection closed or was reset before the response's headers arrived.
+    /// No valid response headers arrived: the connection closed or was reset first, or
+    /// the answer was not HTTP.
     WaitingForHeaders,
-    /// The connection closed or was reset in the middle of the response's body.
+    /// The response's body broke off: the connection closed or was reset, or its
+    /// framing (chunks) was wrong.
     BodyRead,
     /// The body could not be decompressed (a broken `Content-Encoding`).
     Decode,
@@ -289,12 +291,8 @@ impl fmt::Display for TransportCause {
             TransportCause::RequestWrite => {
                 f.write_str("the connection broke while the request was sent")
             }
-            TransportCause::WaitingForHeaders => {
-                f.write_str("the connection closed before the response's headers")
-            }
-            TransportCause::BodyRead => {
-                f.write_str("the connection closed in the middle of the response's body")
-            }
+            TransportCause::WaitingForHeaders => f.write_str("no valid response headers"),
+            TransportCause::BodyRead => f.write_str("the response's body could not be read"),
             TransportCause::Decode => f.write_str("the response's body could not be decompressed"),
         }
     }

@@ -84,7 +84,13 @@ pub(crate) fn cause_of(error: &reqwest::Error, stage: Stage) -> TransportCause {
             ))
         };
     }
-    if error.is_decode() {
+    // reqwest reports a body cut off while decoding it as a decode error around the
+    // body error: that is a body read, not a broken encoding.
+    let body_broke = chain(error).into_iter().any(|e| {
+        e.downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_body)
+    });
+    if error.is_decode() && !body_broke {
         return TransportCause::Decode;
     }
     match stage {
@@ -94,6 +100,36 @@ pub(crate) fn cause_of(error: &reqwest::Error, stage: Stage) -> TransportCause {
         }
         Stage::Send => TransportCause::WaitingForHeaders,
     }
+}
+
+/// What the network layer said, for causes whose category alone does not tell it:
+/// "connection refused", "connection reset", "closed early", or hyper's own words
+/// ("invalid HTTP version parsed"). `None` for TLS, certificate and proxy causes, whose
+/// reasons are typed.
+pub(crate) fn detail(error: &reqwest::Error, cause: &TransportCause) -> Option<String> {
+    if matches!(
+        cause,
+        TransportCause::TlsHandshake(_) | TransportCause::Certificate(_) | TransportCause::Proxy(_)
+    ) {
+        return None;
+    }
+    let all = chain(error);
+    for e in &all {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            let words = match io.kind() {
+                ErrorKind::ConnectionRefused => "connection refused",
+                ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe => "connection reset",
+                ErrorKind::UnexpectedEof => "closed early",
+                _ => continue,
+            };
+            return Some(words.to_owned());
+        }
+    }
+    let last = all.last()?.to_string();
+    // The top error's own text repeats the URL and says nothing more.
+    (all.len() > 1).then_some(last)
 }
 
 /// hyper's words for a connection that broke while the request was written.

@@ -78,7 +78,7 @@ pub enum Error {
 
     /// The request got no (whole) answer: see `cause` for why, and
     /// [`TransportCause::is_permanent`] for whether retrying can help.
-    #[error("`{operation}` ({}): {cause}", host_of(source))]
+    #[error("{}", describe_transport(*operation, cause, source))]
     Transport {
         /// The operation.
         operation: Operation,
@@ -142,12 +142,22 @@ pub enum Error {
     Webhook(#[from] crate::webhook::error::WebhookError),
 }
 
-/// The host a failed request went to, or "no host".
-fn host_of(error: &reqwest::Error) -> String {
-    error
-        .url()
-        .and_then(|url| url.host_str().map(|host| Escaped(host).to_string()))
-        .unwrap_or_else(|| "no host".to_owned())
+/// "`list_tokens` (auth.example): no TCP connection: connection refused": the
+/// operation, the host when reqwest kept it, the cause and the network's words.
+fn describe_transport(
+    operation: Operation,
+    cause: &TransportCause,
+    error: &reqwest::Error,
+) -> String {
+    let mut text = format!("`{operation}`");
+    if let Some(host) = error.url().and_then(|url| url.host_str()) {
+        text.push_str(&format!(" ({})", Escaped(host)));
+    }
+    text.push_str(&format!(": {cause}"));
+    if let Some(detail) = crate::error::cause_of::detail(error, cause) {
+        text.push_str(&format!(" ({})", Escaped(&detail)));
+    }
+    text
 }
 
 /// "`list_tokens`: no TLS handshake from auth.example within 10 s (connect timeout)".
