@@ -10,6 +10,7 @@
 mod args;
 mod commands;
 mod escape;
+mod listener;
 mod logs;
 mod render;
 mod webhooks;
