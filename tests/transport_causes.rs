@@ -233,15 +233,12 @@ fn free_port() -> u16 {
 }
 
 /// Waits until something listens on `port` (a started process), up to 10 s.
-async fn listening(port: u16) {
+fn listening(port: u16) {
     for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        std::thread::sleep(Duration::from_millis(50));
     }
     panic!("nothing listens on {port}");
 }
@@ -271,7 +268,7 @@ async fn a_tls_1_0_only_server_is_a_permanent_protocol_version_failure() {
             .spawn()
             .expect("openssl (Debian package `openssl`, installed by .ci/run)"),
     );
-    listening(port).await;
+    listening(port);
     let fp = client(&format!("https://127.0.0.1:{port}"), Some(&pki.ca_pem));
     let error = mint_error(&fp).await;
     assert_eq!(
@@ -311,7 +308,7 @@ async fn a_proxy_asking_for_credentials_is_permanent() {
             .spawn()
             .expect("tinyproxy (Debian package `tinyproxy`, installed by .ci/run)"),
     );
-    listening(port).await;
+    listening(port);
     let fp = FlowPayroll::builder()
         .credentials("cause-client", "cause-secret-value")
         .token_url("https://auth.flowpayroll.invalid/oauth2/token")
@@ -388,8 +385,8 @@ async fn a_body_that_stops_halfway_is_a_transient_body_read() {
 async fn a_server_that_never_answers_the_handshake_times_out_connecting() {
     // Accepted and held: the TLS handshake never gets an answer.
     let (address, count) = serve(|socket| async move {
-        tokio::time::sleep(Duration::from_secs(3600)).await;
-        drop(socket);
+        let _held = socket;
+        std::future::pending::<()>().await;
     })
     .await;
     let fp = FlowPayroll::builder()

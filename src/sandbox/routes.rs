@@ -138,10 +138,10 @@ async fn stage(state: &Arc<State>, response: Response, pause: Option<Duration>) 
     let pause = Box::pin(async move {
         match pause {
             Some(delay) => state.wait(delay).await,
-            // A moment for the headers and the first half to leave before the cut (a
-            // body that is not ready makes hyper flush what it has).
+            // Not ready once, so the headers and the first half leave before the cut
+            // (hyper flushes what it has while a body is not ready).
             None => {
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                tokio::task::yield_now().await;
                 false
             }
         }
