@@ -110,8 +110,8 @@ pub enum Phase {
     /// Connecting, when the client cannot tell which step stalled: the TCP connection,
     /// the proxy's tunnel or the TLS handshake.
     Connecting,
-    /// Before the response's headers, under the request timeout: connecting (when the
-    /// connect timeout is not shorter), sending the request, or waiting for the answer.
+    /// Connected, before the response's headers: sending the request or waiting for the
+    /// server's answer.
     Answer,
     /// Reading the response's body.
     BodyRead,

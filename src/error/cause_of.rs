@@ -142,8 +142,9 @@ fn broke_while_writing(texts: &[String]) -> bool {
 /// Where a timed-out request stalled. For the connect timeout (reqwest marks it as a
 /// connect error too) hyper says when the TCP connection or DNS was what stalled;
 /// otherwise the client cannot tell the TCP connection, a proxy tunnel and the TLS
-/// handshake apart. For the request timeout before the headers, it cannot tell whether
-/// the connection was made (reqwest drops it unreported).
+/// handshake apart. The connect timeout never outlasts the request timeouts (the
+/// builder bounds it by them), so a request timeout before the headers is past
+/// connecting.
 pub(crate) fn stalled_in(error: &reqwest::Error, stage: Stage) -> Phase {
     if stage == Stage::Body {
         return Phase::BodyRead;

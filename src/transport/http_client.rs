@@ -48,7 +48,16 @@ pub(crate) struct HttpSettings {
 pub(crate) fn client(settings: &HttpSettings) -> Result<reqwest::Client, Error> {
     let builder =
         crate::transport::tls::configure(reqwest::Client::builder(), &settings.root_certificates)?
-            .connect_timeout(settings.timeouts.connect)
+            // 1 ms early: a request's own timer, armed before connecting starts, would
+            // otherwise strike first when both are equal and hide that the stall was
+            // in connecting (`crate::response::transport` names the phase).
+            .connect_timeout(
+                settings
+                    .timeouts
+                    .connect
+                    .saturating_sub(Duration::from_millis(1))
+                    .max(Duration::from_millis(1)),
+            )
             .timeout(settings.timeouts.request)
             // Never follow redirects: they could carry credentials or X-Auth-Token to
             // another host.
