@@ -334,51 +334,48 @@ async fn a_proxy_asking_for_credentials_is_permanent() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[tokio::test]
-async fn a_connection_reset_before_the_headers_is_transient_and_retried() {
-    let (address, count) = serve(|mut socket| async move {
+/// A server that reads the request, sends `reply` (maybe nothing) and resets the
+/// connection (RST, not FIN).
+async fn resetting(reply: &'static [u8]) -> (SocketAddr, Arc<AtomicUsize>) {
+    serve(move |mut socket| async move {
         let mut buffer = [0u8; 1024];
         let _ = socket.read(&mut buffer).await;
-        // RST instead of FIN.
+        let _ = socket.write_all(reply).await;
         let _ = socket.set_zero_linger();
         drop(socket);
     })
-    .await;
+    .await
+}
+
+/// A transient cause: retried, three connections for the three attempts.
+async fn assert_transient(reply: &'static [u8], cause: TransportCause, message: &str) {
+    let (address, count) = resetting(reply).await;
     let fp = client(&format!("http://{address}"), None);
     let error = mint_error(&fp).await;
-    assert_eq!(
-        error.transport_cause(),
-        Some(&TransportCause::WaitingForHeaders),
-        "{error:?}"
-    );
-    assert_eq!(
-        error.to_string(),
-        "`request_token` (127.0.0.1): no valid response headers (connection reset)"
-    );
+    assert_eq!(error.transport_cause(), Some(&cause), "{error:?}");
+    assert_eq!(error.to_string(), message);
     assert!(error.is_transient());
     assert_eq!(count.load(Ordering::SeqCst), 3);
 }
 
 #[tokio::test]
-async fn a_body_that_stops_halfway_is_a_transient_body_read() {
-    let (address, count) = serve(|mut socket| async move {
-        let mut buffer = [0u8; 1024];
-        let _ = socket.read(&mut buffer).await;
-        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n{\"access_token\":";
-        let _ = socket.write_all(head.as_bytes()).await;
-        let _ = socket.set_zero_linger();
-        drop(socket);
-    })
+async fn a_connection_reset_before_the_headers_is_transient_and_retried() {
+    assert_transient(
+        b"",
+        TransportCause::WaitingForHeaders,
+        "`request_token` (127.0.0.1): no valid response headers (connection reset)",
+    )
     .await;
-    let fp = client(&format!("http://{address}"), None);
-    let error = mint_error(&fp).await;
-    assert_eq!(
-        error.transport_cause(),
-        Some(&TransportCause::BodyRead),
-        "{error:?}"
-    );
-    assert!(error.is_transient());
-    assert_eq!(count.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn a_body_that_stops_halfway_is_a_transient_body_read() {
+    assert_transient(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n{\"access_token\":",
+        TransportCause::BodyRead,
+        "`request_token` (127.0.0.1): the response's body could not be read (connection reset)",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -130,7 +130,11 @@ impl TokenEndpoint {
         };
         let body = read_capped(response, limit)
             .await
-            .map_err(|source| response::transport(OPERATION, source, self.timeouts, Stage::Body))?;
+            // reqwest keeps no URL on body errors: the host goes back in for the message.
+            .map_err(|source| {
+                let source = source.with_url(self.url.clone());
+                response::transport(OPERATION, source, self.timeouts, Stage::Body)
+            })?;
         if !status.is_success() {
             return Err(response::api_error(
                 crate::generated::model::Operation::RequestToken,
