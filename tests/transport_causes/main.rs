@@ -5,82 +5,16 @@
 //! that resets. Each test asserts the message, the typed cause and the retry decision
 //! (how many connections the token endpoint got out of three attempts).
 
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+mod servers;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use flowpayroll::{
     CertificateProblem, Error, FlowPayroll, Limit, Phase, ProxyProblem, TlsProblem,
     TokenRequestPolicy, TransportCause,
 };
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
-
-/// A CA the client trusts, and a leaf it signs with `params`.
-struct Pki {
-    ca_pem: String,
-    leaf: CertificateDer<'static>,
-    key: PrivateKeyDer<'static>,
-}
-
-fn pki(names: &[&str], adjust: impl FnOnce(&mut CertificateParams)) -> Pki {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let mut params =
-        CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
-    adjust(&mut params);
-    let leaf = params.signed_by(&key, &ca).unwrap();
-    Pki {
-        ca_pem: ca.pem(),
-        leaf: leaf.der().clone(),
-        key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
-    }
-}
-
-/// A TLS server on 127.0.0.1 with `pki`'s leaf; counts accepted connections.
-async fn tls_server(pki: &Pki) -> (SocketAddr, Arc<AtomicUsize>) {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![pki.leaf.clone()], pki.key.clone_key())
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    serve(move |socket| {
-        let acceptor = acceptor.clone();
-        async move {
-            let _ = acceptor.accept(socket).await;
-        }
-    })
-    .await
-}
-
-/// A TCP server on 127.0.0.1 running `handle` on each connection; counts them.
-async fn serve<F, Fut>(handle: F) -> (SocketAddr, Arc<AtomicUsize>)
-where
-    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let count = Arc::new(AtomicUsize::new(0));
-    let counted = Arc::clone(&count);
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            counted.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(handle(socket));
-        }
-    });
-    (address, count)
-}
+use servers::{free_port, pki, resetting, serve, start, tls_server};
 
 /// Three attempts with 1 ms backoffs: what a transient cause gets, quickly.
 fn three_attempts() -> TokenRequestPolicy {
@@ -214,35 +148,6 @@ async fn a_certificate_from_an_untrusted_ca_is_permanent_and_points_to_the_ca_op
     assert_permanent(&fp, &count, &error).await;
 }
 
-/// Kills the child process when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Waits until something listens on `port` (a started process), up to 10 s.
-fn listening(port: u16) {
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("nothing listens on {port}");
-}
-
 #[tokio::test]
 async fn a_tls_1_0_only_server_is_a_permanent_protocol_version_failure() {
     let pki = pki(&["127.0.0.1"], |_| {});
@@ -252,23 +157,30 @@ async fn a_tls_1_0_only_server_is_a_permanent_protocol_version_failure() {
     std::fs::write(&cert, pki.leaf.as_ref()).unwrap();
     std::fs::write(&key, pki.key.secret_der()).unwrap();
     let port = free_port();
-    let _server = Process(
-        Command::new("openssl")
-            .args(["s_server", "-quiet", "-www", "-tls1"])
-            .args(["-cipher", "DEFAULT:@SECLEVEL=0"])
-            .args(["-accept", &format!("127.0.0.1:{port}")])
-            .args(["-certform", "DER", "-keyform", "DER"])
-            .arg("-cert")
-            .arg(&cert)
-            .arg("-key")
-            .arg(&key)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openssl (Debian package `openssl`, installed by .ci/run)"),
+    let accept = format!("127.0.0.1:{port}");
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let _server = start(
+        "openssl",
+        &[
+            "s_server",
+            "-quiet",
+            "-www",
+            "-tls1",
+            "-cipher",
+            "DEFAULT:@SECLEVEL=0",
+            "-accept",
+            &accept,
+            "-certform",
+            "DER",
+            "-keyform",
+            "DER",
+            "-cert",
+            cert,
+            "-key",
+            key,
+        ],
+        port,
     );
-    listening(port);
     let fp = client(&format!("https://127.0.0.1:{port}"), Some(&pki.ca_pem));
     let error = mint_error(&fp).await;
     assert_eq!(
@@ -297,18 +209,7 @@ async fn a_proxy_asking_for_credentials_is_permanent() {
         format!("Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 8\nBasicAuth user right-password\n"),
     )
     .unwrap();
-    let _proxy = Process(
-        Command::new("tinyproxy")
-            .arg("-d")
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tinyproxy (Debian package `tinyproxy`, installed by .ci/run)"),
-    );
-    listening(port);
+    let _proxy = start("tinyproxy", &["-d", "-c", conf.to_str().unwrap()], port);
     let fp = FlowPayroll::builder()
         .credentials("cause-client", "cause-secret-value")
         .token_url("https://auth.flowpayroll.invalid/oauth2/token")
@@ -332,19 +233,6 @@ async fn a_proxy_asking_for_credentials_is_permanent() {
     );
     assert!(!error.is_transient());
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// A server that reads the request, sends `reply` (maybe nothing) and resets the
-/// connection (RST, not FIN).
-async fn resetting(reply: &'static [u8]) -> (SocketAddr, Arc<AtomicUsize>) {
-    serve(move |mut socket| async move {
-        let mut buffer = [0u8; 1024];
-        let _ = socket.read(&mut buffer).await;
-        let _ = socket.write_all(reply).await;
-        let _ = socket.set_zero_linger();
-        drop(socket);
-    })
-    .await
 }
 
 /// A transient cause: retried, three connections for the three attempts.
