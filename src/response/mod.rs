@@ -4,10 +4,10 @@
 //! The generator is not told about error responses (see `build/prepare.rs`), so it hands
 //! them back unread as `UnexpectedResponse`; this module reads the body once, keeps a
 //! bounded prefix and decodes it into the type the spec documents for that status.
-//! Why a body did not decode is worded by [`crate::response::decode_reason`]; a `Retry-After` is
-//! read by [`crate::response::retry_after`].
+//! Why a body did not decode is worded by [`crate::error::decode_reason`]; a
+//! `Retry-After` is read by [`crate::response::retry_after`]; a request that got no whole
+//! response is turned into an [`Error`] by [`crate::transport::failure`].
 
-pub(crate) mod decode_reason;
 pub(crate) mod retry_after;
 
 use std::time::SystemTime;
@@ -16,16 +16,17 @@ use progenitor_client::{Error as GeneratedError, ResponseValue};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use crate::error::cause_of::{cause_of, stalled_in, Stage};
+use crate::error::cause_of::Stage;
+use crate::error::decode_reason::{describe_decode_failure, describe_json_error};
 use crate::error::request_id::request_id;
 use crate::error::size::size;
-use crate::error::{ApiError, BodyPrefix, Error, Limit};
+use crate::error::{ApiError, BodyPrefix, Error};
 use crate::generated::model::ErrorBody;
 use crate::generated::model::Operation;
-use crate::response::decode_reason::{describe_decode_failure, describe_json_error};
 use crate::response::retry_after::retry_after;
 use crate::secret::redact::mask;
-use crate::transport::body::{exceeded_limit, read_capped, Capped, ERROR_BODY_LIMIT};
+use crate::transport::body::{read_capped, Capped, ERROR_BODY_LIMIT};
+use crate::transport::failure::request_error;
 use crate::transport::http_client::Timeouts;
 
 /// What turning a failed request into an [`Error`] needs besides the response.
@@ -61,7 +62,7 @@ pub(crate) async fn finish<T: DeserializeOwned>(
             let headers = response.headers().clone();
             match read_capped(response, ERROR_BODY_LIMIT).await {
                 Ok(body) => api_error(op, status, &headers, &body, now, secrets),
-                Err(source) => transport(operation, source, timeouts, Stage::Body),
+                Err(source) => request_error(operation, source, timeouts, Stage::Body),
             }
         }
         GeneratedError::InvalidResponsePayload(body, _) => Error::Decode {
@@ -69,10 +70,10 @@ pub(crate) async fn finish<T: DeserializeOwned>(
             reason: describe_decode_failure::<T>(&body, secrets),
         },
         GeneratedError::CommunicationError(source) | GeneratedError::InvalidUpgrade(source) => {
-            transport(operation, source, timeouts, Stage::Send)
+            request_error(operation, source, timeouts, Stage::Send)
         }
         GeneratedError::ResponseBodyError(source) => {
-            transport(operation, source, timeouts, Stage::Body)
+            request_error(operation, source, timeouts, Stage::Body)
         }
         GeneratedError::ErrorResponse(value) => {
             let empty = Capped {
@@ -88,44 +89,6 @@ pub(crate) async fn finish<T: DeserializeOwned>(
             }
         }
     })
-}
-
-/// The error for a request of `operation` that got no (whole) response: the body
-/// limit, one of its `timeouts` (connecting, or the whole request), or a transport
-/// failure.
-pub(crate) fn transport(
-    operation: Operation,
-    source: reqwest::Error,
-    timeouts: Timeouts,
-    stage: Stage,
-) -> Error {
-    if let Some(limit) = exceeded_limit(&source) {
-        return Error::BodyTooLarge { operation, limit };
-    }
-    if source.is_timeout() {
-        // reqwest marks a connect timeout as both a connect and a timeout error; the
-        // whole-request timeout can also strike while connecting, but then it is not a
-        // connect error.
-        let (after, limit) = if source.is_connect() {
-            (timeouts.connect, Limit::Connect)
-        } else {
-            (timeouts.request, timeouts.request_limit)
-        };
-        return Error::Timeout {
-            operation,
-            after,
-            limit,
-            phase: Some(stalled_in(&source, stage)),
-            host: source
-                .url()
-                .and_then(|url| url.host_str().map(str::to_owned)),
-        };
-    }
-    Error::Transport {
-        operation,
-        cause: cause_of(&source, stage),
-        source: std::sync::Arc::new(source),
-    }
 }
 
 /// An [`Error::Api`] for a response of `operation` with `status`, decoding `body` into

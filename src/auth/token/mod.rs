@@ -25,14 +25,15 @@ use url::Url;
 
 use crate::config::TokenAuthMethod;
 use crate::error::cause_of::Stage;
+use crate::error::decode_reason::describe_decode_failure;
 use crate::error::Error;
 use crate::generated::model::types::{
     AccessTokenResponse, ClientCredentialsGrant, ClientCredentialsGrantType,
 };
 use crate::response;
-use crate::response::decode_reason::describe_decode_failure;
 use crate::secret::SecretString;
 use crate::transport::body::{read_capped, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
+use crate::transport::failure::request_error;
 use crate::transport::http_client::Timeouts;
 
 /// The operation id of the token endpoint in the spec.
@@ -120,7 +121,7 @@ impl TokenEndpoint {
         let response = request
             .send()
             .await
-            .map_err(|source| response::transport(OPERATION, source, self.timeouts, Stage::Send))?;
+            .map_err(|source| request_error(OPERATION, source, self.timeouts, Stage::Send))?;
         let status = response.status();
         let headers = response.headers().clone();
         let limit = if status.is_success() {
@@ -133,7 +134,7 @@ impl TokenEndpoint {
             // reqwest keeps no URL on body errors: the host goes back in for the message.
             .map_err(|source| {
                 let source = source.with_url(self.url.clone());
-                response::transport(OPERATION, source, self.timeouts, Stage::Body)
+                request_error(OPERATION, source, self.timeouts, Stage::Body)
             })?;
         if !status.is_success() {
             return Err(response::api_error(
