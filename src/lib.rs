@@ -156,8 +156,12 @@ mod guides {
     struct Benchmarks;
     #[doc = include_str!("../docs/build-cost.md")]
     struct BuildCost;
+    #[doc = include_str!("../docs/cli-failures/README.md")]
+    struct CliFailures;
     #[doc = include_str!("../docs/client.md")]
     struct Client;
+    #[doc = include_str!("../docs/errors.md")]
+    struct Errors;
     #[doc = include_str!("../docs/fleet.md")]
     struct Fleet;
     #[doc = include_str!("../docs/mutants.md")]
