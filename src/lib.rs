@@ -7,6 +7,7 @@
 #![doc = concat!("[benchmarks]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/benchmarks.md")]
 #![doc = concat!("[contributing]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/CONTRIBUTING.md")]
 #![doc = concat!("[client]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/client.md")]
+#![doc = concat!("[errors]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/errors.md")]
 #![doc = concat!("[sandbox]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/sandbox.md")]
 #![doc = concat!("[connect]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/connect.md")]
 #![doc = concat!("[fleet]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/fleet.md")]
@@ -31,7 +32,7 @@
 //! |---|---|---|
 //! | 1 | `secret`, `clock`, `setters` | [`SecretString`] and redaction of server text; the clock seam; the `with_*` setters macro |
 //! | 2 | `generated` | the generated models: `types`, open enums, [`Operation`](operation::Operation), [`ErrorBody`] (the door to `OUT_DIR`) |
-//! | 3 | `error` | [`Error`], [`ApiError`], [`WebhookError`], [`ConnectError`](connect::ConnectError), which failures are transient, and why a body did not decode |
+//! | 3 | `error` | [`Error`], [`ApiError`], [`WebhookError`], [`ConnectError`](connect::ConnectError), transport causes ([`TransportCause`]), what to do ([`Error::action`]), which failures are transient or permanent, and why a body did not decode |
 //! | 4 | `observe` | what an operator sees: metric names, units, labels and their recording (feature `metrics`); the spans |
 //! | 5 | `config` | [`Environment`], URLs and `FLOWPAYROLL_*`; the policies ([`RetryPolicy`]...) |
 //! | 6 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule; the error of a request without a whole response |
@@ -103,7 +104,10 @@ pub use client::FlowPayroll;
 pub use config::into_url::IntoUrl;
 pub use config::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
 pub use config::{Environment, TokenAuthMethod};
-pub use error::{ApiError, BodyPrefix, Error};
+pub use error::{
+    ApiError, BodyPrefix, CertificateProblem, Error, Limit, Phase, ProxyProblem, TlsProblem,
+    TransportCause,
+};
 pub use generated::model::ErrorBody;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
@@ -154,10 +158,14 @@ mod guides {
     struct Benchmarks;
     #[doc = include_str!("../docs/build-cost.md")]
     struct BuildCost;
+    #[doc = include_str!("../docs/cli-failures/README.md")]
+    struct CliFailures;
     #[doc = include_str!("../docs/client.md")]
     struct Client;
     #[doc = include_str!("../docs/connect.md")]
     struct Connect;
+    #[doc = include_str!("../docs/errors.md")]
+    struct Errors;
     #[doc = include_str!("../docs/fleet.md")]
     struct Fleet;
     #[doc = include_str!("../docs/mutants.md")]

@@ -24,6 +24,7 @@ use sha2::Digest as _;
 use url::Url;
 
 use crate::config::TokenAuthMethod;
+use crate::error::cause_of::Stage;
 use crate::error::decode_reason::describe_decode_failure;
 use crate::error::Error;
 use crate::generated::model::types::{
@@ -120,7 +121,7 @@ impl TokenEndpoint {
         let response = request
             .send()
             .await
-            .map_err(|source| request_error(OPERATION, source, self.timeouts))?;
+            .map_err(|source| request_error(OPERATION, source, self.timeouts, Stage::Send))?;
         let status = response.status();
         let headers = response.headers().clone();
         let limit = if status.is_success() {
@@ -130,7 +131,11 @@ impl TokenEndpoint {
         };
         let body = read_capped(response, limit)
             .await
-            .map_err(|source| request_error(OPERATION, source, self.timeouts))?;
+            // reqwest keeps no URL on body errors: the host goes back in for the message.
+            .map_err(|source| {
+                let source = source.with_url(self.url.clone());
+                request_error(OPERATION, source, self.timeouts, Stage::Body)
+            })?;
         if !status.is_success() {
             return Err(response::api_error(
                 crate::generated::model::Operation::RequestToken,
