@@ -33,6 +33,7 @@ fn every_error_and_cause_has_a_row() {
     let doc = include_str!("../docs/errors.md");
     let error = include_str!("../src/error/mod.rs");
     let cause = include_str!("../src/error/cause.rs");
+    let connect = include_str!("../src/error/connect.rs");
     let mut checked = 0;
     for (source, name) in [
         (error, "Error"),
@@ -41,6 +42,7 @@ fn every_error_and_cause_has_a_row() {
         (cause, "CertificateProblem"),
         (cause, "ProxyProblem"),
         (cause, "Limit"),
+        (connect, "ConnectError"),
     ] {
         let found = variants(source, name);
         assert!(found.len() >= 3, "{name}: {found:?}");
@@ -55,6 +57,7 @@ fn every_error_and_cause_has_a_row() {
             checked += 1;
         }
     }
-    // Error 11, TransportCause 9, TlsProblem 6, CertificateProblem 7, ProxyProblem 3, Limit 5.
-    assert_eq!(checked, 41);
+    // Error 12, TransportCause 9, TlsProblem 6, CertificateProblem 7, ProxyProblem 3, Limit 5,
+    // ConnectError 6.
+    assert_eq!(checked, 48);
 }

@@ -5,6 +5,7 @@
 use http::StatusCode;
 
 use crate::error::classify::{classify, Failure};
+use crate::error::connect::ConnectError;
 use crate::error::Error;
 use crate::generated::model::Operation;
 
@@ -26,6 +27,28 @@ pub(crate) fn action(error: &Error) -> &'static str {
             "the server's answer does not match the spec this client was built from; update the crate or report it"
         }
         Error::Webhook(_) => "refuse the delivery; the message says which check failed",
+        Error::Connect(connect) => connect_action(connect),
+    }
+}
+
+fn connect_action(error: &ConnectError) -> &'static str {
+    match error {
+        ConnectError::Refused { .. } => {
+            "offer the end user to start again; nothing is wrong with the integration"
+        }
+        ConnectError::SignInFailed { .. } if error.is_transient() => {
+            "start a new sign-in later; the sign-in page failed on its side"
+        }
+        ConnectError::SignInFailed { .. } => {
+            "check the sign-in link's scopes, mode and redirect URI against the client's settings"
+        }
+        ConnectError::StateMismatch | ConnectError::UnknownSignIn => {
+            "exchange nothing and start a new sign-in; the callback is forged, replayed or from another sign-in"
+        }
+        ConnectError::Expired { .. } => "start a new sign-in; this one outlived its lifetime",
+        ConnectError::MalformedCallback(_) => {
+            "start a new sign-in, and check that the callback reaches your handler unchanged"
+        }
     }
 }
 

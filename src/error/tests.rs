@@ -1,6 +1,7 @@
 //! Unit tests of `error`.
 
 use super::*;
+use super::connect::ConnectError;
 
 #[test]
 fn body_prefix_is_bounded() {
@@ -176,6 +177,21 @@ fn every_action_of_an_error_is_in_docs_errors_md() {
             operation: Operation::ListTokens,
             reason: "x".into(),
         },
+        Error::Connect(ConnectError::Refused { description: None }),
+        Error::Connect(ConnectError::SignInFailed {
+            error: "server_error".into(),
+            description: None,
+        }),
+        Error::Connect(ConnectError::SignInFailed {
+            error: "invalid_scope".into(),
+            description: None,
+        }),
+        Error::Connect(ConnectError::StateMismatch),
+        Error::Connect(ConnectError::UnknownSignIn),
+        Error::Connect(ConnectError::Expired {
+            after: Duration::from_secs(600),
+        }),
+        Error::Connect(ConnectError::MalformedCallback("x".into())),
     ];
     for error in &errors {
         assert!(
