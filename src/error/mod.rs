@@ -22,7 +22,7 @@ pub use crate::error::body_prefix::BodyPrefix;
 use crate::error::size::size;
 use crate::generated::model::ErrorBody;
 use crate::generated::model::Operation;
-use crate::secret::redact::Escaped;
+use crate::secret::terminal::Escaped;
 
 /// Everything that can go wrong when calling Flow Payroll.
 ///

@@ -69,7 +69,7 @@ pub enum TokenId {
 impl fmt::Display for TokenId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TokenId::Jti(jti) => write!(f, "{}", crate::secret::redact::Escaped(jti)),
+            TokenId::Jti(jti) => write!(f, "{}", crate::secret::terminal::Escaped(jti)),
             TokenId::Fingerprint(hex) => write!(f, "sha256:{hex}"),
         }
     }
@@ -78,7 +78,7 @@ impl fmt::Display for TokenId {
 impl TokenId {
     /// The id for a log line: control characters escaped.
     pub(crate) fn logged(&self) -> String {
-        crate::secret::redact::escaped(&self.to_string())
+        crate::secret::terminal::escape(&self.to_string()).into_owned()
     }
 }
 
