@@ -107,6 +107,9 @@ pub use generated::model::ErrorBody;
 pub use observe::describe_metrics;
 pub use secret::SecretString;
 pub use transport::context::RequestContext;
+#[cfg(feature = "rustls-ring")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls-ring")))]
+pub use transport::tls::install_ring_provider;
 pub use webhook::WebhookError;
 
 /// Request and response models generated from the spec, and the open enums.
