@@ -1,5 +1,4 @@
-//! Metrics in Prometheus's text format:
-//! `cargo run --example prometheus --features metrics,sandbox`.
+//! Metrics in Prometheus's text format: `cargo run -p prometheus-example`.
 //!
 //! Installs a Prometheus recorder (`metrics-exporter-prometheus`, rendering only: no HTTP
 //! listener), runs calls against the embedded sandbox with a 429 and a 401 among them,
