@@ -93,22 +93,11 @@ pub(crate) fn exceeded_limit(error: &(dyn std::error::Error + 'static)) -> Optio
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// `body`, failing with [`LimitExceeded`] once more than `limit` bytes went through it.
-pub(crate) fn limited<B>(
-    body: B,
-    limit: usize,
-) -> impl Body<Data = Bytes, Error = BoxError> + Send + Sync + Unpin + 'static
-where
-    B: Body<Data = Bytes> + Send + Sync + Unpin + 'static,
-    B::Error: Into<BoxError>,
-{
-    passing(body, limit, limit)
-}
-
 /// `body` letting `allowed` bytes through, then failing with a [`LimitExceeded`] that
-/// names `limit`: http-body-util's `Limited`, its error given the limit so that
-/// [`exceeded_limit`] finds it and the message says it.
-fn passing<B>(
+/// names `limit` (the same number, but for a body refused before it is read):
+/// http-body-util's `Limited`, its error given the limit so that [`exceeded_limit`] finds
+/// it and the message says it.
+pub(crate) fn limited<B>(
     body: B,
     allowed: usize,
     limit: usize,
@@ -133,21 +122,21 @@ where
 /// length is never known in advance, so it is always wrapped). One announced past the
 /// limit is not read at all: the body fails on its first read.
 pub(crate) fn limit_response(response: reqwest::Response, limit: usize) -> reqwest::Response {
-    let announced = response
+    let fits = response
         .content_length()
         .map(|length| usize::try_from(length).is_ok_and(|length| length <= limit));
-    if announced == Some(true) {
+    if fits == Some(true) {
         return response;
     }
     let url = response.url().clone();
     let response: http::Response<reqwest::Body> = response.into();
     let mut response = response.map(|body| {
-        if announced == Some(false) {
+        if fits == Some(false) {
             // One byte through an allowance of none: the first read fails, and the
             // answer's own body is dropped unread.
-            reqwest::Body::wrap(passing(Full::new(Bytes::from_static(b"-")), 0, limit))
+            reqwest::Body::wrap(limited(Full::new(Bytes::from_static(b"-")), 0, limit))
         } else {
-            reqwest::Body::wrap(limited(body, limit))
+            reqwest::Body::wrap(limited(body, limit, limit))
         }
     });
     // Converting back would give the response a placeholder URL (parsed anew each time)
@@ -242,16 +231,16 @@ mod tests {
 
     #[test]
     fn a_body_of_exactly_the_limit_goes_through_and_one_byte_more_fails() {
-        let mut body = limited(chunks(&[3, 3], None), 6);
+        let mut body = limited(chunks(&[3, 3], None), 6, 6);
         assert_eq!(body.size_hint().exact(), Some(6));
         assert!(!body.is_end_stream());
         assert_eq!(drain(&mut body), (vec![3, 3], None));
         assert!(body.is_end_stream());
 
         // Announced within the limit, but it sends more: the frame past it fails.
-        let mut body = limited(chunks(&[3, 3], Some(5)), 5);
+        let mut body = limited(chunks(&[3, 3], Some(5)), 5, 5);
         assert_eq!(drain(&mut body), (vec![3], Some(5)));
-        let mut body = limited(chunks(&[5, 1], Some(5)), 5);
+        let mut body = limited(chunks(&[5, 1], Some(5)), 5, 5);
         assert_eq!(drain(&mut body), (vec![5], Some(5)));
     }
 
@@ -294,7 +283,7 @@ mod tests {
         // Not announced (as after decompression): limited as it is read.
         let mut body = chunks(&[6, 6], None);
         body.announced = 0;
-        let mut body = limited(body, 10);
+        let mut body = limited(body, 10, 10);
         assert_eq!(drain(&mut body), (vec![6], Some(10)));
     }
 
@@ -326,7 +315,7 @@ mod tests {
     }
 
     fn response_of(sizes: &[usize]) -> reqwest::Response {
-        let body = reqwest::Body::wrap(limited(chunks(sizes, None), usize::MAX));
+        let body = reqwest::Body::wrap(limited(chunks(sizes, None), usize::MAX, usize::MAX));
         reqwest::Response::from(http::Response::new(body))
     }
 

@@ -1,4 +1,5 @@
-//! A test application, not a library: flowpayroll with `rustls-ring` beside a reqwest
+//! A test application, not a library (run with `cargo test --manifest-path
+//! tests/ring-app/Cargo.toml`): flowpayroll with `rustls-ring` beside a reqwest
 //! client of the application's own. Its tests (`tests/`) show what happens to that
 //! client without [`flowpayroll::install_ring_provider`] and that it works with it.
 
