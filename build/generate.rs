@@ -19,7 +19,7 @@ const HEADER: &str = "// generated from openapi/flowpayroll.yaml, do not edit\n"
 /// Generates progenitor's output, split into `types.rs` (its `types` module: the
 /// models) and `client.rs` (the rest: the `Client`), plus `operation.rs`,
 /// `open_enums.rs` and `error_table.rs`, into `out`. Every path the generated code names
-/// outside itself is in `crate::generated::model` or `crate::generated::client`.
+/// outside itself is in `crate::generated::model` or `crate::raw::client`.
 pub fn run(spec_path: &Path, out: &Path) -> Result<(), String> {
     let spec = spec::load(spec_path).map_err(|e| e.to_string())?;
     let in_file = |what: String| format!("{}: {what}", spec_path.display());
@@ -66,12 +66,9 @@ fn with_crate_tls(client: TokenStream) -> Result<TokenStream, String> {
             "progenitor's Client::new no longer calls `{PROGENITOR}`; update build/generate.rs"
         ));
     }
-    text.replace(
-        PROGENITOR,
-        "crate :: generated :: client :: client_builder ()",
-    )
-    .parse()
-    .map_err(|e| format!("generated code does not parse: {e}"))
+    text.replace(PROGENITOR, "crate :: raw :: client :: client_builder ()")
+        .parse()
+        .map_err(|e| format!("generated code does not parse: {e}"))
 }
 
 fn settings(prepared: &prepare::Prepared) -> GenerationSettings {
@@ -80,7 +77,7 @@ fn settings(prepared: &prepare::Prepared) -> GenerationSettings {
         .with_interface(InterfaceStyle::Positional)
         // Per-call headers (access token, User-Id) travel in the client's inner value
         // and are attached by the `ClientHooks::pre` implementation in `src/`.
-        .with_inner_type(quote! { crate::generated::client::RequestContext })
+        .with_inner_type(quote! { crate::raw::client::RequestContext })
         .with_derive("PartialEq")
         .with_replacement(
             "SecretString",

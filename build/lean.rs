@@ -7,7 +7,7 @@
 //!    appends it goes, and with it the map when nothing else is put in it.
 //! 2. The copy of the response headers. progenitor's `ResponseValue::from_response`
 //!    clones the header map before reading the body; the crate's own
-//!    `crate::generated::client::from_response` moves it out instead.
+//!    `crate::raw::client::from_response` moves it out instead.
 //! 3. The URL of a path without parameters, `format!("{}/path", self.baseurl)`: a
 //!    concatenation of the two strings, without the formatting machinery.
 //!
@@ -24,7 +24,7 @@ const API_VERSION: &str = "\"api-version\"";
 const MAP_LET: &str = "let mut header_map =";
 const MAP_MERGE: &str = ". headers (header_map)";
 const FROM_RESPONSE: &str = "ResponseValue :: from_response";
-const OWN_FROM_RESPONSE: &str = "crate :: generated :: client :: from_response";
+const OWN_FROM_RESPONSE: &str = "crate :: raw :: client :: from_response";
 /// progenitor's URL of a path, as token text, up to the path's literal.
 const URL_FORMAT: &str = "let url = format ! (\"{}";
 const URL_FORMAT_END: &str = "\" , self . baseurl ,) ;";

@@ -1,5 +1,8 @@
-//! Loading the OpenAPI document: one loader for `build.rs` and `cargo xtask validate`, so
-//! the two can never disagree about what the spec says.
+//! Loading the OpenAPI document for `build.rs`, which generates from a typed
+//! `openapiv3::OpenAPI`. Not shared: `cargo xtask validate` and `drift` read the spec
+//! with their own loader (`xtask/src/validate/load.rs`), which keeps each node's line
+//! and YAML 1.1 portability findings, and the tests read it as plain JSON
+//! (`tests/common/spec.rs`).
 //!
 //! The file is read twice. The first pass parses it into a generic YAML value, which is
 //! where `yaml_serde` rejects duplicate mapping keys (a typed parse would silently keep
@@ -46,17 +49,6 @@ pub fn load(path: &Path) -> Result<openapiv3::OpenAPI, LoadError> {
 /// duplicate keys.
 pub fn parse(path: &Path, text: &str) -> Result<openapiv3::OpenAPI, LoadError> {
     yaml_serde::from_str::<yaml_serde::Value>(text).map_err(|e| located(path, e))?;
-    parse_document(path, text).map(|(spec, _)| spec)
-}
-
-/// Parses `text` as an OpenAPI 3.0.x document, also as plain JSON for tools that walk it
-/// by JSON pointer. Duplicate keys are left to the caller (the last one wins here).
-#[allow(dead_code)] // build.rs uses `parse`; `cargo xtask validate` uses this.
-pub fn parse_document(
-    path: &Path,
-    text: &str,
-) -> Result<(openapiv3::OpenAPI, serde_json::Value), LoadError> {
-    let document: serde_json::Value = yaml_serde::from_str(text).map_err(|e| located(path, e))?;
     let spec: openapiv3::OpenAPI = yaml_serde::from_str(text).map_err(|e| located(path, e))?;
     if !spec.openapi.starts_with("3.0.") {
         return Err(LoadError {
@@ -68,7 +60,7 @@ pub fn parse_document(
             ),
         });
     }
-    Ok((spec, document))
+    Ok(spec)
 }
 
 fn located(path: &Path, error: yaml_serde::Error) -> LoadError {

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use flowpayroll::sandbox::{Sandbox, WebhookPayload};
-use flowpayroll::types::{ClientUpdate, EmployeesChanged};
+use flowpayroll::types::EmployeesChanged;
 use flowpayroll::webhook::{ReplayGuard, Verifier, WebhookError};
 use flowpayroll::{Error, SecretString};
 use tokio::sync::{mpsc, Notify};
@@ -88,7 +88,7 @@ async fn main() -> Result<(), Error> {
         None => Some(Sandbox::start().await?),
     };
     let secret = match (&sandbox, configured) {
-        (Some(sandbox), _) => sandbox.client_secret().clone(),
+        (Some(sandbox), _) => sandbox.client_secret(),
         (None, Some(secret)) => SecretString::new(secret),
         (None, None) => unreachable!("a sandbox is started without a secret"),
     };
@@ -116,15 +116,8 @@ async fn main() -> Result<(), Error> {
             .map_err(|e| Error::Config(e.to_string()))?;
         return Ok(());
     };
-    let fp = sandbox.client_builder().build()?;
-    let current = fp.management().client().await?;
-    let update = ClientUpdate::builder()
-        .name(current.name)
-        .client_secret(current.client_secret)
-        .redirect_uris(current.redirect_uris)
-        .webhook_uri(&uri)
-        .build();
-    fp.management().update_client(&update).await?;
+    // The sandbox starts with webhooks off; point them at this receiver.
+    sandbox.set_webhook_uri(Some(&uri));
     let payload = WebhookPayload::Generated {
         added: 2,
         removed: 0,

@@ -11,9 +11,9 @@ use http::StatusCode;
 use reqwest::header::HeaderMap;
 
 use crate::auth::token::{parse_issued, MAX_LIFETIME};
+use crate::error::decode_reason::describe_decode_failure;
 use crate::generated::model::Operation;
 use crate::response::api_error;
-use crate::response::decode_reason::describe_decode_failure;
 use crate::response::retry_after::parse_retry_after;
 use crate::transport::body::Capped;
 

@@ -30,23 +30,23 @@
 //! |---|---|---|
 //! | 1 | `secret`, `clock`, `setters` | [`SecretString`], masking of secrets and terminal escapes in server text; the clock seam; the `with_*` setters macro |
 //! | 2 | `generated` | the generated models: `types`, open enums, [`Operation`](operation::Operation), [`ErrorBody`] (the door to `OUT_DIR`) |
-//! | 3 | `error`, `webhook::error` | [`Error`], [`ApiError`], and which failures are transient |
+//! | 3 | `error` | [`Error`], [`ApiError`], [`WebhookError`], which failures are transient, and why a body did not decode |
 //! | 4 | `observe` | what an operator sees: metric names, units, labels and their recording (feature `metrics`); the spans |
 //! | 5 | `config` | [`Environment`], URLs and `FLOWPAYROLL_*`; the policies ([`RetryPolicy`]...) |
-//! | 6 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule |
-//! | 7 | `generated::client`, `generated::hooks` | the generated low-level client and the hooks that attach the context |
-//! | 8 | `response` | generated results into [`Error`]s: decoding, why a body did not decode, `Retry-After` |
-//! | 9 | `retry` | the retry decision and the 429 hold |
+//! | 6 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule; the error of a request without a whole response |
+//! | 7 | `raw` | the generated low-level client (`raw::Client`) and the hooks that attach the context |
+//! | 8 | `response` | generated results into [`Error`]s: decoding error bodies, `Retry-After` |
+//! | 9 | `retry` | the retry decision, every wait (backoff, a failed mint's cooldown) and the 429 hold |
 //! | 10 | `auth` | token requests, mints, the token cache |
-//! | 11 | `fleet` | fleet mode: the token cache shared through Redis |
-//! | 12 | `client` | [`FlowPayroll`], its builder and [`Management`] |
+//! | 11 | `fleet` | fleet mode: the token cache shared through Redis, and what a member reports |
+//! | 12 | `client` | [`FlowPayroll`], its builder, the call pipeline, [`Management`] and [`TokenStatus`] |
 //! | 13 | `webhook` | verifying webhook deliveries, the replay guards |
 //! | 14 | `sandbox` | the in-process fake server |
-//! | 15 | `crate`, `operation`, `deps`, `fuzzing`, `spec_answers` | the crate root and its public doors (`types`, `raw`, `header`, `limits` are re-exports in it); the spec-driven answers test |
+//! | 15 | `crate`, `operation`, `deps`, `fuzzing`, `spec_answers` | the crate root and its public doors (`types`, `header`, `limits` are re-exports in it); the spec-driven answers test |
 //!
-//! The generated code is in two layers: the models under the errors (an [`ApiError`]
-//! holds an [`ErrorBody`]), the client above the HTTP layer it runs on. Both are
-//! `include!`d in `generated` only, and name nothing outside it.
+//! The generated code is in two layers: the models (`generated`) under the errors (an
+//! [`ApiError`] holds an [`ErrorBody`]), the client (`raw`) above the HTTP layer it runs
+//! on. They are `include!`d there only, and name nothing outside those two folders.
 // docs.rs (`--cfg docsrs`, nightly rustdoc) marks each feature-gated item with the
 // feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -79,6 +79,7 @@ pub mod fleet;
 pub mod fuzzing;
 mod observe;
 pub mod operation;
+pub mod raw;
 mod response;
 mod retry;
 #[cfg(feature = "sandbox")]
@@ -91,11 +92,11 @@ mod spec_answers;
 mod transport;
 pub mod webhook;
 
-pub use auth::cache::TokenStatus;
 pub use auth::source::TokenOrigin;
 pub use auth::token::TokenId;
 pub use client::builder::FlowPayrollBuilder;
 pub use client::management::{AuthorizationCode, Management};
+pub use client::status::TokenStatus;
 pub use client::FlowPayroll;
 pub use config::into_url::IntoUrl;
 pub use config::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
@@ -160,18 +161,30 @@ pub mod limits {
     pub use crate::transport::body::{DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 }
 
-/// The low-level client progenitor generates: one method per operation, no token
-/// handling, errors as progenitor reports them. Give it a [`RequestContext`] with the
-/// headers to send.
-///
-/// This module is made of `progenitor_client` and `reqwest` types, public dependencies
-/// under the policy of [`deps`].
-pub mod raw {
-    pub use crate::generated::client::{Client, ResponseValue};
-    pub use progenitor_client::Error;
-}
-
-// The Rust blocks of the guides in `docs/` run as doc tests, so they stay true.
+// Every guide in `docs/` is a doc test: its Rust blocks compile (and run unless
+// `no_run`), so they stay true. `tests/docs.rs` checks that each guide is listed here.
 #[cfg(doctest)]
-#[doc = include_str!("../docs/fleet.md")]
-struct FleetGuide;
+mod guides {
+    #[doc = include_str!("../docs/benchmarks.md")]
+    struct Benchmarks;
+    #[doc = include_str!("../docs/build-cost.md")]
+    struct BuildCost;
+    #[doc = include_str!("../docs/client.md")]
+    struct Client;
+    #[doc = include_str!("../docs/fleet.md")]
+    struct Fleet;
+    #[doc = include_str!("../docs/mutants.md")]
+    struct Mutants;
+    #[doc = include_str!("../docs/observability.md")]
+    struct Observability;
+    #[doc = include_str!("../docs/sandbox.md")]
+    struct Sandbox;
+    #[doc = include_str!("../docs/spec.md")]
+    struct Spec;
+    #[doc = include_str!("../docs/validator.md")]
+    struct Validator;
+    #[doc = include_str!("../docs/versioning.md")]
+    struct Versioning;
+    #[doc = include_str!("../docs/webhooks.md")]
+    struct Webhooks;
+}

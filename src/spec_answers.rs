@@ -18,12 +18,11 @@ use crate::generated::model::types::{
 use crate::generated::model::ErrorBody;
 use crate::operation::Operation;
 
-/// The spec as JSON.
-fn spec() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/flowpayroll.yaml");
-    let text = std::fs::read_to_string(path).expect("the spec is readable");
-    yaml_serde::from_str(&text).expect("the spec is YAML")
-}
+/// The tests' one reader of the spec, shared with the integration tests.
+#[path = "../tests/common/spec.rs"]
+mod spec_file;
+
+use spec_file::spec;
 
 /// `schema` with its `$ref` (local, `#/...`) followed.
 fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {

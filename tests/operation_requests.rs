@@ -1,7 +1,7 @@
 //! What goes on the wire, against a loopback mock: the `User-Id` header (and its refusal
 //! before any call), the token request as a form or with HTTP Basic credentials, the raw
-//! client's context headers and the cached token handed to it, and the README's table of
-//! each operation's method and path. (Decoded answers: `operation_answers.rs`; errors:
+//! client's context headers and the cached token handed to it. (The README's table of
+//! operations: `docs.rs`; decoded answers: `operation_answers.rs`; errors:
 //! `operation_errors.rs`.)
 
 mod common;
@@ -142,38 +142,4 @@ async fn request_context_hands_the_cached_token_to_the_raw_client() {
     }
     mint.assert_calls_async(1).await;
     api.assert_calls_async(3).await;
-}
-
-/// The README's operation table is written by hand: it must name every operation of the
-/// spec, with the method and path the generated `Operation` carries.
-#[test]
-fn the_readme_table_lists_every_operation_as_the_spec_does() {
-    use flowpayroll::operation::Operation;
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let mut rows = Vec::new();
-    for line in readme.lines() {
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        let [_, id, route, ..] = cells[..] else {
-            continue;
-        };
-        let Some(id) = id.strip_prefix('`').and_then(|id| id.strip_suffix('`')) else {
-            continue;
-        };
-        let Some(operation) = Operation::from_id(id) else {
-            continue;
-        };
-        let route = route.trim_start_matches('`');
-        let expected = format!("{} {}`", operation.method(), operation.path());
-        assert!(
-            route.starts_with(&expected),
-            "{id}: `{route}` is not {expected}"
-        );
-        rows.push(operation);
-    }
-    assert_eq!(
-        rows,
-        Operation::ALL,
-        "the table lists every operation, in spec order"
-    );
 }

@@ -61,22 +61,11 @@ async fn serve(router: Router) -> String {
     format!("http://{address}/hooks")
 }
 
-async fn point_webhooks_at(fp: &FlowPayroll, uri: &str) {
-    let current = fp.management().client().await.unwrap();
-    let update = ClientUpdate::builder()
-        .name(current.name)
-        .client_secret(current.client_secret)
-        .redirect_uris(current.redirect_uris)
-        .webhook_uri(uri)
-        .build();
-    fp.management().update_client(&update).await.unwrap();
-}
-
+/// A sandbox whose webhooks go, from the start, to a receiver of this test.
 async fn sandbox_with_receiver() -> (Sandbox, FlowPayroll, Arc<Receiver>) {
-    let sandbox = Sandbox::start().await.unwrap();
-    let fp = sandbox.client_builder().build().unwrap();
+    let secret = flowpayroll::SecretString::new("webhook-test-secret");
     let receiver = Arc::new(Receiver {
-        verifier: Verifier::new(sandbox.client_secret().clone()),
+        verifier: Verifier::new(secret.clone()),
         guard: ReplayGuard::new(Duration::from_secs(3600), 1000),
         verified: AtomicU64::new(0),
         employees: AtomicU64::new(0),
@@ -89,8 +78,77 @@ async fn sandbox_with_receiver() -> (Sandbox, FlowPayroll, Arc<Receiver>) {
             .with_state(Arc::clone(&receiver)),
     )
     .await;
-    point_webhooks_at(&fp, &uri).await;
+    let config = SandboxConfig::default()
+        .with_client_secret(secret)
+        .with_webhook_uri(uri);
+    let sandbox = Sandbox::start_with(config).await.unwrap();
+    let fp = sandbox.client_builder().build().unwrap();
     (sandbox, fp, receiver)
+}
+
+/// Webhooks off is `deliver_webhook`'s refusal, with nothing attempted.
+async fn assert_off(sandbox: &Sandbox) {
+    let error = sandbox
+        .deliver_webhook(WebhookPayload::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InvalidRequest {
+                operation: None,
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
+/// A sandbox nobody configured sends nothing anywhere: its `webhook_uri` is null (not
+/// the spec example's host on the internet), and a delivery is refused, not attempted.
+#[tokio::test]
+async fn a_fresh_sandbox_has_webhooks_off_and_sends_nothing() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = sandbox.client_builder().build().unwrap();
+    assert_eq!(fp.management().client().await.unwrap().webhook_uri, None);
+    assert_off(&sandbox).await;
+    let control = http()
+        .post(sandbox.url().join("/__sandbox/webhooks/deliver").unwrap())
+        .json(&json!({"generate": {"added": 1, "removed": 0, "updated": 0}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(control.status(), 409);
+    assert_eq!(sandbox.stats().webhooks.attempted, 0);
+}
+
+/// `set_webhook_uri` points the webhooks at a receiver and turns them off again; a
+/// reset goes back to the configured URI.
+#[tokio::test]
+async fn set_webhook_uri_points_turns_off_and_reset_restores_the_configured_one() {
+    let (sandbox, fp, receiver) = sandbox_with_receiver().await;
+    let configured = fp.management().client().await.unwrap().webhook_uri.unwrap();
+    sandbox.set_webhook_uri(None);
+    assert_eq!(fp.management().client().await.unwrap().webhook_uri, None);
+    assert_off(&sandbox).await;
+    sandbox.set_webhook_uri(Some(&configured));
+    let delivery = sandbox
+        .deliver_webhook(WebhookPayload::default())
+        .await
+        .unwrap();
+    assert_eq!(delivery.status, Some(204));
+    sandbox.set_webhook_uri(None);
+    sandbox.reset();
+    let delivery = sandbox
+        .deliver_webhook(WebhookPayload::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        delivery.status,
+        Some(204),
+        "delivered to the configured receiver"
+    );
+    assert_eq!(receiver.verified.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
@@ -184,20 +242,7 @@ async fn webhook_uri_null_turns_webhooks_off() {
             .webhook_uri,
         None
     );
-    let error = sandbox
-        .deliver_webhook(WebhookPayload::default())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            Error::InvalidRequest {
-                operation: None,
-                ..
-            }
-        ),
-        "{error}"
-    );
+    assert_off(&sandbox).await;
     let url = sandbox.url().join("/__sandbox/webhooks/deliver").unwrap();
     assert_eq!(
         http()
@@ -227,7 +272,7 @@ async fn a_hanging_or_failing_receiver_does_not_stall_the_sandbox() {
         }
     };
     let hanging = serve(Router::new().route("/hooks", post(hang))).await;
-    point_webhooks_at(&fp, &hanging).await;
+    sandbox.set_webhook_uri(Some(&hanging));
     let delivery = tokio::spawn({
         let sandbox = Arc::clone(&sandbox);
         async move { sandbox.deliver_webhook(WebhookPayload::default()).await }
@@ -252,7 +297,7 @@ async fn a_hanging_or_failing_receiver_does_not_stall_the_sandbox() {
         post(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
     ))
     .await;
-    point_webhooks_at(&fp, &failing).await;
+    sandbox.set_webhook_uri(Some(&failing));
     let delivery = sandbox
         .deliver_webhook(WebhookPayload::default())
         .await
@@ -275,7 +320,7 @@ async fn redirects_are_not_followed_and_sizes_are_bounded() {
         post(move || async move { (StatusCode::TEMPORARY_REDIRECT, [("location", target)]) }),
     ))
     .await;
-    point_webhooks_at(&fp, &redirect).await;
+    sandbox.set_webhook_uri(Some(&redirect));
     let delivery = sandbox
         .deliver_webhook(WebhookPayload::default())
         .await

@@ -12,13 +12,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use common::spec::spec;
+
 /// (operation, status or "request", example name, media type) → example value.
 type Examples = BTreeMap<(String, String, String, String), Value>;
-
-fn spec() -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/flowpayroll.yaml");
-    yaml_serde::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 /// Every operation object of the spec.
 fn operations(spec: &Value) -> impl Iterator<Item = &Value> {

@@ -89,7 +89,7 @@ impl TlsFront {
 fn https_builder(sandbox: &Sandbox, front: SocketAddr) -> FlowPayrollBuilder {
     let base = format!("https://localhost:{}", front.port());
     FlowPayroll::builder()
-        .credentials(sandbox.client_id(), sandbox.client_secret().clone())
+        .credentials(sandbox.client_id(), sandbox.client_secret())
         .environment(Environment::Custom {
             token_url: format!("{base}{}", Operation::RequestToken.path())
                 .parse()

@@ -134,7 +134,7 @@ fn during_a_rotation_old_and_new_secrets_pass_and_a_third_fails() {
     let verifier = Verifier::new(old.clone()).with_secret(new.clone());
     verifier.verify_signature(BODY, &sign(&old, BODY)).unwrap();
     verifier.verify_signature(BODY, &sign(&new, BODY)).unwrap();
-    let third = sign(&SecretString::new("third-secret"), BODY);
+    let third = sign(SecretString::new("third-secret"), BODY);
     assert_eq!(
         verifier.verify_signature(BODY, &third),
         Err(WebhookError::Mismatch)

@@ -147,6 +147,10 @@ pub enum SandboxAction {
         /// The port (default: a free one).
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Where the client's webhooks go from the start, an http(s) URL (default:
+        /// none, webhooks off: the sandbox sends nothing until told where).
+        #[arg(long, value_name = "URL")]
+        webhook_uri: Option<String>,
     },
 }
 

@@ -14,36 +14,16 @@ use crate::args::{
     Cli, ClientAction, Command, EnvironmentName, Output, SandboxAction, TokenAction, TokenAuth,
     TokensAction, WebhooksAction,
 };
+use crate::failure::Failure;
 use crate::render::{self, View};
-
-/// Why a command stopped.
-#[derive(Debug)]
-pub enum Failure {
-    /// The client (configuration, transport, the server's answer).
-    Client(Error),
-    /// Writing the output (for example a closed pipe).
-    Write(std::io::Error),
-}
-
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        Self::Client(error)
-    }
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(error: std::io::Error) -> Self {
-        Self::Write(error)
-    }
-}
 
 /// Runs the command and prints its result on stdout in `output`.
 pub async fn run(cli: Cli, output: Output) -> Result<(), Failure> {
     if let Command::Sandbox {
-        action: SandboxAction::Serve { port },
+        action: SandboxAction::Serve { port, webhook_uri },
     } = cli.command
     {
-        return serve(port).await;
+        return serve(port, webhook_uri).await;
     }
     if let Command::Webhooks { action } = cli.command {
         return match action {
@@ -221,8 +201,16 @@ fn client_view(settings: &ClientSettings) -> View {
 }
 
 /// `sandbox serve`: a sandbox on 127.0.0.1 and the exports that point a shell at it.
-async fn serve(port: u16) -> Result<(), Failure> {
-    let sandbox = Sandbox::start_with(SandboxConfig::default().with_port(port)).await?;
+async fn serve(port: u16, webhook_uri: Option<String>) -> Result<(), Failure> {
+    let mut config = SandboxConfig::default().with_port(port);
+    if let Some(uri) = webhook_uri.clone() {
+        let parsed = flowpayroll::deps::url::Url::parse(&uri).ok();
+        if !parsed.is_some_and(|url| matches!(url.scheme(), "http" | "https")) {
+            return Err(Error::Config("--webhook-uri is not an http(s) URL".to_owned()).into());
+        }
+        config = config.with_webhook_uri(uri);
+    }
+    let sandbox = Sandbox::start_with(config).await?;
     let control = sandbox
         .url()
         .join("/__sandbox/stats")
@@ -248,14 +236,21 @@ async fn serve(port: u16) -> Result<(), Failure> {
     )?;
     writeln!(out)?;
     writeln!(out, "Control API (stats, faults, reset): curl {control}")?;
-    writeln!(
-        out,
-        "Deliver a signed webhook to the client's webhook_uri: curl -X POST {}",
-        sandbox
-            .url()
-            .join("/__sandbox/webhooks/deliver")
-            .map_err(|e| Error::Config(format!("the sandbox's control URL: {e}")))?
-    )?;
+    let deliver = sandbox
+        .url()
+        .join("/__sandbox/webhooks/deliver")
+        .map_err(|e| Error::Config(format!("the sandbox's control URL: {e}")))?;
+    match webhook_uri {
+        Some(uri) => writeln!(
+            out,
+            "Webhooks go to {}; deliver one: curl -X POST {deliver}",
+            crate::escape::escape(&uri)
+        )?,
+        None => writeln!(
+            out,
+            "Webhooks are off (--webhook-uri URL, or client update --webhook-uri, turns them on)"
+        )?,
+    }
     writeln!(out, "Ctrl-C stops it.")?;
     out.flush()?;
     drop(out);

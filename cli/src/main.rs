@@ -10,6 +10,7 @@
 mod args;
 mod commands;
 mod escape;
+mod failure;
 mod logs;
 mod render;
 mod webhooks;
@@ -20,7 +21,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 use crate::args::{Cli, Output};
-use crate::commands::Failure;
+use crate::failure::Failure;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -2,9 +2,9 @@
 //! configured client secret, prints it (escaped) and optionally forwards it, and a
 //! one-shot check of a saved body against a signature.
 //!
-//! The secret is `FLOWPAYROLL_CLIENT_SECRET` (never a flag: a command line is visible to
-//! other users of the machine), and `FLOWPAYROLL_WEBHOOK_SECRETS`, comma-separated, adds
-//! the other side of a rotation.
+//! The key is the client secret, `FLOWPAYROLL_CLIENT_SECRET`, taken whole (never a flag:
+//! a command line is visible to other users of the machine), and
+//! `FLOWPAYROLL_WEBHOOK_SECRETS`, comma-separated, adds the other side of a rotation.
 
 use std::io::{Read as _, Write as _};
 use std::path::Path;
@@ -23,31 +23,39 @@ use flowpayroll::webhook::{
 };
 use flowpayroll::{Error, SecretString};
 
-use crate::commands::Failure;
 use crate::escape::escape;
+use crate::failure::Failure;
 
 /// The largest delivery accepted, in bytes.
 const MAX_BODY: usize = 1024 * 1024;
 /// How long a forward may take.
 const FORWARD_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The verifier from the environment's secrets.
+/// The verifier from the environment's secrets: `FLOWPAYROLL_CLIENT_SECRET` whole (a
+/// secret may hold a comma), and each comma-separated one of `FLOWPAYROLL_WEBHOOK_SECRETS`.
 fn verifier() -> Result<Verifier, Error> {
     let mut secrets: Vec<SecretString> = Vec::new();
-    for name in ["FLOWPAYROLL_CLIENT_SECRET", "FLOWPAYROLL_WEBHOOK_SECRETS"] {
-        if let Ok(value) = std::env::var(name) {
-            let value = SecretString::new(value);
-            secrets.extend(
-                value
-                    .expose_secret()
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(SecretString::from),
-            );
-        }
+    if let Ok(secret) = std::env::var("FLOWPAYROLL_CLIENT_SECRET") {
+        secrets.push(SecretString::new(secret));
     }
-    Verifier::from_secrets(secrets).ok_or_else(|| {
-        Error::Config("webhooks need FLOWPAYROLL_CLIENT_SECRET (the secret that signs them)".into())
+    if let Ok(list) = std::env::var("FLOWPAYROLL_WEBHOOK_SECRETS") {
+        let list = SecretString::new(list);
+        secrets.extend(
+            list.expose_secret()
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(SecretString::from),
+        );
+    }
+    Verifier::from_secrets(
+        secrets
+            .into_iter()
+            .filter(|s| !s.expose_secret().is_empty()),
+    )
+    .ok_or_else(|| {
+        Error::Config(
+            "webhooks need FLOWPAYROLL_CLIENT_SECRET (the client secret signs them)".into(),
+        )
     })
 }
 

@@ -5,15 +5,15 @@
 mod common;
 
 use std::io::{BufRead as _, BufReader, Lines};
-use std::process::{ChildStdout, Stdio};
+use std::process::{Child, ChildStdout, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use common::command;
+use flowpayroll::deps::reqwest;
 use flowpayroll::sandbox::{Sandbox, WebhookPayload};
-use flowpayroll::types::ClientUpdate;
 use flowpayroll::webhook::{sign, Verifier};
 use flowpayroll::SecretString;
 use serde_json::json;
@@ -22,35 +22,13 @@ fn next_line(lines: &mut Lines<BufReader<ChildStdout>>) -> String {
     lines.next().unwrap().unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn listen_verifies_prints_escaped_refuses_replays_and_forwards() {
-    let sandbox = Sandbox::start().await.unwrap();
-    let secret = sandbox.client_secret().expose_secret().to_owned();
-
-    // Where verified deliveries are forwarded: checks the signature again.
-    let forwarded = Arc::new(AtomicU64::new(0));
-    let verifier = Verifier::new(sandbox.client_secret().clone());
-    let counter = Arc::clone(&forwarded);
-    let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| async move {
-        if verifier.verify(&body, &headers).is_ok() {
-            counter.fetch_add(1, Ordering::SeqCst);
-        }
-        StatusCode::OK
-    });
-    let target = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let target_url = format!("http://{}/", target.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(target, app).await.unwrap() });
-
+/// `flowpayroll webhooks listen --port 0 EXTRA...` keyed with `secret`: the process, the
+/// URL it listens on, and the rest of its stdout.
+fn listen(secret: &str, extra: &[&str]) -> (Child, String, Lines<BufReader<ChildStdout>>) {
     let mut listener = command()
-        .env("FLOWPAYROLL_CLIENT_SECRET", &secret)
-        .args([
-            "webhooks",
-            "listen",
-            "--port",
-            "0",
-            "--forward",
-            &target_url,
-        ])
+        .env("FLOWPAYROLL_CLIENT_SECRET", secret)
+        .args(["webhooks", "listen", "--port", "0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -62,16 +40,97 @@ async fn listen_verifies_prints_escaped_refuses_replays_and_forwards() {
         .unwrap()
         .to_owned();
     next_line(&mut lines);
+    (listener, uri, lines)
+}
 
-    let fp = sandbox.client_builder().build().unwrap();
-    let current = fp.management().client().await.unwrap();
-    let update = ClientUpdate::builder()
-        .name(current.name)
-        .client_secret(current.client_secret)
-        .redirect_uris(current.redirect_uris)
-        .webhook_uri(uri)
-        .build();
-    fp.management().update_client(&update).await.unwrap();
+/// The listener's answers, as cli/README.md lists them: 204 verified, 401 refused (a
+/// missing or wrong signature; `x-flowpayroll-signature` wins over the upstream
+/// header when both are sent), 413 over 1 MiB. The key is the client secret, whole:
+/// a comma in it does not split it.
+#[tokio::test]
+async fn listen_answers_204_401_and_413_and_keys_with_the_whole_client_secret() {
+    let secret = "s3cret,with-a-comma";
+    let (mut listener, uri, _lines) = listen(secret, &[]);
+    let http = reqwest::Client::new();
+    let post = |body: Vec<u8>, headers: Vec<(&'static str, String)>| {
+        let mut request = http.post(&uri).body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let body =
+        |n: usize| format!(r#"{{"added":[],"removed":[],"updated":[],"n":{n}}}"#).into_bytes();
+    let whole = |b: &[u8]| sign(SecretString::new(secret), b);
+    let first_part = |b: &[u8]| sign(SecretString::new("s3cret"), b);
+
+    assert_eq!(
+        post(body(1), vec![("x-flowpayroll-signature", whole(&body(1)))]).await,
+        204
+    );
+    assert_eq!(
+        post(
+            body(2),
+            vec![("x-flowpayroll-signature", first_part(&body(2)))]
+        )
+        .await,
+        401
+    );
+    assert_eq!(post(body(3), vec![]).await, 401);
+    assert_eq!(
+        post(body(4), vec![("x-affix-api-signature", whole(&body(4)))]).await,
+        204
+    );
+    let both = |right: &'static str, wrong: &'static str, b: &[u8]| {
+        vec![(right, whole(b)), (wrong, first_part(b))]
+    };
+    assert_eq!(
+        post(
+            body(5),
+            both("x-flowpayroll-signature", "x-affix-api-signature", &body(5))
+        )
+        .await,
+        204
+    );
+    assert_eq!(
+        post(
+            body(6),
+            both("x-affix-api-signature", "x-flowpayroll-signature", &body(6))
+        )
+        .await,
+        401
+    );
+    let large = vec![b' '; 1024 * 1024 + 1];
+    let signature = whole(&large);
+    assert_eq!(
+        post(large, vec![("x-flowpayroll-signature", signature)]).await,
+        413
+    );
+    listener.kill().unwrap();
+    listener.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_verifies_prints_escaped_refuses_replays_and_forwards() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let secret = sandbox.client_secret().expose_secret().to_owned();
+
+    // Where verified deliveries are forwarded: checks the signature again.
+    let forwarded = Arc::new(AtomicU64::new(0));
+    let verifier = Verifier::new(sandbox.client_secret());
+    let counter = Arc::clone(&forwarded);
+    let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| async move {
+        if verifier.verify(&body, &headers).is_ok() {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+        StatusCode::OK
+    });
+    let target = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target_url = format!("http://{}/", target.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(target, app).await.unwrap() });
+
+    let (mut listener, uri, mut lines) = listen(&secret, &["--forward", &target_url]);
+    sandbox.set_webhook_uri(Some(&uri));
 
     // JSON escapes C0 controls itself; C1 and bidi controls travel raw.
     let hostile =
@@ -116,7 +175,7 @@ fn verify_checks_a_saved_body_against_its_signature() {
     let path =
         std::env::temp_dir().join(format!("flowpayroll-webhook-{}.json", std::process::id()));
     std::fs::write(&path, body).unwrap();
-    let signature = sign(&SecretString::new(secret), body);
+    let signature = sign(SecretString::new(secret), body);
     let run = |signature: &str, secret: Option<&str>| {
         let mut command = command();
         if let Some(secret) = secret {
@@ -138,7 +197,7 @@ fn verify_checks_a_saved_body_against_its_signature() {
     assert_eq!(ok.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&ok.stdout), "verified: 38 bytes\n");
 
-    let other = sign(&SecretString::new("another"), body);
+    let other = sign(SecretString::new("another"), body);
     let refused = run(&other, Some(secret));
     assert_eq!(refused.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&refused.stderr);

@@ -6,8 +6,6 @@
 
 use std::time::Duration;
 
-use crate::error::classify::{classify, Failure};
-use crate::error::Error;
 use crate::setters::field_setters;
 
 /// When a cached token is replaced.
@@ -114,24 +112,6 @@ field_setters!(TokenRequestPolicy {
     with_max_failure_cooldown => max_failure_cooldown: Duration,
 });
 
-impl TokenRequestPolicy {
-    /// How long a failed mint is remembered, the `failures`-th in a row (1 for the
-    /// first): `permanent_failure_ttl` after a refusal; the server's `Retry-After`, or
-    /// else a backoff doubling from one second, capped at `max_failure_cooldown`, after
-    /// anything else.
-    pub(crate) fn failure_cooldown(&self, error: &Error, failures: u32) -> Duration {
-        match classify(error) {
-            Failure::Refused => self.permanent_failure_ttl,
-            Failure::Throttled(Some(wait)) | Failure::Unavailable(Some(wait)) => {
-                wait.min(self.max_failure_cooldown)
-            }
-            _ => Duration::from_secs(1)
-                .saturating_mul(1 << failures.saturating_sub(1).min(16))
-                .min(self.max_failure_cooldown),
-        }
-    }
-}
-
 /// How API calls answered with 429 are retried, and how long a call may take in all.
 ///
 /// The wait is the response's `Retry-After` (delta-seconds or HTTP-date) or, without
@@ -140,7 +120,7 @@ impl TokenRequestPolicy {
 /// would end past `total_budget`. While one call waits, every clone of the client holds
 /// back too. Other failures are not retried here: a 401 re-mints the token and replays
 /// once (whatever this policy says), and a 5xx, a 403 or a network error is returned
-/// at once (an API request may not be idempotent; [`Error::is_transient`] tells a
+/// at once (an API request may not be idempotent; [`Error::is_transient`](crate::Error::is_transient) tells a
 /// caller that wants to retry on top). The long form, with the token endpoint's
 /// retries, is in the client guide (`docs/client.md`, "Tokens").
 ///

@@ -1,6 +1,6 @@
 //! What kind of failure an [`Error`] is, as far as retrying goes ([`Failure`]): the one
 //! classification behind [`Error::is_transient`], the retry loops (`crate::retry`) and
-//! the token endpoint cooldown (`crate::config::policy`).
+//! the token endpoint cooldown (`crate::retry::wait`).
 
 use std::time::Duration;
 

@@ -9,8 +9,10 @@
 
 pub(crate) mod body_prefix;
 pub(crate) mod classify;
+pub(crate) mod decode_reason;
 pub(crate) mod request_id;
 pub(crate) mod size;
+pub(crate) mod webhook;
 
 use std::fmt;
 use std::sync::Arc;
@@ -121,9 +123,9 @@ pub enum Error {
 
     /// A webhook delivery was refused (see [`crate::webhook`]): it lets a receiver that
     /// already returns this crate's error use `?` on a verification. Code that only
-    /// verifies can keep the narrower [`crate::webhook::error::WebhookError`].
+    /// verifies can keep the narrower [`WebhookError`](crate::webhook::WebhookError).
     #[error("webhook refused: {0}")]
-    Webhook(#[from] crate::webhook::error::WebhookError),
+    Webhook(#[from] crate::error::webhook::WebhookError),
 }
 
 /// What happened to a request without a (whole) response, in words: "connection

@@ -32,12 +32,13 @@ mod lease;
 mod remote;
 pub(crate) mod settings;
 pub(crate) mod source;
+mod status;
 mod store;
 mod watch;
 
 pub use self::settings::FleetPolicy;
 
-pub use crate::auth::fleet_status::{FleetState, FleetStatus};
+pub use self::status::{FleetState, FleetStatus};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once};

@@ -1,6 +1,5 @@
 //! Fleet mode's settings ([`FleetPolicy`]). What a member reports ([`FleetStatus`],
-//! [`FleetState`]) is defined beside the token status that carries it
-//! (`crate::auth::fleet_status`) and re-exported by `crate::fleet`.
+//! [`FleetState`]) is in `crate::fleet::status`.
 
 use std::time::Duration;
 

@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::config::policy::{RefreshPolicy, TokenRequestPolicy};
 use crate::error::Error;
 use crate::observe::Mode;
+use crate::retry::wait::failure_cooldown;
 
 /// A [`Minter`] behind a [`Fleet`].
 #[derive(Debug)]
@@ -36,7 +37,7 @@ impl FleetSource {
             Ok(minted)
         };
         // The fleet holds back the others for the first cooldown this member applies.
-        let cooldown = |error: &Error| self.requests.failure_cooldown(error, 1);
+        let cooldown = |error: &Error| failure_cooldown(&self.requests, error, 1);
         match self.fleet.obtain(mint, cooldown).await? {
             Obtained::Minted(minted) => Ok(minted),
             Obtained::Shared(shared) => Ok(Minted {

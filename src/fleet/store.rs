@@ -14,8 +14,8 @@ use redis::{Cmd, RedisError, Script, Value};
 
 use super::crypto::MAX_SEALED_LEN;
 use super::settings::FleetPolicy;
-use crate::auth::fleet_status::FleetState;
 use crate::clock::Clock;
+use crate::fleet::status::FleetState;
 
 /// What a read found.
 #[derive(Debug)]

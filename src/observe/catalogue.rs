@@ -3,8 +3,8 @@
 //! `docs/observability.md` read [`METRICS`].
 use super::{Mode, Trigger};
 use crate::error::classify::{classify, Failure};
+use crate::error::webhook::WebhookError;
 use crate::error::Error;
-use crate::webhook::error::WebhookError;
 
 /// One metric: what the docs table lists for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,8 +20,8 @@ mod tests;
 
 use std::time::Duration;
 
+use crate::error::webhook::WebhookError;
 use crate::error::Error;
-use crate::webhook::error::WebhookError;
 
 #[cfg(any(feature = "metrics", test))]
 pub(crate) use catalogue::*;

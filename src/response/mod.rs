@@ -4,10 +4,10 @@
 //! The generator is not told about error responses (see `build/prepare.rs`), so it hands
 //! them back unread as `UnexpectedResponse`; this module reads the body once, keeps a
 //! bounded prefix and decodes it into the type the spec documents for that status.
-//! Why a body did not decode is worded by [`crate::response::decode_reason`]; a `Retry-After` is
-//! read by [`crate::response::retry_after`].
+//! Why a body did not decode is worded by [`crate::error::decode_reason`]; a
+//! `Retry-After` is read by [`crate::response::retry_after`]; a request that got no whole
+//! response is turned into an [`Error`] by [`crate::transport::failure`].
 
-pub(crate) mod decode_reason;
 pub(crate) mod retry_after;
 
 use std::time::SystemTime;
@@ -16,15 +16,16 @@ use progenitor_client::{Error as GeneratedError, ResponseValue};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
+use crate::error::decode_reason::{describe_decode_failure, describe_json_error};
 use crate::error::request_id::request_id;
 use crate::error::size::size;
 use crate::error::{ApiError, BodyPrefix, Error};
 use crate::generated::model::ErrorBody;
 use crate::generated::model::Operation;
-use crate::response::decode_reason::{describe_decode_failure, describe_json_error};
 use crate::response::retry_after::retry_after;
 use crate::secret::redact::mask;
-use crate::transport::body::{exceeded_limit, read_capped, Capped, ERROR_BODY_LIMIT};
+use crate::transport::body::{read_capped, Capped, ERROR_BODY_LIMIT};
+use crate::transport::failure::request_error;
 use crate::transport::http_client::Timeouts;
 
 /// What turning a failed request into an [`Error`] needs besides the response.
@@ -60,7 +61,7 @@ pub(crate) async fn finish<T: DeserializeOwned>(
             let headers = response.headers().clone();
             match read_capped(response, ERROR_BODY_LIMIT).await {
                 Ok(body) => api_error(op, status, &headers, &body, now, secrets),
-                Err(source) => transport(operation, source, timeouts),
+                Err(source) => request_error(operation, source, timeouts),
             }
         }
         GeneratedError::InvalidResponsePayload(body, _) => Error::Decode {
@@ -69,7 +70,7 @@ pub(crate) async fn finish<T: DeserializeOwned>(
         },
         GeneratedError::CommunicationError(source)
         | GeneratedError::ResponseBodyError(source)
-        | GeneratedError::InvalidUpgrade(source) => transport(operation, source, timeouts),
+        | GeneratedError::InvalidUpgrade(source) => request_error(operation, source, timeouts),
         GeneratedError::ErrorResponse(value) => {
             let empty = Capped {
                 bytes: Vec::new(),
@@ -84,30 +85,6 @@ pub(crate) async fn finish<T: DeserializeOwned>(
             }
         }
     })
-}
-
-/// The error for a request of `operation` that got no (whole) response: the body
-/// limit, one of its `timeouts` (connecting, or the whole request), or a transport
-/// failure.
-pub(crate) fn transport(operation: Operation, source: reqwest::Error, timeouts: Timeouts) -> Error {
-    if let Some(limit) = exceeded_limit(&source) {
-        return Error::BodyTooLarge { operation, limit };
-    }
-    if source.is_timeout() {
-        // reqwest marks a connect timeout as both a connect and a timeout error; the
-        // whole-request timeout can also strike while connecting, but then it is not a
-        // connect error.
-        let after = if source.is_connect() {
-            timeouts.connect
-        } else {
-            timeouts.request
-        };
-        return Error::Timeout { operation, after };
-    }
-    Error::Transport {
-        operation,
-        source: std::sync::Arc::new(source),
-    }
 }
 
 /// An [`Error::Api`] for a response of `operation` with `status`, decoding `body` into

@@ -8,10 +8,12 @@
 //! 429) and [`crate::auth::mint`] (token requests: network, 408, 429, 5xx): each gives
 //! it the attempt and a hook for what a decision means to it (drop a token, hold other
 //! calls, log). Both also bound the whole loop in time with [`within`], so a call or a
-//! mint never outlives its budget however the server answers or stalls. [`hold`] is the 429 hold: API calls wait out a
-//! `Retry-After` seen by any of them.
+//! mint never outlives its budget however the server answers or stalls. [`hold`] is the
+//! 429 hold: API calls wait out a `Retry-After` seen by any of them. How long each wait
+//! is (backoff, a failed mint's cooldown, the hold) is decided in [`wait`] alone.
 
 pub(crate) mod hold;
+pub(crate) mod wait;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,6 +25,7 @@ use crate::config::policy::{RetryPolicy, TokenRequestPolicy};
 use crate::error::classify::{classify, Failure};
 use crate::error::Error;
 use crate::generated::model::Operation;
+use crate::retry::wait::backoff;
 
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,18 +140,6 @@ fn is_api_answer(error: &Error) -> bool {
     error
         .as_api()
         .is_some_and(|api| api.operation() != Operation::RequestToken)
-}
-
-/// Exponential backoff with full jitter: `draw` × `min(cap, base × 2^retry)`.
-pub(crate) fn backoff(base: Duration, cap: Duration, retry: u32, draw: f64) -> Duration {
-    let ceiling = base.saturating_mul(1u32 << retry.min(20)).min(cap);
-    let draw = if draw.is_finite() {
-        draw.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    // `mul_f64` panics when float rounding pushes the product past `Duration::MAX`.
-    Duration::try_from_secs_f64(ceiling.as_secs_f64() * draw).unwrap_or(ceiling)
 }
 
 /// How an attempt of [`run`] failed.

@@ -37,23 +37,25 @@ pub(super) struct Account {
 }
 
 impl Account {
-    /// The settings at the start: the configured id and secret, and the name, redirect
-    /// URIs and webhook of the spec's `get_client` example.
+    /// The settings at the start: the configured id, secret and webhook URI (none by
+    /// default), and the name and redirect URIs of the spec's `get_client` example. Not
+    /// the example's `webhook_uri`: that host is on the internet, and a sandbox sends
+    /// nothing off the machine unless told to (the spec's decision).
     pub(super) fn new(config: &SandboxConfig) -> Self {
         let documented: Option<ClientSettings> = RESPONSE_EXAMPLES
             .iter()
             .find(|(op, status, ..)| *op == Operation::GetClient && *status == "200")
             .and_then(|(.., json)| serde_json::from_str(json).ok());
-        let (name, redirect_uris, webhook_uri) = match documented {
-            Some(example) => (example.name, example.redirect_uris, example.webhook_uri),
-            None => ("Sandbox app".to_owned(), Vec::new(), None),
+        let (name, redirect_uris) = match documented {
+            Some(example) => (example.name, example.redirect_uris),
+            None => ("Sandbox app".to_owned(), Vec::new()),
         };
         Self {
             client_id: config.client_id.clone(),
             name,
             secrets: vec![config.client_secret.clone()],
             redirect_uris,
-            webhook_uri,
+            webhook_uri: config.webhook_uri.clone(),
             used_codes: HashSet::new(),
             code_order: VecDeque::new(),
             issued_codes: HashMap::new(),
@@ -81,6 +83,11 @@ impl Account {
     /// decides), or `None` while webhooks are off.
     pub(super) fn webhook(&self) -> Option<(String, SecretString)> {
         Some((self.webhook_uri.clone()?, self.secrets.first()?.clone()))
+    }
+
+    /// Points webhooks at `uri`, or turns them off (`None`), the rest unchanged.
+    pub(super) fn set_webhook_uri(&mut self, uri: Option<String>) {
+        self.webhook_uri = uri;
     }
 
     /// Replaces the settings, or says why the update is refused.

@@ -37,6 +37,11 @@ pub struct SandboxConfig {
     pub port: u16,
     /// How long a webhook delivery waits for the receiver's answer. Default 10 seconds.
     pub webhook_timeout: Duration,
+    /// Where the client's webhooks go at the start (its `webhook_uri`, as `get_client`
+    /// answers it), such as a receiver your test started on 127.0.0.1. Default `None`:
+    /// webhooks are off, and a sandbox sends nothing anywhere until it is given one
+    /// (here, by `update_client` or [`Sandbox::set_webhook_uri`](super::Sandbox::set_webhook_uri)).
+    pub webhook_uri: Option<String>,
     /// The clock deciding when tokens expire and how long slow answers wait. Default:
     /// Tokio's; with the `test-util` feature, [`SandboxConfig::with_clock`] sets it.
     pub(crate) clock: Arc<dyn Clock>,
@@ -56,6 +61,7 @@ impl Default for SandboxConfig {
             max_tokens: 10_000,
             port: 0,
             webhook_timeout: Duration::from_secs(10),
+            webhook_uri: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -77,6 +83,13 @@ impl SandboxConfig {
     #[must_use]
     pub fn with_client_id(mut self, client_id: impl Into<String>) -> Self {
         self.client_id = client_id.into();
+        self
+    }
+
+    /// Sets [`SandboxConfig::webhook_uri`]: deliveries go to `uri` from the start.
+    #[must_use]
+    pub fn with_webhook_uri(mut self, uri: impl Into<String>) -> Self {
+        self.webhook_uri = Some(uri.into());
         self
     }
 

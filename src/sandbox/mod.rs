@@ -50,12 +50,13 @@
 //!   disconnected one, and 400 to a `User-Id` outside the spec's rules.
 //! * Memory is bounded: expired and disconnected tokens are forgotten after
 //!   [`SandboxConfig::eviction_grace`], and at most [`SandboxConfig::max_tokens`] are kept.
-//! * Under `/__sandbox/` (the same port): `GET /__sandbox/stats`, `POST /__sandbox/faults`
-//!   `POST /__sandbox/webhooks/deliver` and `POST /__sandbox/reset` (see the `control`
-//!   section of the README).
+//! * Under `/__sandbox/` (the same port): `GET /__sandbox/stats`, `POST /__sandbox/faults`,
+//!   `POST /__sandbox/authorize`, `POST /__sandbox/webhooks/deliver` and
+//!   `POST /__sandbox/reset` (the control API of the sandbox guide, `docs/sandbox.md`).
 //! * Webhooks: [`Sandbox::deliver_webhook`] POSTs a signed delivery to the client's
-//!   `webhook_uri`, as the spec's `employeesChanged` callback describes; with
-//!   `webhook_uri: null` webhooks are off and nothing is sent.
+//!   `webhook_uri`, as the spec's `employeesChanged` callback describes. It starts null
+//!   (webhooks off: nothing is sent anywhere) unless [`SandboxConfig::webhook_uri`] names
+//!   a receiver; [`Sandbox::set_webhook_uri`] or an `update_client` changes it.
 
 mod account;
 mod answer;

@@ -280,8 +280,9 @@ fn decode<T: DeserializeOwned>(operation: Operation, body: &[u8]) -> Result<T, R
     serde_json::from_slice(body).map_err(|_| {
         let mut response = example(operation, 400);
         response["message"] = json!("the request body does not match the spec");
-        response["validation_error"] =
-            json!(crate::response::decode_reason::describe_decode_failure::<T>(body, &[]));
+        response["validation_error"] = json!(
+            crate::error::decode_reason::describe_decode_failure::<T>(body, &[])
+        );
         answer(400, response)
     })
 }

@@ -293,4 +293,12 @@ impl Sandbox {
             .await?
             .map_err(Refusal::into_error)
     }
+
+    /// Points the client's webhooks at `uri` (such as a receiver your test started on
+    /// 127.0.0.1), or turns them off with `None`: what an `update_client` carrying only
+    /// a new `webhook_uri` would do, without building one. [`Sandbox::reset`] goes back
+    /// to [`SandboxConfig::webhook_uri`].
+    pub fn set_webhook_uri(&self, uri: Option<&str>) {
+        lock(&self.state.account).set_webhook_uri(uri.map(str::to_owned));
+    }
 }

@@ -1,6 +1,6 @@
 //! [`RequestContext`]: the per-call headers of a generated client, and the `User-Id`
 //! rule ([`MAX_USER_ID_LEN`]) every path applies. The `ClientHooks` implementation that
-//! puts them on every request is generated code's, in `crate::generated::hooks`.
+//! puts them on every request is generated code's, in `crate::raw::hooks`.
 //!
 //! progenitor turns header parameters into method arguments, so the spec's `User-Id`
 //! parameter and the `X-Auth-Token` security scheme are not arguments of the generated

@@ -21,7 +21,7 @@ use reqwest::{NoProxy, Proxy};
 use crate::error::Error;
 
 /// The time limits of a request, kept beside it so that the one reached is named in the
-/// error ([`crate::response::transport`]).
+/// error ([`crate::transport::failure::request_error`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Timeouts {
     /// Connecting: TCP and the TLS handshake.

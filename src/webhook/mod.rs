@@ -5,7 +5,10 @@
 //! The spec documents the delivery as the `employeesChanged` callback of
 //! `update_client`: the body is [`crate::types::EmployeesChanged`], and the signature
 //! header ([`SIGNATURE_HEADER`]) is the lowercase hex HMAC-SHA256 of the raw body, keyed
-//! with a client secret. Nothing signed is fresh: there is no timestamp and no delivery
+//! with the client secret itself, the one the client authenticates with (during a
+//! rotation, any secret of its `client_secret` list): there is no separate webhook
+//! secret. [`UPSTREAM_SIGNATURE_HEADER`] is read only when [`SIGNATURE_HEADER`] is
+//! absent. Nothing signed is fresh: there is no timestamp and no delivery
 //! id, so a captured delivery verifies forever. [`ReplayGuard`] narrows that gap by
 //! remembering the digests of the bodies it has accepted for a while.
 //!
@@ -25,26 +28,26 @@
 //! # Ok::<(), flowpayroll::webhook::WebhookError>(())
 //! ```
 
+use std::borrow::Borrow;
 use std::fmt;
 
 use hmac::{Hmac, Mac};
 use serde::de::DeserializeOwned;
 use sha2::Sha256;
 
+use crate::error::decode_reason::describe_decode_failure;
 use crate::observe::webhook_verified;
-use crate::response::decode_reason::describe_decode_failure;
 use crate::secret::SecretString;
 
-pub(crate) mod error;
-mod replay;
 #[cfg(feature = "redis")]
-mod shared;
+mod redis_replay;
+mod replay;
 
-pub use error::WebhookError;
-pub use replay::ReplayGuard;
+pub use crate::error::webhook::WebhookError;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use shared::RedisReplayGuard;
+pub use redis_replay::RedisReplayGuard;
+pub use replay::ReplayGuard;
 
 /// The header Flow Payroll signs deliveries in (see the spec's `x-flowpayroll-decision`
 /// on webhook headers).
@@ -154,9 +157,11 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebhookError
 }
 
 /// The signature of `body` under `secret`: lowercase hex HMAC-SHA256, as Flow Payroll
-/// sends it. For tests of a receiver and for the sandbox.
-pub fn sign(secret: &SecretString, body: &[u8]) -> String {
-    hex::encode(mac(secret, body).finalize().into_bytes())
+/// sends it. For tests of a receiver and for the sandbox. `secret` is a
+/// [`SecretString`] or a reference to one, so `sign(sandbox.client_secret(), body)` and
+/// `sign(&secret, body)` both work.
+pub fn sign(secret: impl Borrow<SecretString>, body: &[u8]) -> String {
+    hex::encode(mac(secret.borrow(), body).finalize().into_bytes())
 }
 
 fn mac(secret: &SecretString, body: &[u8]) -> Hmac<Sha256> {

@@ -23,7 +23,7 @@ use crate::observe::replay_checked;
 /// A legitimate delivery whose body equals one inside the window (the same change
 /// reported twice) is refused too; answer a [`WebhookError::Replayed`] with a 2xx, since
 /// its content was already received. Time is Tokio's clock, so tests can pause it (or,
-/// with the `test-util` feature, any `flowpayroll::clock::Clock`).
+/// with the `test-util` feature, any `flowpayroll::clock::Clock` given to `with_clock`).
 #[derive(Debug)]
 pub struct ReplayGuard {
     clock: Arc<dyn Clock>,

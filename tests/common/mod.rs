@@ -2,11 +2,14 @@
 //! it, a client pointed at it, and the spec's example files.
 #![allow(dead_code)]
 
+pub mod cargo_commands;
 pub mod logs;
+pub mod markdown;
 pub mod mock_api;
 pub mod raw;
 #[cfg(feature = "sandbox")]
 pub mod sandbox_http;
+pub mod spec;
 pub mod spec_schema;
 
 use std::path::PathBuf;
@@ -120,9 +123,7 @@ pub fn example(name: &str) -> serde_json::Value {
 /// (`ServerError`, `sandbox`), read from `openapi/flowpayroll.yaml` itself: what a test
 /// expects the sandbox to serve comes from the spec, not from a copy in the test.
 pub fn spec_response_example(response: &str, name: &str) -> serde_json::Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/flowpayroll.yaml");
-    let spec: serde_json::Value =
-        yaml_serde::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let spec = spec::spec();
     let value = &spec["components"]["responses"][response]["content"]["application/json"]
         ["examples"][name]["value"];
     assert!(

@@ -18,9 +18,7 @@ pub struct SpecSchemas {
 
 impl SpecSchemas {
     pub fn load() -> Self {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/flowpayroll.yaml");
-        let spec: Value = yaml_serde::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let spec = super::spec::spec();
         let mut schemas = spec["components"]["schemas"].clone();
         strict(&mut schemas);
         Self {

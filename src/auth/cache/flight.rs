@@ -12,6 +12,7 @@ use crate::auth::source::{Minted, TokenOrigin};
 use crate::clock::later;
 use crate::error::Error;
 use crate::observe::{mint_ended, MintResult, Trigger};
+use crate::retry::wait::failure_cooldown;
 
 /// What a flight's waiters receive: `None` until it ends.
 pub(super) type FlightResult = Option<Result<Arc<CachedToken>, Error>>;
@@ -181,9 +182,7 @@ impl CacheInner {
             }
             Err(error) => {
                 control.consecutive_failures = control.consecutive_failures.saturating_add(1);
-                let ttl = self
-                    .requests
-                    .failure_cooldown(error, control.consecutive_failures);
+                let ttl = failure_cooldown(&self.requests, error, control.consecutive_failures);
                 tracing::warn!(
                     target: "flowpayroll::auth",
                     error = %error,

@@ -80,33 +80,18 @@ pub(crate) struct Lease {
     pub generation: u64,
 }
 
-/// What the cache knows about its token, for readiness probes.
+/// What the cache knows about its token: the part of [`crate::TokenStatus`] that is
+/// the cache's (`crate::client::status` adds the 429 hold and the fleet member).
 #[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct TokenStatus {
-    /// The `jti` (or fingerprint) of the cached token.
+pub(crate) struct CacheStatus {
     pub token_id: Option<TokenId>,
-    /// How long the cached token stays usable; `None` without one.
     pub valid_for: Option<Duration>,
-    /// How long until the cached token is refreshed (zero: refresh due or running).
     pub refresh_in: Option<Duration>,
-    /// Whether a mint or refresh is running now.
     pub refreshing: bool,
-    /// Failed mints in a row.
     pub consecutive_failures: u32,
-    /// The error of the last failed mint, until one succeeds.
     pub last_error: Option<Error>,
-    /// Tokens minted since the client was built (by this process).
     pub tokens_minted: u64,
-    /// Where the cached token came from.
     pub origin: Option<TokenOrigin>,
-    /// How long API calls are still held back after a 429 (seen by this process or, in
-    /// fleet mode, by another member); `None` when they may send.
-    pub rate_limited_for: Option<Duration>,
-    /// The fleet member's state, in fleet mode (feature `redis`).
-    #[cfg(feature = "redis")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-    pub fleet: Option<crate::auth::fleet_status::FleetStatus>,
 }
 
 /// The shared token cache (cheap to clone).
@@ -200,7 +185,7 @@ impl TokenCache {
         invalidated
     }
 
-    pub fn status(&self) -> TokenStatus {
+    pub fn status(&self) -> CacheStatus {
         let now = self.inner.clock.now();
         let current = self
             .inner
@@ -208,7 +193,7 @@ impl TokenCache {
             .load_full()
             .filter(|t| now < t.expires_at);
         let control = self.inner.lock();
-        TokenStatus {
+        CacheStatus {
             token_id: current.as_ref().map(|t| t.id.clone()),
             valid_for: current
                 .as_ref()
@@ -221,9 +206,6 @@ impl TokenCache {
             last_error: control.last_error.clone(),
             tokens_minted: control.minted,
             origin: current.as_ref().map(|t| t.origin),
-            rate_limited_for: None,
-            #[cfg(feature = "redis")]
-            fleet: None,
         }
     }
 

@@ -6,7 +6,7 @@
 //! once per token, and notices a new token (a refresh, a 401 invalidation, a token from
 //! the fleet) with one read of the cache's pointer ([`arc_swap::Cache`]): no lock, no
 //! write to memory another thread uses. A view is meant to be kept per thread
-//! (`crate::client::local`).
+//! (`crate::client::thread_lease`).
 
 use std::sync::Arc;
 use std::time::Instant;

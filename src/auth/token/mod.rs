@@ -24,14 +24,15 @@ use sha2::Digest as _;
 use url::Url;
 
 use crate::config::TokenAuthMethod;
+use crate::error::decode_reason::describe_decode_failure;
 use crate::error::Error;
 use crate::generated::model::types::{
     AccessTokenResponse, ClientCredentialsGrant, ClientCredentialsGrantType,
 };
 use crate::response;
-use crate::response::decode_reason::describe_decode_failure;
 use crate::secret::SecretString;
 use crate::transport::body::{read_capped, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
+use crate::transport::failure::request_error;
 use crate::transport::http_client::Timeouts;
 
 /// The operation id of the token endpoint in the spec.
@@ -119,7 +120,7 @@ impl TokenEndpoint {
         let response = request
             .send()
             .await
-            .map_err(|source| response::transport(OPERATION, source, self.timeouts))?;
+            .map_err(|source| request_error(OPERATION, source, self.timeouts))?;
         let status = response.status();
         let headers = response.headers().clone();
         let limit = if status.is_success() {
@@ -129,7 +130,7 @@ impl TokenEndpoint {
         };
         let body = read_capped(response, limit)
             .await
-            .map_err(|source| response::transport(OPERATION, source, self.timeouts))?;
+            .map_err(|source| request_error(OPERATION, source, self.timeouts))?;
         if !status.is_success() {
             return Err(response::api_error(
                 crate::generated::model::Operation::RequestToken,

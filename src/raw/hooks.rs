@@ -4,7 +4,7 @@
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 
-use crate::generated::client::Client;
+use crate::raw::client::Client;
 use crate::transport::body::limit_response;
 use crate::transport::context::RequestContext;
 

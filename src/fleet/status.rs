@@ -1,6 +1,5 @@
-//! What a fleet member reports in [`TokenStatus::fleet`](super::TokenStatus::fleet):
-//! [`FleetStatus`] and [`FleetState`]. Defined here, below fleet mode, because the token
-//! status carries them; `crate::fleet` re-exports them as its public face.
+//! What a fleet member reports in [`TokenStatus::fleet`](crate::TokenStatus::fleet):
+//! [`FleetStatus`] and [`FleetState`], re-exported by `crate::fleet`.
 
 /// The link between a fleet member and Redis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,11 +1,12 @@
-//! Why a webhook delivery was refused: [`WebhookError`], kept apart from the verifier
-//! so that the crate's [`Error`](crate::error::Error) can hold it from a lower layer.
+//! Why a webhook delivery was refused: [`WebhookError`], which the crate's
+//! [`Error`](crate::error::Error) can hold; `crate::webhook` re-exports it beside the
+//! verifier.
 
 /// Why a delivery was refused. Never quotes a secret, a signature or the body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebhookError {
-    /// Neither [`SIGNATURE_HEADER`](super::SIGNATURE_HEADER) nor [`UPSTREAM_SIGNATURE_HEADER`](super::UPSTREAM_SIGNATURE_HEADER) is present.
+    /// Neither [`SIGNATURE_HEADER`](crate::webhook::SIGNATURE_HEADER) nor [`UPSTREAM_SIGNATURE_HEADER`](crate::webhook::UPSTREAM_SIGNATURE_HEADER) is present.
     #[error("the delivery has no `x-flowpayroll-signature` (or `x-affix-api-signature`) header")]
     MissingSignature,
     /// The signature is not 64 lowercase hex digits (32 bytes).
@@ -23,10 +24,10 @@ pub enum WebhookError {
         /// The JSON path and the type expected there; never a value from the body.
         reason: String,
     },
-    /// A [`ReplayGuard`](super::ReplayGuard) has already accepted this exact body within its window.
+    /// A [`ReplayGuard`](crate::webhook::ReplayGuard) has already accepted this exact body within its window.
     #[error("this body was already delivered within the replay window")]
     Replayed,
-    /// The shared replay guard could not reach Redis (see [`RedisReplayGuard`](super::RedisReplayGuard)).
+    /// The shared replay guard could not reach Redis (see `RedisReplayGuard`, feature `redis`).
     #[error("the replay guard's store is unavailable: {0}")]
     GuardUnavailable(String),
 }
