@@ -4,12 +4,12 @@
 //!
 //! | crate | version | where its types appear |
 //! |---|---|---|
-//! | [`http`] | 1 | [`http::StatusCode`] from [`Error::status`](crate::Error::status) and [`ApiError::status`](crate::ApiError::status); [`http::HeaderName`] in [`header::USER_ID`](crate::header::USER_ID) and [`header::X_AUTH_TOKEN`](crate::header::X_AUTH_TOKEN); [`http::HeaderMap`] taken by [`webhook::Verifier::verify`](crate::webhook::Verifier::verify) |
+//! | [`http`] | 1 | [`http::StatusCode`] from [`Error::status`](crate::Error::status) and [`ApiError::status`](crate::ApiError::status); [`http::HeaderName`] in [`header::USER_ID`](crate::header::USER_ID) and [`header::X_AUTH_TOKEN`](crate::header::X_AUTH_TOKEN); [`http::HeaderMap`] taken by [`webhook::Verifier::verify`](crate::webhook::Verifier::verify); with the `sandbox` feature, `StatusCode` in `sandbox::Fault::Status` |
 //! | [`url`] | 2 | [`url::Url`] from [`Environment`](crate::Environment) and, with the `sandbox` feature, `Sandbox::url` |
 //! | [`reqwest`] | 0.13 | the HTTP client a [`raw::Client`](crate::raw::Client) wraps; [`reqwest::Error`] as the source of [`Error::Transport`](crate::Error::Transport) |
 //! | [`progenitor_client`] | 0.15 | everything in [`crate::raw`]: its `Error`, `ResponseValue` and client traits |
 //! | [`serde`] | 1 | `Serialize` and `Deserialize` on the models in [`crate::types`] |
-//! | [`serde_json`] | 1 | the JSON object of [`types::UndocumentedBody`](crate::types::UndocumentedBody); the error of [`ErrorBody::decode`](crate::ErrorBody::decode) |
+//! | [`serde_json`] | 1 | the JSON object of [`types::UndocumentedBody`](crate::types::UndocumentedBody); the error of [`ErrorBody::decode`](crate::ErrorBody::decode); with the `sandbox` feature, `Value` in `sandbox::WebhookPayload::Json` |
 //! | [`chrono`] | 0.4 | [`chrono::DateTime`] in [`types::TokenSummary`](crate::types::TokenSummary) |
 //!
 //! # Policy

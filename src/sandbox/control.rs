@@ -17,7 +17,8 @@
 //!   off (no `webhook_uri`).
 //! * `POST /__sandbox/reset`: forget every token, fault, code, count and setting change.
 //!
-//! Errors are `400` with `{"message": ...}`.
+//! A request the sandbox cannot follow is `400` with `{"message": ...}`; a delivery is
+//! `409` while webhooks are off and `500` if the sandbox itself failed.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -80,7 +80,7 @@ impl RequestContext {
     /// libraries never log it.
     ///
     /// A token that cannot be an HTTP header value is [`Error::InvalidRequest`] (operation
-    /// `request_context`); the message does not quote it.
+    /// `None`: refused before any operation); the message does not quote it.
     pub fn with_access_token(mut self, token: &SecretString) -> Result<Self, Error> {
         let mut value =
             HeaderValue::from_str(token.expose_secret()).map_err(|_| Error::InvalidRequest {
@@ -101,7 +101,7 @@ impl RequestContext {
 
     /// Sends `User-Id: user_id`. It is checked as on every other path (the builder,
     /// [`crate::FlowPayroll::as_user`]): a value that cannot be sent is
-    /// [`Error::InvalidRequest`] (operation `request_context`).
+    /// [`Error::InvalidRequest`] (operation `None`: refused before any operation).
     pub fn with_user_id(mut self, user_id: &str) -> Result<Self, Error> {
         let value = user_value(user_id).map_err(|message| Error::InvalidRequest {
             operation: CONTEXT,
