@@ -30,7 +30,7 @@
 //!
 //! | layer | modules | job |
 //! |---|---|---|
-//! | 1 | `secret`, `clock`, `setters` | [`SecretString`] and redaction of server text; the clock seam; the `with_*` setters macro |
+//! | 1 | `secret`, `clock`, `setters` | [`SecretString`], masking of secrets and terminal escapes in server text; the clock seam; the `with_*` setters macro |
 //! | 2 | `generated` | the generated models: `types`, open enums, [`Operation`](operation::Operation), [`ErrorBody`] (the door to `OUT_DIR`) |
 //! | 3 | `error` | [`Error`], [`ApiError`], [`WebhookError`], [`ConnectError`](connect::ConnectError), transport causes ([`TransportCause`]), what to do ([`Error::action`]), which failures are transient or permanent, and why a body did not decode |
 //! | 4 | `observe` | what an operator sees: metric names, units, labels and their recording (feature `metrics`); the spans |
@@ -114,6 +114,9 @@ pub use generated::model::ErrorBody;
 pub use observe::describe_metrics;
 pub use secret::SecretString;
 pub use transport::context::RequestContext;
+#[cfg(feature = "rustls-ring")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls-ring")))]
+pub use transport::tls::install_ring_provider;
 pub use webhook::WebhookError;
 
 /// Request and response models generated from the spec, and the open enums.
@@ -133,6 +136,20 @@ pub mod types {
 /// ```
 pub mod header {
     pub use crate::transport::context::{MAX_USER_ID_LEN, USER_ID, X_AUTH_TOKEN};
+}
+
+/// Showing server text on a terminal: the escaper every `Display` of server text in this
+/// crate uses, public so that an application (and the `flowpayroll` command) shows such
+/// text the same way. It escapes C0 and C1 controls, DEL, the bidirectional marks,
+/// embeddings, overrides and isolates, and the line and paragraph separators.
+///
+/// ```
+/// use flowpayroll::terminal::escape;
+///
+/// assert_eq!(escape("\u{1b}]0;owned\u{7}\u{2028}ok"), "\\u{1b}]0;owned\\u{7}\\u{2028}ok");
+/// ```
+pub mod terminal {
+    pub use crate::secret::terminal::{escape, is_unsafe, Escaped};
 }
 
 /// How much the client reads of a server's answers, and how long it believes a token

@@ -31,7 +31,7 @@ pub use crate::error::cause::{
 use crate::error::size::size;
 use crate::generated::model::ErrorBody;
 use crate::generated::model::Operation;
-use crate::secret::redact::Escaped;
+use crate::secret::terminal::Escaped;
 
 /// Everything that can go wrong when calling Flow Payroll.
 ///

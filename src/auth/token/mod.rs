@@ -71,7 +71,7 @@ pub enum TokenId {
 impl fmt::Display for TokenId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TokenId::Jti(jti) => write!(f, "{}", crate::secret::redact::Escaped(jti)),
+            TokenId::Jti(jti) => write!(f, "{}", crate::secret::terminal::Escaped(jti)),
             TokenId::Fingerprint(hex) => write!(f, "sha256:{hex}"),
         }
     }
@@ -80,7 +80,7 @@ impl fmt::Display for TokenId {
 impl TokenId {
     /// The id for a log line: control characters escaped.
     pub(crate) fn logged(&self) -> String {
-        crate::secret::redact::escaped(&self.to_string())
+        crate::secret::terminal::escape(&self.to_string()).into_owned()
     }
 }
 
@@ -267,7 +267,7 @@ fn jwt_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>>
 
 fn fingerprint(token: &str) -> String {
     let digest = sha2::Sha256::digest(token.as_bytes());
-    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..6])
 }
 
 #[cfg(test)]
