@@ -26,9 +26,10 @@ fn is_pub(vis: &syn::Visibility) -> bool {
     matches!(vis, syn::Visibility::Public(_))
 }
 
-/// Keeps only `#[derive]`: docs and serde attributes are not signatures.
+/// Keeps `#[derive]` and `#[non_exhaustive]` (semver rests on both, docs/versioning.md);
+/// docs and serde attributes are not signatures.
 fn derives_only(attrs: &mut Vec<syn::Attribute>) {
-    attrs.retain(|attr| attr.path().is_ident("derive"));
+    attrs.retain(|attr| attr.path().is_ident("derive") || attr.path().is_ident("non_exhaustive"));
 }
 
 fn without_body(f: &syn::ImplItemFn) -> syn::ImplItem {
