@@ -17,7 +17,7 @@ pub(crate) const STATE_BYTES: usize = 32;
 /// A fresh `state` (43 characters of URL-safe Base64).
 pub(crate) fn fresh() -> Result<SecretString, Error> {
     let mut bytes = zeroize::Zeroizing::new([0u8; STATE_BYTES]);
-    getrandom::fill(&mut *bytes).map_err(|e| Error::Io {
+    getrandom::getrandom(&mut *bytes).map_err(|e| Error::Io {
         context: "cannot draw the sign-in state from the operating system's random source"
             .to_owned(),
         source: Arc::new(std::io::Error::other(e.to_string())),
