@@ -77,6 +77,8 @@ try {
     expect(text.startsWith(`Connected: ${provider} (official)`), 'the page does not show the new connection');
     expect(text.includes('/2023-03-01/official/employees'), 'the page does not show the granted scope');
     expect(!/token/i.test(text), 'the page mentions a token');
+    // The sandbox's access tokens are JWT-shaped (header.claims.signature, `eyJ...`).
+    expect(!/eyJ[\w-]+\.[\w-]+\./.test(html) && !/eyJ[\w-]+\.[\w-]+\./.test(page.url()), 'the page carries a JWT');
   } else {
     expect(callback.searchParams.get('error') === 'access_denied', 'the callback is not error=access_denied');
     expect(!callback.searchParams.has('authorization_code'), 'a refusal carried a code');
