@@ -7,6 +7,7 @@
 #![doc = concat!("[benchmarks]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/benchmarks.md")]
 #![doc = concat!("[contributing]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/CONTRIBUTING.md")]
 #![doc = concat!("[client]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/client.md")]
+#![doc = concat!("[errors]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/errors.md")]
 #![doc = concat!("[sandbox]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/sandbox.md")]
 #![doc = concat!("[connect]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/connect.md")]
 #![doc = concat!("[fleet]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/fleet.md")]
@@ -29,9 +30,9 @@
 //!
 //! | layer | modules | job |
 //! |---|---|---|
-//! | 1 | `secret`, `clock`, `setters` | [`SecretString`] and redaction of server text; the clock seam; the `with_*` setters macro |
+//! | 1 | `secret`, `clock`, `setters` | [`SecretString`], masking of secrets and terminal escapes in server text; the clock seam; the `with_*` setters macro |
 //! | 2 | `generated` | the generated models: `types`, open enums, [`Operation`](operation::Operation), [`ErrorBody`] (the door to `OUT_DIR`) |
-//! | 3 | `error` | [`Error`], [`ApiError`], [`WebhookError`], [`ConnectError`](connect::ConnectError), which failures are transient, and why a body did not decode |
+//! | 3 | `error` | [`Error`], [`ApiError`], [`WebhookError`], [`ConnectError`](connect::ConnectError), transport causes ([`TransportCause`]), what to do ([`Error::action`]), which failures are transient or permanent, and why a body did not decode |
 //! | 4 | `observe` | what an operator sees: metric names, units, labels and their recording (feature `metrics`); the spans |
 //! | 5 | `config` | [`Environment`], URLs and `FLOWPAYROLL_*`; the policies ([`RetryPolicy`]...) |
 //! | 6 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule; the error of a request without a whole response |
@@ -103,13 +104,19 @@ pub use client::FlowPayroll;
 pub use config::into_url::IntoUrl;
 pub use config::policy::{RefreshPolicy, RetryPolicy, TokenRequestPolicy};
 pub use config::{Environment, TokenAuthMethod};
-pub use error::{ApiError, BodyPrefix, Error};
+pub use error::{
+    ApiError, BodyPrefix, CertificateProblem, Error, Limit, Phase, ProxyProblem, TlsProblem,
+    TransportCause,
+};
 pub use generated::model::ErrorBody;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub use observe::describe_metrics;
 pub use secret::SecretString;
 pub use transport::context::RequestContext;
+#[cfg(feature = "rustls-ring")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls-ring")))]
+pub use transport::tls::install_ring_provider;
 pub use webhook::WebhookError;
 
 /// Request and response models generated from the spec, and the open enums.
@@ -129,6 +136,20 @@ pub mod types {
 /// ```
 pub mod header {
     pub use crate::transport::context::{MAX_USER_ID_LEN, USER_ID, X_AUTH_TOKEN};
+}
+
+/// Showing server text on a terminal: the escaper every `Display` of server text in this
+/// crate uses, public so that an application (and the `flowpayroll` command) shows such
+/// text the same way. It escapes C0 and C1 controls, DEL, the bidirectional marks,
+/// embeddings, overrides and isolates, and the line and paragraph separators.
+///
+/// ```
+/// use flowpayroll::terminal::escape;
+///
+/// assert_eq!(escape("\u{1b}]0;owned\u{7}\u{2028}ok"), "\\u{1b}]0;owned\\u{7}\\u{2028}ok");
+/// ```
+pub mod terminal {
+    pub use crate::secret::terminal::{escape, is_unsafe, Escaped};
 }
 
 /// How much the client reads of a server's answers, and how long it believes a token
@@ -154,10 +175,14 @@ mod guides {
     struct Benchmarks;
     #[doc = include_str!("../docs/build-cost.md")]
     struct BuildCost;
+    #[doc = include_str!("../docs/cli-failures/README.md")]
+    struct CliFailures;
     #[doc = include_str!("../docs/client.md")]
     struct Client;
     #[doc = include_str!("../docs/connect.md")]
     struct Connect;
+    #[doc = include_str!("../docs/errors.md")]
+    struct Errors;
     #[doc = include_str!("../docs/fleet.md")]
     struct Fleet;
     #[doc = include_str!("../docs/mutants.md")]

@@ -1,8 +1,8 @@
 //! Faults queued through the control API under `/__sandbox/faults`, driven by plain HTTP
 //! as a test in another language would: API faults come in order, the token endpoint's
 //! too (429 with `Retry-After`, 500, a malformed body), slow answers wait on the
-//! sandbox's clock, pending faults are bounded, and bad control requests are refused
-//! with a reason.
+//! sandbox's clock, bodies can stall or be cut halfway, pending faults are bounded, and
+//! bad control requests are refused with a reason.
 
 mod common;
 
@@ -168,6 +168,7 @@ async fn bad_control_requests_are_refused_with_a_reason() {
         json!({"operation": "list_tokens", "fault": {"kind": "explode"}}),
         json!({"operation": "list_tokens", "fault": {"kind": "status", "status": 99}}),
         json!({"operation": "list_tokens", "fault": {"kind": "slow", "delay_ms": 86_400_000u64}}),
+        json!({"operation": "list_tokens", "fault": {"kind": "slow_body", "delay_ms": 86_400_000u64}}),
         json!({"operation": "list_tokens", "fault": {"kind": "status", "status": 500}, "extra": 1}),
     ];
     for body in cases {
@@ -230,4 +231,45 @@ async fn alternating_faults_are_bounded() {
     }
     assert_eq!(refused, 1100 - 1024);
     assert_eq!(stats(&sandbox).await["faults_pending"]["get_client"], 1024);
+}
+
+#[tokio::test]
+async fn bodies_can_be_cut_or_stalled_halfway() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let token = mint(&sandbox).await;
+    let cut = fault(&sandbox, "list_providers", 1, json!({"kind": "cut_body"})).await;
+    assert_eq!(cut.status, 200, "{}", cut.body);
+    let slow = fault(
+        &sandbox,
+        "list_providers",
+        1,
+        json!({"kind": "slow_body", "delay_ms": 60_000}),
+    )
+    .await;
+    assert_eq!(slow.status, 200, "{}", slow.body);
+    assert_eq!(stats(&sandbox).await["faults_pending"]["list_providers"], 2);
+    // A client that reads the body sees it break off, then stall.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let url = sandbox.url().join(Operation::ListProviders.path()).unwrap();
+    let get = || {
+        client
+            .get(url.clone())
+            .header("x-auth-token", &token)
+            .send()
+    };
+    let response = get().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let cut = response.bytes().await.unwrap_err();
+    assert!(
+        !cut.is_timeout() && (cut.is_body() || cut.is_decode()),
+        "{cut:?}"
+    );
+    let response = get().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let stalled = response.bytes().await.unwrap_err();
+    assert!(stalled.is_timeout(), "{stalled:?}");
+    assert_eq!(stats(&sandbox).await["faults_pending"], json!({}));
 }

@@ -136,3 +136,58 @@ async fn reset_through_the_rust_api_forgets_tokens_faults_counts_settings_and_la
     assert_eq!(sandbox.token_requests(), 1);
     assert_eq!(sandbox.api_requests(Operation::GetClient), 2);
 }
+
+#[tokio::test]
+async fn a_slow_body_is_a_timeout_while_reading_the_body() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = sandbox
+        .client_builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    fp.authenticate().await.unwrap();
+    sandbox.fail_next(
+        Operation::ListTokens,
+        1,
+        Fault::SlowBody(Duration::from_secs(30)),
+    );
+    let error = fp.management().tokens().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            flowpayroll::Error::Timeout {
+                limit: flowpayroll::Limit::Request,
+                phase: Some(flowpayroll::Phase::BodyRead),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "`list_tokens`: the response body stalled from 127.0.0.1 within 300 ms (request timeout)"
+    );
+    assert!(error.is_transient());
+    assert_eq!(sandbox.api_requests(Operation::ListTokens), 1);
+}
+
+#[tokio::test]
+async fn a_cut_body_is_a_transient_body_read_and_the_token_endpoint_retries_it() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = sandbox.client_builder().build().unwrap();
+    sandbox.fail_next(Operation::RequestToken, 2, Fault::CutBody);
+    // Two cut answers, then a whole one: the mint's three attempts.
+    fp.authenticate().await.unwrap();
+    assert_eq!(sandbox.token_requests(), 3);
+
+    sandbox.fail_next(Operation::ListTokens, 1, Fault::CutBody);
+    let error = fp.management().tokens().await.unwrap_err();
+    assert_eq!(
+        error.transport_cause(),
+        Some(&flowpayroll::TransportCause::BodyRead),
+        "{error:?}"
+    );
+    assert!(error.is_transient());
+    // API calls are not retried.
+    assert_eq!(sandbox.api_requests(Operation::ListTokens), 1);
+}

@@ -29,6 +29,15 @@ pub struct Cli {
     /// Output format (default: table on a terminal, JSON otherwise).
     #[arg(long, global = true, value_enum)]
     pub output: Option<Output>,
+    /// Also trust the certificate authorities in this PEM file (a private CA, a TLS
+    /// inspecting proxy), on top of the system's.
+    #[arg(
+        long,
+        global = true,
+        env = "FLOWPAYROLL_CA_FILE",
+        value_name = "PEM_FILE"
+    )]
+    pub ca_file: Option<std::path::PathBuf>,
     /// Log what the client does (token minted, retries...) to stderr; never secrets.
     #[arg(long, short, global = true)]
     pub verbose: bool,

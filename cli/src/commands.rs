@@ -188,6 +188,9 @@ fn configure(cli: &Cli) -> Result<FlowPayrollBuilder, Error> {
     if let Some(user) = &cli.user_id {
         builder = builder.user_id(user);
     }
+    if let Some(path) = &cli.ca_file {
+        builder = builder.add_root_certificate(read_ca_file(path)?);
+    }
     if let Some(method) = cli.token_auth {
         builder = builder.token_auth(match method {
             TokenAuth::Post => TokenAuthMethod::ClientSecretPost,
@@ -195,6 +198,32 @@ fn configure(cli: &Cli) -> Result<FlowPayrollBuilder, Error> {
         });
     }
     Ok(builder)
+}
+
+/// The largest CA file read: a bundle of every public root is about 250 KiB.
+const CA_FILE_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// The bytes of `--ca-file`, read up to [`CA_FILE_LIMIT`].
+fn read_ca_file(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+    use std::io::Read as _;
+    let unreadable = |reason: String| {
+        Error::Config(format!(
+            "--ca-file (FLOWPAYROLL_CA_FILE) {}: {reason}",
+            crate::escape::escape(&path.display().to_string())
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let mut pem = Vec::new();
+    file.take(CA_FILE_LIMIT + 1)
+        .read_to_end(&mut pem)
+        .map_err(|e| unreadable(e.to_string()))?;
+    if u64::try_from(pem.len()).unwrap_or(u64::MAX) > CA_FILE_LIMIT {
+        return Err(unreadable(format!(
+            "larger than {} MiB; it should hold PEM certificates only",
+            CA_FILE_LIMIT / 1024 / 1024
+        )));
+    }
+    Ok(pem)
 }
 
 /// Client settings without the secrets' values.

@@ -2,8 +2,8 @@
 //!
 //! Configuration comes from the same `FLOWPAYROLL_*` variables as
 //! `FlowPayroll::from_env()`, overridden by flags. Output is a table on a terminal and
-//! JSON when piped (`--output` chooses). Errors are one sentence on stderr, exit code 1;
-//! usage errors exit 2. Text from the server is escaped before it reaches the terminal
+//! JSON when piped (`--output` chooses). An error is one sentence on stderr and, on a
+//! second line, what to do; its exit code says its class ([`exit_code`]). Text from the server is escaped before it reaches the terminal
 //! ([`escape`]). A closed stdout (`flowpayroll tokens list | head -1`) ends the
 //! program quietly with exit code 0, as the command itself succeeded.
 
@@ -12,6 +12,7 @@ mod commands;
 mod connect;
 mod escape;
 mod failure;
+mod listener;
 mod logs;
 mod render;
 mod webhooks;
@@ -53,15 +54,30 @@ fn main() -> ExitCode {
         }
         Err(Failure::Client(error)) => {
             report(&render::sentence(&error));
-            if matches!(error, flowpayroll::Error::Config(_)) && credentials_missing() {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "hint: set FLOWPAYROLL_CLIENT_ID and FLOWPAYROLL_CLIENT_SECRET \
-                     (`flowpayroll sandbox serve` starts a local sandbox and prints its settings)"
-                );
-            }
-            ExitCode::FAILURE
+            let hint = if matches!(error, flowpayroll::Error::Config(_)) && credentials_missing() {
+                "set FLOWPAYROLL_CLIENT_ID and FLOWPAYROLL_CLIENT_SECRET \
+                 (`flowpayroll sandbox serve` starts a local sandbox and prints its settings)"
+            } else {
+                error.action()
+            };
+            let _ = writeln!(std::io::stderr(), "hint: {hint}");
+            ExitCode::from(exit_code(&error))
         }
+    }
+}
+
+/// The exit code of a failed command, by class (documented in the CLI's README):
+/// 1 the server refused the request, or anything else; 3 the configuration or the input
+/// is wrong; 4 a failure that may pass later (network, timeout, 429, 5xx); 5 a
+/// connection that will keep failing until something changes (a certificate, the TLS
+/// set-up, the proxy's credentials). Usage errors exit with 2 (clap).
+fn exit_code(error: &flowpayroll::Error) -> u8 {
+    use flowpayroll::Error;
+    match error {
+        Error::Config(_) | Error::InvalidRequest { .. } => 3,
+        Error::Transport { cause, .. } if cause.is_permanent() => 5,
+        _ if error.is_transient() => 4,
+        _ => 1,
     }
 }
 

@@ -123,6 +123,9 @@ pub async fn listen(port: u16, forward: Option<String>) -> Result<(), Failure> {
     let app = Router::new()
         .fallback(receive)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(
+            crate::listener::within_body_timeout,
+        ))
         .with_state(state);
     {
         let mut out = std::io::stdout().lock();
@@ -136,16 +139,14 @@ pub async fn listen(port: u16, forward: Option<String>) -> Result<(), Failure> {
         )?;
         out.flush()?;
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            // Without a handler of its own, Ctrl-C keeps its default effect (the
-            // process ends), so a failed registration serves on instead of stopping.
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        })
-        .await
-        .map_err(|e| io_error("the webhook listener stopped".to_owned(), e))?;
+    crate::listener::serve(listener, app, async {
+        // Without a handler of its own, Ctrl-C keeps its default effect (the process
+        // ends), so a failed registration serves on instead of stopping.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
+    .await;
     Ok(())
 }
 

@@ -1,5 +1,5 @@
 //! The `flowpayroll` binary against the embedded sandbox: every command, both output
-//! formats, errors as one sentence with exit code 1, usage errors with 2, and no secret
+//! formats, errors as one sentence and a hint with their exit code, usage errors with 2, and no secret
 //! on any stream.
 
 mod common;
@@ -154,13 +154,17 @@ async fn token_mint_prints_the_jti_and_the_token_only_when_asked() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn errors_are_one_sentence_on_stderr_with_exit_code_1() {
+async fn errors_are_one_sentence_and_a_hint_on_stderr_with_their_exit_code() {
     let sandbox = Sandbox::start().await.unwrap();
     let run = flowpayroll(&sandbox, "wrong-secret-value", &["tokens", "list"]).await;
     assert_eq!(run.code, 1);
     assert!(run.stdout.is_empty());
-    // The sentence ends with the request id to quote to support.
-    let line = run.stderr.trim_end();
+    // The sentence ends with the request id to quote to support; the hint follows.
+    let (line, hint) = run.stderr.trim_end().split_once('\n').unwrap();
+    assert_eq!(
+        hint,
+        "hint: check the client id and secret (FLOWPAYROLL_CLIENT_ID, FLOWPAYROLL_CLIENT_SECRET) and the scope"
+    );
     let id = line
         .strip_prefix(
             "error: `request_token` failed with HTTP 401 Unauthorized: Client authentication \
@@ -177,14 +181,15 @@ async fn errors_are_one_sentence_on_stderr_with_exit_code_1() {
         &["tokens", "list", "--api-url", "http://api.example.com"],
     )
     .await;
-    assert_eq!(run.code, 1);
+    // A configuration error.
+    assert_eq!(run.code, 3);
     assert!(run.stderr.contains("plain http"), "{}", run.stderr);
 }
 
 #[test]
 fn without_credentials_the_error_points_to_the_sandbox() {
     let run: Run = command().args(["tokens", "list"]).output().unwrap().into();
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, 3);
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{}", run.stderr);
     assert!(lines[0].contains("FLOWPAYROLL_CLIENT_ID"), "{}", run.stderr);

@@ -214,7 +214,8 @@ fn verify_checks_a_saved_body_against_its_signature() {
 }
 
 /// A port that cannot be bound is a local I/O failure, said as one: no hint about
-/// credentials (the hint follows configuration errors only), exit code 1.
+/// credentials (that hint follows configuration errors only; this one gets the action
+/// of a local failure), exit code 1.
 #[test]
 fn listen_on_a_busy_port_is_an_io_error_without_the_credentials_hint() {
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -227,11 +228,15 @@ fn listen_on_a_busy_port_is_an_io_error_without_the_credentials_hint() {
         .into();
     assert_eq!(run.code, 1);
     let lines: Vec<&str> = run.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert_eq!(lines.len(), 2, "{}", run.stderr);
     assert!(
         lines[0].starts_with(&format!("error: cannot listen on 127.0.0.1:{port}: ")),
         "{}",
         run.stderr
+    );
+    assert_eq!(
+        lines[1],
+        "hint: check the local resource the message names (a port in use, a file)"
     );
     drop(busy);
 }

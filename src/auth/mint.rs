@@ -11,7 +11,7 @@ use super::source::{Minted, TokenSource};
 use super::token::{IssuedToken, TokenEndpoint, OPERATION};
 use crate::clock::Clock;
 use crate::config::policy::TokenRequestPolicy;
-use crate::error::Error;
+use crate::error::{Error, Limit};
 use crate::generated::model::Operation;
 use crate::observe::{self, Answer, Attempt};
 use crate::retry::{self, within, Decision, Failed, Rules};
@@ -37,6 +37,8 @@ impl Minter {
     async fn run(&self) -> Result<Minted, Error> {
         let clock = &*self.clock;
         let rules = Rules::mint(&self.policy);
+        // Where the last attempt stalled, to say so if the deadline ends the mint.
+        let stalled = std::sync::Mutex::new(None);
         let attempts = retry::run(
             clock,
             &rules,
@@ -50,6 +52,17 @@ impl Minter {
                 }
             },
             |error, (), decision, state| {
+                if let Error::Timeout {
+                    phase: Some(phase),
+                    host,
+                    ..
+                } = error
+                {
+                    *stalled
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                        Some((*phase, host.clone()));
+                }
                 // A mint is never re-minted (a token request's 401 refuses the
                 // credentials): its decisions are a retry or the end.
                 if let Decision::RetryAfter(wait) = decision {
@@ -63,12 +76,40 @@ impl Minter {
                 }
             },
         );
-        observe::call(
+        let result = observe::call(
             Operation::RequestToken,
             clock,
-            within(clock, self.policy.deadline, OPERATION, attempts),
+            within(
+                clock,
+                self.policy.deadline,
+                Limit::MintDeadline,
+                OPERATION,
+                attempts,
+            ),
         )
-        .await
+        .await;
+        match result {
+            Err(Error::Timeout {
+                operation,
+                after,
+                limit,
+                phase: None,
+                host: None,
+            }) => {
+                let last = stalled
+                    .into_inner()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let (phase, host) = last.unzip();
+                Err(Error::Timeout {
+                    operation,
+                    after,
+                    limit,
+                    phase,
+                    host: host.flatten(),
+                })
+            }
+            other => other,
+        }
     }
 }
 

@@ -150,7 +150,10 @@ impl FlowPayrollBuilder {
         self
     }
 
-    /// How long to wait for a connection, to either host. Default 10 s.
+    /// How long to wait for a connection (TCP, a proxy's tunnel, the TLS handshake), to
+    /// either host. Default 10 s. Connecting is part of a request, so the shorter of this
+    /// and the request timeouts (`timeout`, `token_timeout`) bounds it, and a stall
+    /// there is reported as [`crate::Limit::Connect`] with that value.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -291,9 +294,16 @@ impl FlowPayrollBuilder {
                 operation: None,
                 message,
             })?;
+        let api_request = self.timeout.unwrap_or(Duration::from_secs(30));
+        let token_request = self.token_timeout.unwrap_or(Duration::from_secs(10));
         let api_timeouts = Timeouts {
-            connect: self.connect_timeout.unwrap_or(Duration::from_secs(10)),
-            request: self.timeout.unwrap_or(Duration::from_secs(30)),
+            connect: self
+                .connect_timeout
+                .unwrap_or(Duration::from_secs(10))
+                .min(api_request)
+                .min(token_request),
+            request: api_request,
+            request_limit: crate::error::Limit::Request,
         };
         let http = http_client::client(&HttpSettings {
             timeouts: api_timeouts,
@@ -312,7 +322,8 @@ impl FlowPayrollBuilder {
             method: self.token_auth,
             scope: scope.flatten(),
             timeouts: Timeouts {
-                request: self.token_timeout.unwrap_or(Duration::from_secs(10)),
+                request: token_request,
+                request_limit: crate::error::Limit::TokenRequest,
                 ..api_timeouts
             },
         };

@@ -15,7 +15,7 @@ use url::Origin;
 
 use crate::auth::cache::Lease;
 use crate::client::{thread_lease, FlowPayroll};
-use crate::error::Error;
+use crate::error::{Error, Limit};
 use crate::generated::model::Operation;
 use crate::observe::{self, Attempt};
 use crate::raw::Client as RawClient;
@@ -132,7 +132,14 @@ impl FlowPayroll {
         observe::call(
             op,
             clock,
-            within_once_armed(clock, limit, op, armed, Box::pin(attempts)),
+            within_once_armed(
+                clock,
+                limit,
+                Limit::CallBudget,
+                op,
+                armed,
+                Box::pin(attempts),
+            ),
         )
         .await
     }

@@ -82,7 +82,9 @@ pub struct TokenRequestPolicy {
     /// not depend on any caller. Default 15 s.
     pub deadline: Duration,
     /// How long a permanent failure (`invalid_client`, `unauthorized_client`,
-    /// `invalid_scope`, 401) is returned at once without asking the endpoint again.
+    /// `invalid_scope`, 401, or a permanent transport cause such as a refused
+    /// certificate, see [`crate::TransportCause::is_permanent`]) is returned at once
+    /// without asking the endpoint again.
     /// Default 30 s.
     pub permanent_failure_ttl: Duration,
     /// The longest a transient failure is remembered; it starts at one second and

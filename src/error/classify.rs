@@ -19,6 +19,10 @@ pub(crate) enum Failure {
     Throttled(Option<Duration>),
     /// The server or the network may recover: no response, a timeout, 408 or 5xx.
     Unavailable(Option<Duration>),
+    /// A transport failure that no retry can fix (see
+    /// [`crate::TransportCause::is_permanent`]): never retried, and remembered by the
+    /// token endpoint for its permanent cooldown.
+    Permanent,
     /// Anything else: retrying the same request cannot help.
     Other,
 }
@@ -26,6 +30,7 @@ pub(crate) enum Failure {
 /// Classifies `error` (see [`Failure`]).
 pub(crate) fn classify(error: &Error) -> Failure {
     match error {
+        Error::Transport { cause, .. } if cause.is_permanent() => Failure::Permanent,
         Error::Transport { .. } | Error::Timeout { .. } | Error::TokenUnavailable(_) => {
             Failure::Unavailable(None)
         }

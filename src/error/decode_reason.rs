@@ -5,7 +5,8 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::secret::redact::{escaped, mask};
+use crate::secret::redact::mask;
+use crate::secret::terminal::escape;
 
 /// Where and why `body` fails to decode as `T`: the JSON path and the type expected
 /// there, never any part of the body (which may hold a token or a secret, however it
@@ -55,7 +56,7 @@ fn safe_path(path: &serde_path_to_error::Path, secrets: &[&str]) -> String {
                 }
                 let key: String = key.chars().take(64).collect();
                 let masked = mask(key.as_bytes(), secrets);
-                out.push_str(&escaped(&String::from_utf8_lossy(&masked)));
+                out.push_str(&escape(&String::from_utf8_lossy(&masked)));
             }
             Segment::Unknown => out.push_str(".?"),
         }
@@ -107,7 +108,7 @@ pub(crate) fn describe_json_error(error: &serde_json::Error) -> String {
     let expected = match message.rsplit_once(", expected ") {
         Some((_, expected)) if !message.starts_with("missing field") => {
             let expected: String = expected.chars().take(200).collect();
-            format!("expected {}, ", escaped(&expected))
+            format!("expected {}, ", escape(&expected))
         }
         _ => String::new(),
     };

@@ -7,7 +7,10 @@
 //! has the client's secret and current token masked ([`crate::secret::redact`]). Every
 //! `Display` escapes control characters in server text.
 
+pub(crate) mod action;
 pub(crate) mod body_prefix;
+pub(crate) mod cause;
+pub(crate) mod cause_of;
 pub(crate) mod classify;
 pub(crate) mod connect;
 pub(crate) mod decode_reason;
@@ -22,10 +25,13 @@ use std::time::Duration;
 use http::StatusCode;
 
 pub use crate::error::body_prefix::BodyPrefix;
+pub use crate::error::cause::{
+    CertificateProblem, Limit, Phase, ProxyProblem, TlsProblem, TransportCause,
+};
 use crate::error::size::size;
 use crate::generated::model::ErrorBody;
 use crate::generated::model::Operation;
-use crate::secret::redact::Escaped;
+use crate::secret::terminal::Escaped;
 
 /// Everything that can go wrong when calling Flow Payroll.
 ///
@@ -73,27 +79,37 @@ pub enum Error {
     #[error(transparent)]
     Api(Box<ApiError>),
 
-    /// The request did not get an answer: connection refused, TLS failure, timeout...
-    #[error("`{operation}` failed: {}", describe_transport(source))]
+    /// The request got no (whole) answer: see `cause` for why, and
+    /// [`TransportCause::is_permanent`] for whether retrying can help.
+    #[error("{}", describe_transport(*operation, cause, source))]
     Transport {
         /// The operation.
         operation: Operation,
+        /// Why, by cause: DNS, TCP, TLS and its reason, the certificate and its reason,
+        /// the proxy, or the connection breaking while sending or reading.
+        cause: TransportCause,
         /// The underlying error.
         #[source]
         source: Arc<reqwest::Error>,
     },
 
-    /// The call (all its attempts and waits, see [`crate::RetryPolicy::total_budget`]),
-    /// a single request (the client's `timeout`, or `token_timeout` for a token request),
-    /// connecting (its `connect_timeout`), or a token mint (see
-    /// [`crate::TokenRequestPolicy::deadline`]) ran out of time. `after` is the limit
-    /// that was reached, as configured.
-    #[error("`{operation}` timed out after {}", seconds(*after))]
+    /// A time limit was reached: connecting ([`Limit::Connect`]), one request
+    /// ([`Limit::Request`], [`Limit::TokenRequest`]), a whole call
+    /// ([`crate::RetryPolicy::total_budget`]) or a whole token mint
+    /// ([`crate::TokenRequestPolicy::deadline`]). `after` is the limit as configured;
+    /// `phase` says where a single request stalled (`None` for the whole-call limits).
+    #[error("{}", describe_timeout(*operation, *after, *limit, *phase, host.as_deref()))]
     Timeout {
         /// The operation.
         operation: Operation,
         /// The limit that was reached.
         after: Duration,
+        /// Which limit it was.
+        limit: Limit,
+        /// Where the request stalled, for the limits of one request.
+        phase: Option<Phase>,
+        /// The host it was waiting for, for the limits of one request.
+        host: Option<String>,
     },
 
     /// The server sent a body larger than the client reads (see
@@ -135,43 +151,45 @@ pub enum Error {
     Connect(#[from] crate::error::connect::ConnectError),
 }
 
-/// What happened to a request without a (whole) response, in words: "connection
-/// reset by the server", "could not connect: ...", rather than reqwest's generic
-/// "error decoding response body".
-fn describe_transport(error: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    use std::io::ErrorKind;
-    let mut causes = Vec::new();
-    let mut current = error.source();
-    while let Some(cause) = current {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            match io.kind() {
-                ErrorKind::ConnectionReset
-                | ErrorKind::ConnectionAborted
-                | ErrorKind::BrokenPipe => return "connection reset by the server".to_owned(),
-                ErrorKind::ConnectionRefused => return "connection refused".to_owned(),
-                ErrorKind::UnexpectedEof => {
-                    return "the connection closed before the response was complete".to_owned()
-                }
-                _ => {}
-            }
-        }
-        causes.push(cause.to_string());
-        current = cause.source();
+/// "`list_tokens` (auth.example): no TCP connection: connection refused": the
+/// operation, the host when reqwest kept it, the cause and the network's words.
+fn describe_transport(
+    operation: Operation,
+    cause: &TransportCause,
+    error: &reqwest::Error,
+) -> String {
+    let mut text = format!("`{operation}`");
+    if let Some(host) = error.url().and_then(|url| url.host_str()) {
+        text.push_str(&format!(" ({})", Escaped(host)));
     }
-    let detail = causes.last().cloned().unwrap_or_else(|| error.to_string());
-    if detail.contains("connection closed before message completed")
-        || detail.contains("end of file before message length reached")
-    {
-        "the connection closed before the response was complete".to_owned()
-    } else if error.is_connect() {
-        format!("could not connect: {}", Escaped(&detail))
-    } else if error.is_timeout() {
-        "timed out".to_owned()
-    } else if error.is_body() || error.is_decode() {
-        format!("the response could not be read: {}", Escaped(&detail))
-    } else {
-        format!("no response: {}", Escaped(&detail))
+    text.push_str(&format!(": {cause}"));
+    if let Some(detail) = crate::error::cause_of::detail(error, cause) {
+        text.push_str(&format!(" ({})", Escaped(&detail)));
+    }
+    text
+}
+
+/// "`list_tokens`: no TLS handshake from auth.example within 10 s (connect timeout)".
+fn describe_timeout(
+    operation: Operation,
+    after: Duration,
+    limit: Limit,
+    phase: Option<Phase>,
+    host: Option<&str>,
+) -> String {
+    match phase {
+        Some(phase) => format!(
+            "`{operation}`: {} {} within {} ({})",
+            phase.missing(),
+            Escaped(host.unwrap_or("the server")),
+            seconds(after),
+            limit.name()
+        ),
+        None => format!(
+            "`{operation}` timed out after {} ({})",
+            seconds(after),
+            limit.name()
+        ),
     }
 }
 
@@ -214,8 +232,22 @@ impl Error {
         self.as_api().and_then(ApiError::retry_after)
     }
 
-    /// Whether the same request may succeed later: no response or a timeout, 408, 429
-    /// or 5xx. The client's own retry loops use the same classification; a caller that
+    /// Why the request got no (whole) answer, for [`Error::Transport`].
+    pub fn transport_cause(&self) -> Option<&TransportCause> {
+        match self {
+            Error::Transport { cause, .. } => Some(cause),
+            _ => None,
+        }
+    }
+
+    /// What to do about this error, in one sentence (the third column of
+    /// `docs/errors.md`). It never holds server text.
+    pub fn action(&self) -> &'static str {
+        crate::error::action::action(self)
+    }
+
+    /// Whether the same request may succeed later: no response (except for permanent
+    /// causes, see [`TransportCause::is_permanent`]) or a timeout, 408, 429 or 5xx. The client's own retry loops use the same classification; a caller that
     /// retries on top of them (say, a job queue) can ask this instead of matching
     /// statuses. Refused credentials, other 4xx, bad input and bodies that do not decode
     /// are not transient.

@@ -14,5 +14,5 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
         .find_map(|name| headers.get(*name))?;
     let text = String::from_utf8_lossy(value.as_bytes());
     let cut: String = text.trim().chars().take(REQUEST_ID_LIMIT).collect();
-    (!cut.is_empty()).then(|| crate::secret::redact::escaped(&cut))
+    (!cut.is_empty()).then(|| crate::secret::terminal::escape(&cut).into_owned())
 }

@@ -33,11 +33,7 @@ pub(crate) fn namespace(token_url: &str, client_id: &str, scope: Option<&str>) -
         hash.update(part.as_bytes());
     }
     hash.update([u8::from(scope.is_some())]);
-    hash.finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(&hash.finalize()[..16])
 }
 
 /// Seals and opens the values of one client's namespace.

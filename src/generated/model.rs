@@ -8,7 +8,7 @@
 //!   bodies keyed by operation and status, and the spec's examples.
 
 /// Named by the open enums' `Display` as `crate::generated::model::Escaped`.
-pub(crate) use crate::secret::redact::Escaped;
+pub(crate) use crate::secret::terminal::Escaped;
 /// Named by the generated models as `crate::generated::model::SecretString`.
 pub(crate) use crate::secret::SecretString;
 

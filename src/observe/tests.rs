@@ -206,6 +206,9 @@ fn error_types_and_failure_kinds_are_fixed_words() {
     let timeout = Error::Timeout {
         operation: Operation::ListTokens,
         after: Duration::from_secs(1),
+        limit: crate::error::Limit::Request,
+        phase: None,
+        host: None,
     };
     assert_eq!(error_type(&timeout), "timeout");
     assert_eq!(failure_kind(&timeout), "timeout");

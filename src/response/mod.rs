@@ -16,6 +16,7 @@ use progenitor_client::{Error as GeneratedError, ResponseValue};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
+use crate::error::cause_of::Stage;
 use crate::error::decode_reason::{describe_decode_failure, describe_json_error};
 use crate::error::request_id::request_id;
 use crate::error::size::size;
@@ -61,16 +62,19 @@ pub(crate) async fn finish<T: DeserializeOwned>(
             let headers = response.headers().clone();
             match read_capped(response, ERROR_BODY_LIMIT).await {
                 Ok(body) => api_error(op, status, &headers, &body, now, secrets),
-                Err(source) => request_error(operation, source, timeouts),
+                Err(source) => request_error(operation, source, timeouts, Stage::Body),
             }
         }
         GeneratedError::InvalidResponsePayload(body, _) => Error::Decode {
             operation,
             reason: describe_decode_failure::<T>(&body, secrets),
         },
-        GeneratedError::CommunicationError(source)
-        | GeneratedError::ResponseBodyError(source)
-        | GeneratedError::InvalidUpgrade(source) => request_error(operation, source, timeouts),
+        GeneratedError::CommunicationError(source) | GeneratedError::InvalidUpgrade(source) => {
+            request_error(operation, source, timeouts, Stage::Send)
+        }
+        GeneratedError::ResponseBodyError(source) => {
+            request_error(operation, source, timeouts, Stage::Body)
+        }
         GeneratedError::ErrorResponse(value) => {
             let empty = Capped {
                 bytes: Vec::new(),

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use crate::clock::Clock;
 use crate::config::policy::{RetryPolicy, TokenRequestPolicy};
 use crate::error::classify::{classify, Failure};
-use crate::error::Error;
+use crate::error::{Error, Limit};
 use crate::generated::model::Operation;
 use crate::retry::wait::backoff;
 
@@ -196,14 +196,16 @@ where
     }
 }
 
-/// Runs `work`, or ends it with [`Error::Timeout`] once `limit` has passed on `clock`.
+/// Runs `work`, or ends it with [`Error::Timeout`] (naming `which` limit) once `limit`
+/// has passed on `clock`.
 pub(crate) async fn within<T>(
     clock: &dyn Clock,
     limit: Duration,
+    which: Limit,
     operation: Operation,
     work: impl Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
-    within_once_armed(clock, limit, operation, &AtomicBool::new(true), work).await
+    within_once_armed(clock, limit, which, operation, &AtomicBool::new(true), work).await
 }
 
 /// Like [`within`], with the timer set only once `armed` is true, for what is left of
@@ -213,6 +215,7 @@ pub(crate) async fn within<T>(
 pub(crate) async fn within_once_armed<T>(
     clock: &dyn Clock,
     limit: Duration,
+    which: Limit,
     operation: Operation,
     armed: &AtomicBool,
     work: impl Future<Output = Result<T, Error>>,
@@ -236,7 +239,13 @@ pub(crate) async fn within_once_armed<T>(
     tokio::select! {
         biased;
         result = work => result,
-        () = deadline => Err(Error::Timeout { operation, after: limit }),
+        () = deadline => Err(Error::Timeout {
+            operation,
+            after: limit,
+            limit: which,
+            phase: None,
+            host: None,
+        }),
     }
 }
 

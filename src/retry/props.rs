@@ -51,6 +51,9 @@ fn any_error() -> impl Strategy<Value = Error> {
         1 => any::<u64>().prop_map(|ms| Error::Timeout {
             operation: crate::generated::model::Operation::ListTokens,
             after: Duration::from_millis(ms),
+            limit: crate::error::Limit::Request,
+            phase: None,
+            host: None,
         }),
         1 => Just(Error::TokenUnavailable("gone".to_owned())),
     ]

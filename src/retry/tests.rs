@@ -117,6 +117,9 @@ fn api_calls_do_not_retry_server_errors_or_transport_failures() {
     let timeout = Error::Timeout {
         operation: crate::generated::model::Operation::ListTokens,
         after: Duration::from_secs(1),
+        limit: crate::error::Limit::Request,
+        phase: None,
+        host: None,
     };
     assert_eq!(
         decide(&timeout, &state(0, false, 0), &api_rules(), 0.5),
@@ -150,6 +153,9 @@ fn mints_retry_transient_failures_and_never_refusals() {
     let timeout = Error::Timeout {
         operation: Operation::RequestToken,
         after: Duration::from_secs(10),
+        limit: crate::error::Limit::Request,
+        phase: None,
+        host: None,
     };
     assert!(matches!(
         decide(&timeout, &state(0, false, 0), &rules, 0.0),

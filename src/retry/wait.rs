@@ -30,7 +30,8 @@ pub(crate) fn backoff(base: Duration, cap: Duration, retry: u32, draw: f64) -> D
 }
 
 /// How long a failed mint is remembered under `policy`, the `failures`-th in a row (1
-/// for the first): `permanent_failure_ttl` after a refusal; the server's `Retry-After`,
+/// for the first): `permanent_failure_ttl` after a refusal or a permanent transport
+/// cause (see [`crate::TransportCause::is_permanent`]); the server's `Retry-After`,
 /// or else a backoff doubling from one second, capped at `max_failure_cooldown`, after
 /// anything else.
 pub(crate) fn failure_cooldown(
@@ -39,7 +40,7 @@ pub(crate) fn failure_cooldown(
     failures: u32,
 ) -> Duration {
     match classify(error) {
-        Failure::Refused => policy.permanent_failure_ttl,
+        Failure::Refused | Failure::Permanent => policy.permanent_failure_ttl,
         Failure::Throttled(Some(wait)) | Failure::Unavailable(Some(wait)) => {
             wait.min(policy.max_failure_cooldown)
         }

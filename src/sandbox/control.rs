@@ -5,7 +5,7 @@
 //! * `POST /__sandbox/faults` with `{"operation": "list_tokens", "times": 2, "fault":
 //!   {"kind": "status", "status": 500}}`: the next `times` calls of the operation get the
 //!   fault. Kinds: `status` (`status`), `too_many_requests` (`retry_after` seconds),
-//!   `slow` (`delay_ms`), `malformed_body`.
+//!   `slow` (`delay_ms`), `malformed_body`, `slow_body` (`delay_ms`), `cut_body`.
 //! * `POST /__sandbox/authorize` with `{"redirect_uri": "https://app.example.com/cb"}`:
 //!   the code the sign-in page would send after a user allowed every scope of the
 //!   client, `{"code": ...}`, without the page. The URI must be one of the client's
@@ -144,6 +144,8 @@ enum FaultSpec {
     TooManyRequests { retry_after: u64 },
     Slow { delay_ms: u64 },
     MalformedBody,
+    SlowBody { delay_ms: u64 },
+    CutBody,
 }
 
 async fn faults(AppState(state): AppState<Arc<State>>, body: Bytes) -> Response {
@@ -172,6 +174,13 @@ async fn faults(AppState(state): AppState<Arc<State>>, body: Bytes) -> Response 
             return refuse(&format!("delay_ms must be at most {MAX_DELAY_MS}"))
         }
         FaultSpec::MalformedBody => Fault::MalformedBody,
+        FaultSpec::SlowBody { delay_ms } if delay_ms <= MAX_DELAY_MS => {
+            Fault::SlowBody(Duration::from_millis(delay_ms))
+        }
+        FaultSpec::SlowBody { .. } => {
+            return refuse(&format!("delay_ms must be at most {MAX_DELAY_MS}"))
+        }
+        FaultSpec::CutBody => Fault::CutBody,
     };
     let mut faults = lock(&state.faults);
     if faults.runs(request.operation) >= MAX_RUNS {

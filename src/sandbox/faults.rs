@@ -1,10 +1,16 @@
 //! Forced answers: per operation, a queue of faults for its next calls, kept as runs
-//! (fault, how many times) so that "the next million calls" is one entry.
+//! (fault, how many times) so that "the next million calls" is one entry; and the body
+//! of the faults that break an answer's body ([`Staged`]).
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::StatusCode;
+use http_body::Frame;
 
 use crate::generated::model::Operation;
 
@@ -24,6 +30,70 @@ pub enum Fault {
     /// Answer 200 with a body that is not JSON (a truncated object), as a broken proxy
     /// would.
     MalformedBody,
+    /// Answer normally, but send the second half of the body only after this delay (on
+    /// the sandbox's clock): a client's request timeout strikes while it reads the body.
+    SlowBody(Duration),
+    /// Answer normally, but close the connection after half the body: the connection
+    /// broke in the middle of the answer.
+    CutBody,
+}
+
+/// The body of a [`Fault::SlowBody`] or [`Fault::CutBody`] answer: the first half at
+/// once, then the rest once `pause` resolves true, or an error (the connection is
+/// closed) when it resolves false (a cut, or the sandbox is stopping).
+pub(super) struct Staged {
+    first: Option<Bytes>,
+    pause: Pin<Box<dyn Future<Output = bool> + Send>>,
+    rest: Option<Bytes>,
+}
+
+impl Staged {
+    /// Splits `body` in two halves, with `pause` between them.
+    pub(super) fn new(body: Bytes, pause: Pin<Box<dyn Future<Output = bool> + Send>>) -> Self {
+        let half = body.len() / 2;
+        Self {
+            first: Some(body.slice(..half)),
+            pause,
+            rest: Some(body.slice(half..)),
+        }
+    }
+}
+
+impl http_body::Body for Staged {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(Frame::data(first))));
+        }
+        let Some(rest) = self.rest.take() else {
+            return Poll::Ready(None);
+        };
+        let go_on = match self.pause.as_mut().poll(context) {
+            Poll::Ready(go_on) => go_on,
+            Poll::Pending => {
+                self.rest = Some(rest);
+                return Poll::Pending;
+            }
+        };
+        if go_on {
+            Poll::Ready(Some(Ok(Frame::data(rest))))
+        } else {
+            Poll::Ready(Some(Err(std::io::Error::other(
+                "the body was cut by a sandbox fault",
+            ))))
+        }
+    }
+}
+
+impl std::fmt::Debug for Staged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Staged").finish_non_exhaustive()
+    }
 }
 
 /// The body a [`Fault::MalformedBody`] answer carries.

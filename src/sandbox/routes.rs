@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State as AppState};
@@ -25,7 +26,7 @@ use tower_http::compression::CompressionLayer;
 use super::account::UNREGISTERED;
 use super::answer::{answer, example};
 use super::codes::CodeRefusal;
-use super::faults::{Fault, MALFORMED_BODY};
+use super::faults::{Fault, Staged, MALFORMED_BODY};
 use super::tokens::{Issued, Refusal};
 use super::{control, lock, sign_in, token_endpoint, State};
 use crate::generated::model::types::{
@@ -100,7 +101,12 @@ async fn count_compressed(AppState(state): AppState<Arc<State>>, response: Respo
 }
 
 /// One request of `operation`: counted, delayed, maybe faulted, then answered.
-async fn handle(state: &State, operation: Operation, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn handle(
+    state: &Arc<State>,
+    operation: Operation,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     let user_id = headers.get("user-id").and_then(|v| v.to_str().ok());
     state.counters.record(operation, user_id);
     let latency = *lock(&state.latency);
@@ -108,12 +114,54 @@ async fn handle(state: &State, operation: Operation, headers: &HeaderMap, body: 
         return stopping();
     }
     let fault = lock(&state.faults).take(operation);
-    match fault {
-        None => {}
+    let staged = match fault {
+        None => None,
         Some(Fault::Slow(delay)) if !state.wait(delay).await => return stopping(),
-        Some(Fault::Slow(_)) => {}
+        Some(Fault::Slow(_)) => None,
+        Some(Fault::SlowBody(delay)) => Some(Some(delay)),
+        Some(Fault::CutBody) => Some(None),
         Some(fault) => return faulted(operation, &fault),
+    };
+    let response = answer_call(state, operation, headers, body);
+    match staged {
+        None => response,
+        Some(pause) => stage(state, response, pause).await,
     }
+}
+
+/// `response` with its body in two halves: the second after `pause` on the sandbox's
+/// clock, or never (the connection closes) without one.
+async fn stage(state: &Arc<State>, response: Response, pause: Option<Duration>) -> Response {
+    let (mut parts, body) = response.into_parts();
+    // The sandbox's own answer: small and in memory.
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return stopping();
+    };
+    let state = Arc::clone(state);
+    let pause = Box::pin(async move {
+        match pause {
+            Some(delay) => state.wait(delay).await,
+            // Not ready once, so the headers and the first half leave before the cut
+            // (hyper flushes what it has while a body is not ready).
+            None => {
+                tokio::task::yield_now().await;
+                false
+            }
+        }
+    });
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    // Sent as is: compressing would hold the first half back in the encoder.
+    parts.headers.insert(
+        header::CONTENT_ENCODING,
+        HeaderValue::from_static("identity"),
+    );
+    Response::from_parts(parts, axum::body::Body::new(Staged::new(bytes, pause)))
+}
+
+/// The sandbox's answer to a call of `operation` (no fault).
+fn answer_call(state: &State, operation: Operation, headers: &HeaderMap, body: &[u8]) -> Response {
     let outcome = match operation {
         Operation::RequestToken => Ok(token_endpoint::request_token(state, headers, body)),
         Operation::ListTokens => authorized(state, operation, headers, |_| {
@@ -187,7 +235,7 @@ fn faulted(operation: Operation, fault: &Fault) -> Response {
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             response
         }
-        Fault::MalformedBody | Fault::Slow(_) => (
+        Fault::MalformedBody | Fault::Slow(_) | Fault::SlowBody(_) | Fault::CutBody => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json")],
             MALFORMED_BODY,

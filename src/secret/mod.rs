@@ -6,10 +6,11 @@
 //! serializes as a plain string because the wire needs the value (a token request, a
 //! client update); serializing is sending, never logging.
 //!
-//! [`redact`] keeps server text that may echo a secret, or carry terminal escapes, safe
-//! to show.
+//! [`redact`] masks the secrets a server's text may echo; [`terminal`] escapes the
+//! characters in it that would act on a terminal (public as `flowpayroll::terminal`).
 
 pub(crate) mod redact;
+pub mod terminal;
 
 use std::fmt;
 

@@ -1,17 +1,11 @@
-//! Showing server text safely. Whatever a server sends back may echo what it was sent
-//! (a gateway that quotes the request, a double-encoded token response) or carry
-//! terminal control sequences. Two tools:
-//!
-//! * [`mask`]: replaces the client's own secrets (its client secret, the token of the
-//!   call) in a body before any of it is kept, in the forms a server may echo them:
-//!   as sent, form-urlencoded, percent-encoded, JSON-escaped, and as the Basic
-//!   credentials.
-//! * [`Escaped`]: writes text with control characters (ANSI escapes, CR, BEL...) and
-//!   bidirectional overrides as visible `\u{..}` escapes. Every `Display` of server text
-//!   in this crate (errors, `jti`s in logs) goes through it.
+//! Masking secrets in server text. Whatever a server sends back may echo what it was
+//! sent (a gateway that quotes the request, a double-encoded token response): [`mask`]
+//! replaces the client's own secrets (its client secret, the token of the call) in a
+//! body before any of it is kept, in the forms a server may echo them: as sent,
+//! form-urlencoded, percent-encoded, JSON-escaped, and as the Basic credentials.
+//! Terminal control sequences in the same text are [`terminal`](super::terminal)'s job.
 
 use std::borrow::Cow;
-use std::fmt::{self, Write as _};
 
 use base64::Engine as _;
 
@@ -81,36 +75,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Text displayed with control characters escaped (see the module docs).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Escaped<'a>(pub &'a str);
-
-impl fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for c in self.0.chars() {
-            match c {
-                '\n' => f.write_str("\\n")?,
-                '\r' => f.write_str("\\r")?,
-                '\t' => f.write_str("\\t")?,
-                c if is_unsafe(c) => write!(f, "{}", c.escape_unicode())?,
-                c => f.write_char(c)?,
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Characters that change what a terminal shows rather than showing themselves.
-fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// `text` with control characters escaped, as an owned string.
-pub(crate) fn escaped(text: &str) -> String {
-    Escaped(text).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,22 +121,7 @@ mod tests {
         assert_eq!(find(b"zabc", b"bc"), Some(2));
     }
 
-    #[test]
-    fn escapes_terminal_controls() {
-        let text = "ok\u{1b}[2J\rforged\u{7}\u{202e}txt.exe é";
-        assert_eq!(
-            escaped(text),
-            "ok\\u{1b}[2J\\rforged\\u{7}\\u{202e}txt.exe é"
-        );
-        assert_eq!(escaped("a\nb\tc\u{2066}"), "a\\nb\\tc\\u{2066}");
-    }
-
     proptest! {
-        #[test]
-        fn escaped_text_has_no_control_characters(text in any::<String>()) {
-            prop_assert!(!escaped(&text).chars().any(is_unsafe));
-        }
-
         #[test]
         fn a_masked_body_never_contains_the_secret(
             prefix in any::<Vec<u8>>(),

@@ -11,15 +11,15 @@
 //!   the prefix and says the body went on.
 //!
 //! Success bodies of the generated client are read by progenitor; [`limit_response`]
-//! wraps their stream in [`LimitedBody`], which fails the read with [`LimitExceeded`]
-//! as soon as the limit is passed (or at once, when `content-length` announces more).
+//! wraps their stream in http-body-util's `Limited` (see [`limited`]), which fails the
+//! read with [`LimitExceeded`] as soon as the limit is passed; when `content-length`
+//! announces more, the read fails at once, before a byte of the body is read.
 
 use std::fmt;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http_body::{Body, Frame, SizeHint};
+use http_body::Body;
+use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
 use reqwest::ResponseBuilderExt as _;
 
 use crate::error::size::size;
@@ -64,7 +64,7 @@ pub(crate) async fn read_capped(
     })
 }
 
-/// The error a [`LimitedBody`] fails with; [`exceeded_limit`] finds it in an error's
+/// The error a [`limited`] body fails with; [`exceeded_limit`] finds it in an error's
 /// sources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct LimitExceeded {
@@ -79,7 +79,7 @@ impl fmt::Display for LimitExceeded {
 
 impl std::error::Error for LimitExceeded {}
 
-/// The limit a [`LimitedBody`] reported somewhere in `error`'s chain of sources.
+/// The limit a [`limited`] body reported somewhere in `error`'s chain of sources.
 pub(crate) fn exceeded_limit(error: &(dyn std::error::Error + 'static)) -> Option<usize> {
     let mut current = Some(error);
     while let Some(error) = current {
@@ -91,81 +91,54 @@ pub(crate) fn exceeded_limit(error: &(dyn std::error::Error + 'static)) -> Optio
     None
 }
 
-/// A body that fails once more than `limit` bytes went through it.
-#[derive(Debug)]
-pub(crate) struct LimitedBody<B> {
-    inner: B,
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// `body` letting `allowed` bytes through, then failing with a [`LimitExceeded`] that
+/// names `limit` (the same number, but for a body refused before it is read):
+/// http-body-util's `Limited`, its error given the limit so that [`exceeded_limit`] finds
+/// it and the message says it.
+pub(crate) fn limited<B>(
+    body: B,
+    allowed: usize,
     limit: usize,
-    read: usize,
-}
-
-impl<B> LimitedBody<B> {
-    pub fn new(inner: B, limit: usize) -> Self {
-        Self {
-            inner,
-            limit,
-            read: 0,
-        }
-    }
-}
-
-impl<B> Body for LimitedBody<B>
+) -> impl Body<Data = Bytes, Error = BoxError> + Send + Sync + Unpin + 'static
 where
-    B: Body<Data = Bytes> + Unpin,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: Body<Data = Bytes> + Send + Sync + Unpin + 'static,
+    B::Error: Into<BoxError>,
 {
-    type Data = Bytes;
-    type Error = Box<dyn std::error::Error + Send + Sync>;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        let limit = self.limit;
-        // A content-length above the limit fails before anything is read.
-        let announced = self.inner.size_hint().lower();
-        if usize::try_from(announced).map_or(true, |n| n > limit) {
-            return Poll::Ready(Some(Err(Box::new(LimitExceeded { limit }))));
+    Limited::new(body, allowed).map_err(move |error| {
+        if error.is::<LengthLimitError>() {
+            Box::new(LimitExceeded { limit }) as BoxError
+        } else {
+            error
         }
-        let frame = match Pin::new(&mut self.inner).poll_frame(cx) {
-            Poll::Ready(Some(Ok(frame))) => frame,
-            Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error.into()))),
-            Poll::Ready(None) => return Poll::Ready(None),
-            Poll::Pending => return Poll::Pending,
-        };
-        if let Some(data) = frame.data_ref() {
-            self.read = self.read.saturating_add(data.len());
-            if self.read > limit {
-                return Poll::Ready(Some(Err(Box::new(LimitExceeded { limit }))));
-            }
-        }
-        Poll::Ready(Some(Ok(frame)))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
+    })
 }
 
 /// `response` with its body limited to `limit` bytes.
 ///
 /// A body whose length is known and within the limit is left as it is: its
 /// `content-length` frames it, and HTTP reads no byte past it (a decompressed body's
-/// length is never known in advance, so it is always wrapped).
+/// length is never known in advance, so it is always wrapped). One announced past the
+/// limit is not read at all: the body fails on its first read.
 pub(crate) fn limit_response(response: reqwest::Response, limit: usize) -> reqwest::Response {
-    let framed = response
+    let fits = response
         .content_length()
-        .is_some_and(|length| usize::try_from(length).is_ok_and(|length| length <= limit));
-    if framed {
+        .map(|length| usize::try_from(length).is_ok_and(|length| length <= limit));
+    if fits == Some(true) {
         return response;
     }
     let url = response.url().clone();
     let response: http::Response<reqwest::Body> = response.into();
-    let mut response = response.map(|body| reqwest::Body::wrap(LimitedBody::new(body, limit)));
+    let mut response = response.map(|body| {
+        if fits == Some(false) {
+            // One byte through an allowance of none: the first read fails, and the
+            // answer's own body is dropped unread.
+            reqwest::Body::wrap(limited(Full::new(Bytes::from_static(b"-")), 0, limit))
+        } else {
+            reqwest::Body::wrap(limited(body, limit, limit))
+        }
+    });
     // Converting back would give the response a placeholder URL (parsed anew each time)
     // unless the extension reqwest keeps it in is there.
     if let Ok(marked) = http::Response::builder()
@@ -181,6 +154,12 @@ pub(crate) fn limit_response(response: reqwest::Response, limit: usize) -> reqwe
 #[cfg(test)]
 mod tests {
     use std::collections::VecDeque;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Poll};
+
+    use http_body::{Frame, SizeHint};
 
     use super::*;
 
@@ -197,7 +176,7 @@ mod tests {
     struct Chunks {
         chunks: VecDeque<Bytes>,
         announced: u64,
-        polls: usize,
+        polls: Arc<AtomicUsize>,
     }
 
     fn chunks(sizes: &[usize], announced: Option<u64>) -> Chunks {
@@ -205,7 +184,7 @@ mod tests {
         Chunks {
             chunks: sizes.iter().map(|&n| Bytes::from(vec![b'x'; n])).collect(),
             announced: announced.unwrap_or(total),
-            polls: 0,
+            polls: Arc::default(),
         }
     }
 
@@ -217,7 +196,7 @@ mod tests {
             mut self: Pin<&mut Self>,
             _: &mut Context<'_>,
         ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-            self.polls += 1;
+            self.polls.fetch_add(1, Ordering::Relaxed);
             let next = self.chunks.pop_front();
             self.announced = self.chunks.iter().map(|c| c.len() as u64).sum();
             Poll::Ready(next.map(|data| Ok(Frame::data(data))))
@@ -234,7 +213,10 @@ mod tests {
 
     /// Polls `body` to its end: the sizes of the frames it gave, then the limit of the
     /// error it failed with, if it did.
-    fn drain(body: &mut LimitedBody<Chunks>) -> (Vec<usize>, Option<usize>) {
+    fn drain<B>(body: &mut B) -> (Vec<usize>, Option<usize>)
+    where
+        B: Body<Data = Bytes, Error = BoxError> + Unpin,
+    {
         let mut context = Context::from_waker(std::task::Waker::noop());
         let mut frames = Vec::new();
         loop {
@@ -249,26 +231,60 @@ mod tests {
 
     #[test]
     fn a_body_of_exactly_the_limit_goes_through_and_one_byte_more_fails() {
-        let mut body = LimitedBody::new(chunks(&[3, 3], None), 6);
+        let mut body = limited(chunks(&[3, 3], None), 6, 6);
         assert_eq!(body.size_hint().exact(), Some(6));
         assert!(!body.is_end_stream());
         assert_eq!(drain(&mut body), (vec![3, 3], None));
         assert!(body.is_end_stream());
 
         // Announced within the limit, but it sends more: the frame past it fails.
-        let mut body = LimitedBody::new(chunks(&[3, 3], Some(5)), 5);
+        let mut body = limited(chunks(&[3, 3], Some(5)), 5, 5);
         assert_eq!(drain(&mut body), (vec![3], Some(5)));
-        let mut body = LimitedBody::new(chunks(&[5, 1], Some(5)), 5);
+        let mut body = limited(chunks(&[5, 1], Some(5)), 5, 5);
         assert_eq!(drain(&mut body), (vec![5], Some(5)));
     }
 
-    #[test]
-    fn an_announced_length_past_the_limit_fails_before_reading() {
-        let mut body = LimitedBody::new(chunks(&[11], None), 10);
-        assert_eq!(drain(&mut body), (vec![], Some(10)));
-        assert_eq!(body.inner.polls, 0);
-        let mut body = LimitedBody::new(chunks(&[10], None), 10);
-        assert_eq!(drain(&mut body), (vec![10], None));
+    /// A response whose body is `body`, with the `content-length` it announces.
+    fn response_with(body: Chunks) -> reqwest::Response {
+        reqwest::Response::from(http::Response::new(reqwest::Body::wrap(body)))
+    }
+
+    #[tokio::test]
+    async fn an_announced_length_past_the_limit_fails_before_reading() {
+        let body = chunks(&[11], None);
+        let polls = Arc::clone(&body.polls);
+        let response = limit_response(response_with(body), 10);
+        let error = response.bytes().await.unwrap_err();
+        assert_eq!(exceeded_limit(&error), Some(10));
+        assert_eq!(polls.load(Ordering::Relaxed), 0);
+        let mut messages = Vec::new();
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(error) = source {
+            messages.push(error.to_string());
+            source = error.source();
+        }
+        assert_eq!(
+            messages.last().map(String::as_str),
+            Some("the body is larger than the 10 bytes limit")
+        );
+
+        // Announced within the limit: left as it is and read whole.
+        let body = chunks(&[10], None);
+        let polls = Arc::clone(&body.polls);
+        let bytes = limit_response(response_with(body), 10)
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(
+            (bytes.len(), polls.load(Ordering::Relaxed) >= 1),
+            (10, true)
+        );
+
+        // Not announced (as after decompression): limited as it is read.
+        let mut body = chunks(&[6, 6], None);
+        body.announced = 0;
+        let mut body = limited(body, 10, 10);
+        assert_eq!(drain(&mut body), (vec![6], Some(10)));
     }
 
     #[test]
@@ -299,7 +315,7 @@ mod tests {
     }
 
     fn response_of(sizes: &[usize]) -> reqwest::Response {
-        let body = reqwest::Body::wrap(LimitedBody::new(chunks(sizes, None), usize::MAX));
+        let body = reqwest::Body::wrap(limited(chunks(sizes, None), usize::MAX, usize::MAX));
         reqwest::Response::from(http::Response::new(body))
     }
 

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use reqwest::{NoProxy, Proxy};
 
-use crate::error::Error;
+use crate::error::{Error, Limit};
 
 /// The time limits of a request, kept beside it so that the one reached is named in the
 /// error ([`crate::transport::failure::request_error`]).
@@ -28,6 +28,8 @@ pub(crate) struct Timeouts {
     pub connect: Duration,
     /// The whole request, from sending to the last byte of the body.
     pub request: Duration,
+    /// Which limit `request` is, as named in a timeout (the token request has its own).
+    pub request_limit: Limit,
 }
 
 /// The settings of the shared client.
@@ -46,7 +48,16 @@ pub(crate) struct HttpSettings {
 pub(crate) fn client(settings: &HttpSettings) -> Result<reqwest::Client, Error> {
     let builder =
         crate::transport::tls::configure(reqwest::Client::builder(), &settings.root_certificates)?
-            .connect_timeout(settings.timeouts.connect)
+            // 1 ms early: a request's own timer, armed before connecting starts, would
+            // otherwise strike first when both are equal and hide that the stall was
+            // in connecting (`crate::response::transport` names the phase).
+            .connect_timeout(
+                settings
+                    .timeouts
+                    .connect
+                    .saturating_sub(Duration::from_millis(1))
+                    .max(Duration::from_millis(1)),
+            )
             .timeout(settings.timeouts.request)
             // Never follow redirects: they could carry credentials or X-Auth-Token to
             // another host.
@@ -134,6 +145,7 @@ mod tests {
             timeouts: Timeouts {
                 connect: Duration::from_secs(1),
                 request: Duration::from_secs(1),
+                request_limit: Limit::Request,
             },
             https_proxy: Some(Some("http://user:hunter2-pw@[bad".to_owned())),
             root_certificates: Vec::new(),

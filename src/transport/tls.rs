@@ -3,8 +3,9 @@
 //! the ring provider and the platform's verifier). Also the extra root certificates a
 //! caller trusts on top of the platform's.
 //!
-//! With both features on, `rustls-ring` is used. No process-wide default provider is
-//! ever installed: the provider goes into this client's configuration only.
+//! With both features on, `rustls-ring` is used. The client's provider goes into its
+//! own configuration; the process-wide default is installed only when the application
+//! asks, through [`install_ring_provider`].
 
 #[cfg(not(any(feature = "rustls-aws-lc", feature = "rustls-ring")))]
 compile_error!(
@@ -45,6 +46,26 @@ pub(crate) fn configure(
         }
         Ok(builder)
     }
+}
+
+/// Makes ring the process-wide rustls provider, for the application's other reqwest
+/// clients; `true` if this call installed it, `false` if a provider was installed already
+/// (then it is left as it is).
+///
+/// `rustls-ring` turns on reqwest's `rustls-no-provider` feature, and Cargo turns a
+/// feature on for every user of a crate in the build: a reqwest client the application
+/// builds itself (one without a TLS feature of its own, or with `rustls-no-provider`)
+/// then panics in `reqwest::Client::new` with "No rustls crypto provider is
+/// configured". reqwest 0.13 has no ring feature to choose instead, so the application
+/// calls this once, early in `main` (before building any reqwest client). The
+/// flowpayroll client itself needs no call: it carries its own ring configuration.
+#[cfg(feature = "rustls-ring")]
+pub fn install_ring_provider() -> bool {
+    // rustls 0.23.48 deprecates naming ring this way (see `ring::configure`); this is
+    // the one place an application would otherwise have to write it.
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    provider.install_default().is_ok()
 }
 
 fn not_pem(reason: &str) -> Error {

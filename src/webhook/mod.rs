@@ -161,16 +161,8 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebhookError
 /// [`SecretString`] or a reference to one, so `sign(sandbox.client_secret(), body)` and
 /// `sign(&secret, body)` both work.
 pub fn sign(secret: impl Borrow<SecretString>, body: &[u8]) -> String {
-    let bytes = mac(secret.borrow(), body).finalize().into_bytes();
-    let mut hex = String::with_capacity(MAC_LEN * 2);
-    for byte in bytes {
-        hex.push(char::from(HEX[usize::from(byte >> 4)]));
-        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    hex
+    hex::encode(mac(secret.borrow(), body).finalize().into_bytes())
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn mac(secret: &SecretString, body: &[u8]) -> Hmac<Sha256> {
     // HMAC takes a key of any length, so this cannot fail.
@@ -189,24 +181,17 @@ fn decode_hex(text: &str) -> Result<[u8; MAC_LEN], WebhookError> {
             "it is not 64 hex digits long",
         ));
     }
-    let mut bytes = [0u8; MAC_LEN];
-    for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
-        *byte = (nibble(pair[0])? << 4) | nibble(pair[1])?;
-    }
-    Ok(bytes)
-}
-
-fn nibble(digit: u8) -> Result<u8, WebhookError> {
-    match digit {
-        b'0'..=b'9' => Ok(digit - b'0'),
-        b'a'..=b'f' => Ok(digit - b'a' + 10),
-        // Uppercase is refused: the service sends lowercase, and accepting both would
-        // let a one-bit change (0x20, the case bit) of a signature still verify.
-        b'A'..=b'F' => Err(WebhookError::MalformedSignature(
+    // Uppercase is refused (the `hex` crate would take it): the service sends lowercase,
+    // and accepting both would let a one-bit change (0x20, the case bit) of a signature
+    // still verify.
+    if digits.iter().any(|d| matches!(d, b'A'..=b'F')) {
+        return Err(WebhookError::MalformedSignature(
             "it holds uppercase hex; signatures are lowercase",
-        )),
-        _ => Err(WebhookError::MalformedSignature(
-            "it holds a character that is not a hex digit",
-        )),
+        ));
     }
+    let mut bytes = [0u8; MAC_LEN];
+    hex::decode_to_slice(digits, &mut bytes).map_err(|_| {
+        WebhookError::MalformedSignature("it holds a character that is not a hex digit")
+    })?;
+    Ok(bytes)
 }

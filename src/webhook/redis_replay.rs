@@ -70,10 +70,7 @@ impl RedisReplayGuard {
 
     async fn remember(&self, body: &[u8]) -> Result<(), WebhookError> {
         let digest = Sha256::digest(body);
-        let mut key = format!("{}:", self.prefix);
-        for byte in digest {
-            key.push_str(&format!("{byte:02x}"));
-        }
+        let key = format!("{}:{}", self.prefix, hex::encode(digest));
         let millis = u64::try_from(self.window.as_millis())
             .unwrap_or(u64::MAX)
             .max(1);

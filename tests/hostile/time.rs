@@ -37,10 +37,13 @@ async fn case_8_the_call_budget_counts_requests_not_only_waits() {
     clock.advance(Duration::from_secs(5));
     let error = call.await.unwrap().unwrap_err();
     assert!(
-        matches!(error, Error::Timeout { operation: flowpayroll::operation::Operation::ListTokens, after } if after == Duration::from_secs(5)),
+        matches!(error, Error::Timeout { operation: flowpayroll::operation::Operation::ListTokens, after, .. } if after == Duration::from_secs(5)),
         "{error:?}"
     );
-    assert_eq!(error.to_string(), "`list_tokens` timed out after 5 s");
+    assert_eq!(
+        error.to_string(),
+        "`list_tokens` timed out after 5 s (the call's total budget)"
+    );
     assert_eq!(server.hits(TOKENS_PATH), 1);
     leaks.assert_no_secret(&error, &[]);
 }
@@ -92,7 +95,10 @@ async fn case_8_a_hung_token_endpoint_is_bounded_by_the_mint_deadline() {
     .await;
     clock.advance(TokenRequestPolicy::default().deadline);
     let error = call.await.unwrap().unwrap_err();
-    assert_eq!(error.to_string(), "`request_token` timed out after 15 s");
+    assert_eq!(
+        error.to_string(),
+        "`request_token` timed out after 15 s (the token mint's deadline)"
+    );
     assert_eq!(server.hits(TOKEN_PATH), 1);
     assert!(!fp.token_status().refreshing);
     leaks.assert_no_secret(&error, &[]);
@@ -111,7 +117,10 @@ async fn case_8_a_request_timeout_is_named_with_its_limit() {
     tokio::time::pause();
 
     let error = fp.management().tokens().await.unwrap_err();
-    assert_eq!(error.to_string(), "`list_tokens` timed out after 3 s");
+    assert_eq!(
+        error.to_string(),
+        "`list_tokens`: no answer from 127.0.0.1 within 3 s (request timeout)"
+    );
     assert!(server.hits(TOKENS_PATH) <= 1);
 }
 
@@ -123,10 +132,13 @@ async fn case_8_a_reset_is_named_as_such() {
     let error = fp.management().tokens().await.unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
     let shown = error.to_string();
+    assert_eq!(
+        error.transport_cause(),
+        Some(&flowpayroll::TransportCause::WaitingForHeaders)
+    );
     assert!(
-        shown == "`list_tokens` failed: connection reset by the server"
-            || shown
-                == "`list_tokens` failed: the connection closed before the response was complete",
+        shown == "`list_tokens` (127.0.0.1): no valid response headers (connection reset)"
+            || shown == "`list_tokens` (127.0.0.1): no valid response headers (closed early)",
         "{shown}"
     );
     leaks.assert_no_secret(&error, &[]);
@@ -141,9 +153,13 @@ async fn case_8_a_body_cut_by_a_reset_is_not_a_decoding_error() {
     let error = fp.management().tokens().await.unwrap_err();
     let shown = error.to_string();
     assert!(!shown.contains("decoding"), "{shown}");
+    assert_eq!(
+        error.transport_cause(),
+        Some(&flowpayroll::TransportCause::BodyRead)
+    );
     assert!(
-        shown.contains("connection reset by the server")
-            || shown.contains("closed before the response was complete"),
+        shown == "`list_tokens` (127.0.0.1): the response's body could not be read (connection reset)"
+            || shown == "`list_tokens` (127.0.0.1): the response's body could not be read (closed early)",
         "{shown}"
     );
 }
@@ -180,10 +196,13 @@ async fn case_8_a_connect_timeout_to_the_api_is_named_with_its_limit() {
 
     let error = fp.management().tokens().await.unwrap_err();
     assert!(
-        matches!(error, Error::Timeout { operation: flowpayroll::operation::Operation::ListTokens, after } if after == Duration::from_secs(2)),
+        matches!(error, Error::Timeout { operation: flowpayroll::operation::Operation::ListTokens, after, .. } if after == Duration::from_secs(2)),
         "{error:?}"
     );
-    assert_eq!(error.to_string(), "`list_tokens` timed out after 2 s");
+    assert_eq!(
+        error.to_string(),
+        "`list_tokens`: no TCP connection to 127.0.0.1 within 2 s (connect timeout)"
+    );
     assert!(error.is_transient());
     assert_eq!(server.hits(TOKENS_PATH), 0);
     leaks.assert_no_secret(&error, &[]);
@@ -204,10 +223,13 @@ async fn case_8_a_connect_timeout_to_the_token_endpoint_is_named_with_its_limit(
 
     let error = fp.authenticate().await.unwrap_err();
     assert!(
-        matches!(error, Error::Timeout { operation: flowpayroll::operation::Operation::RequestToken, after } if after == Duration::from_millis(1500)),
+        matches!(error, Error::Timeout { operation: flowpayroll::operation::Operation::RequestToken, after, .. } if after == Duration::from_millis(1500)),
         "{error:?}"
     );
-    assert_eq!(error.to_string(), "`request_token` timed out after 1.5 s");
+    assert_eq!(
+        error.to_string(),
+        "`request_token`: no TCP connection to 127.0.0.1 within 1.5 s (connect timeout)"
+    );
     leaks.assert_no_secret(&error, &[]);
 }
 
@@ -236,9 +258,12 @@ async fn case_8_a_token_request_timeout_is_named_with_its_limit() {
     tokio::time::pause();
     let error = call.await.unwrap().unwrap_err();
     assert!(
-        matches!(error, Error::Timeout { operation: flowpayroll::operation::Operation::RequestToken, after } if after == Duration::from_secs(4)),
+        matches!(error, Error::Timeout { operation: flowpayroll::operation::Operation::RequestToken, after, .. } if after == Duration::from_secs(4)),
         "{error:?}"
     );
-    assert_eq!(error.to_string(), "`request_token` timed out after 4 s");
+    assert_eq!(
+        error.to_string(),
+        "`request_token`: no answer from 127.0.0.1 within 4 s (token request timeout)"
+    );
     assert_eq!(server.hits(TOKEN_PATH), 1);
 }

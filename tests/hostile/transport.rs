@@ -42,7 +42,7 @@ async fn a_refused_connection_is_named() {
     let error = list_tokens_error(&server, &url).await;
     assert_eq!(
         error.to_string(),
-        "`list_tokens` failed: connection refused"
+        "`list_tokens` (127.0.0.1): no TCP connection (connection refused)"
     );
     assert_eq!(server.hits(TOKEN_PATH), 1);
     leaks.assert_no_secret(&error, &[]);
@@ -63,7 +63,7 @@ async fn a_failed_tls_handshake_is_a_connection_failure() {
     let error = list_tokens_error(&server, &url).await;
     assert_eq!(
         error.to_string(),
-        "`list_tokens` failed: could not connect: received corrupt message of type InvalidContentType"
+        "`list_tokens` (127.0.0.1): the server did not answer in TLS"
     );
     accepted.join().unwrap();
     leaks.assert_no_secret(&error, &[]);
@@ -82,7 +82,7 @@ async fn a_body_that_cannot_be_read_is_named() {
     let error = list_tokens_error(&server, &server.url("")).await;
     assert_eq!(
         error.to_string(),
-        "`list_tokens` failed: the response could not be read: Invalid chunk size line: missing size digit"
+        "`list_tokens`: the response's body could not be read (Invalid chunk size line: missing size digit)"
     );
     assert_eq!(server.hits(TOKENS_PATH), 1);
     leaks.assert_no_secret(&error, &[]);
@@ -97,7 +97,7 @@ async fn an_answer_that_is_not_http_is_no_response() {
     let error = list_tokens_error(&server, &server.url("")).await;
     assert_eq!(
         error.to_string(),
-        "`list_tokens` failed: no response: invalid HTTP version parsed"
+        "`list_tokens` (127.0.0.1): no valid response headers (invalid HTTP version parsed)"
     );
     assert_eq!(server.hits(TOKENS_PATH), 1);
     leaks.assert_no_secret(&error, &[]);

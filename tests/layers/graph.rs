@@ -1,5 +1,5 @@
 //! Reading module paths out of Rust source, and the graph algorithms of the layering
-//! check: a small tokenizer (comments, strings and chars dropped), `use` trees, the
+//! check: tokens from proc-macro2 (syn's lexer), `use` trees, the
 //! layer table of `src/lib.rs`, sibling edges and cycle search.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -81,77 +81,43 @@ enum Token {
     Other,
 }
 
+/// The tokens of `text`, lexed by proc-macro2 (syn's lexer): comments, nested block
+/// comments included, are dropped, doc comments become attributes whose text is a
+/// literal, and strings, raw strings and chars are single literals. Source that does
+/// not lex (it would not compile either) gives no tokens.
 fn tokens(text: &str) -> Vec<Token> {
-    let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if c == '/' && next == Some('/') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c == '/' && next == Some('*') {
-            i += 2;
-            while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
-                i += 1;
-            }
-            i += 2;
-        } else if c == '"' {
-            i += 1;
-            while i < chars.len() && chars[i] != '"' {
-                i += if chars[i] == '\\' { 2 } else { 1 };
-            }
-            i += 1;
-            out.push(Token::Other);
-        } else if c == '\'' && chars.get(i + 2) == Some(&'\'') {
-            i += 3;
-            out.push(Token::Other);
-        } else if c == '\'' && next == Some('\\') {
-            i += 2;
-            while i < chars.len() && chars[i] != '\'' {
-                i += 1;
-            }
-            i += 1;
-            out.push(Token::Other);
-        } else if c.is_alphanumeric() || c == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().collect();
-            let hashes = chars[i..].iter().take_while(|c| **c == '#').count();
-            if (word == "r" || word == "br") && chars.get(i + hashes) == Some(&'"') {
-                // A raw string: up to `"` and as many `#`s as it opened with.
-                i += hashes + 1;
-                let close: Vec<char> = std::iter::once('"')
-                    .chain(std::iter::repeat_n('#', hashes))
-                    .collect();
-                while i < chars.len() && !chars[i..].starts_with(&close) {
-                    i += 1;
-                }
-                i += close.len();
-                out.push(Token::Other);
-            } else {
-                out.push(Token::Ident(word));
-            }
-        } else if c.is_whitespace() {
-            i += 1;
-        } else if c == ':' && next == Some(':') {
-            i += 2;
-            out.push(Token::Path);
-        } else {
-            out.push(match c {
-                '{' => Token::Open,
-                '}' => Token::Close,
-                ',' => Token::Comma,
-                _ => Token::Other,
-            });
-            i += 1;
-        }
+    if let Ok(stream) = text.parse::<proc_macro2::TokenStream>() {
+        flatten(stream, &mut out);
     }
     out
+}
+
+fn flatten(stream: proc_macro2::TokenStream, out: &mut Vec<Token>) {
+    use proc_macro2::{Delimiter, Spacing, TokenTree};
+    let mut trees = stream.into_iter().peekable();
+    while let Some(tree) = trees.next() {
+        match tree {
+            TokenTree::Ident(ident) => out.push(Token::Ident(ident.to_string())),
+            TokenTree::Punct(p) if p.as_char() == ':' && p.spacing() == Spacing::Joint => {
+                // `::` is two joint `:`s.
+                if matches!(trees.peek(), Some(TokenTree::Punct(q)) if q.as_char() == ':') {
+                    trees.next();
+                    out.push(Token::Path);
+                } else {
+                    out.push(Token::Other);
+                }
+            }
+            TokenTree::Punct(p) if p.as_char() == ',' => out.push(Token::Comma),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => out.push(Token::Other),
+            TokenTree::Group(group) => {
+                let braces = group.delimiter() == Delimiter::Brace;
+                out.push(if braces { Token::Open } else { Token::Other });
+                flatten(group.stream(), out);
+                out.push(if braces { Token::Close } else { Token::Other });
+            }
+        }
+    }
 }
 
 /// Paths (as segment lists) of the use tree or path starting at `tokens[*at]`.

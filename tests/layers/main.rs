@@ -140,7 +140,7 @@ fn the_check_finds_an_import_through_the_crate_root() {
 }
 
 #[test]
-fn paths_are_read_from_use_trees_and_code() {
+fn paths_are_read_from_use_trees_and_code_not_comments_or_literals() {
     let known: BTreeSet<String> = [
         "crate",
         "crate::a",
@@ -148,12 +148,16 @@ fn paths_are_read_from_use_trees_and_code() {
         "crate::a::c",
         "crate::d",
         "crate::a::b::e",
+        "crate::z",
     ]
     .into_iter()
     .map(String::from)
     .collect();
     let text = "// use crate::d;\nuse e::X;\nuse super::{c::Y, super::d::{self, Z}};\n\
-                fn f() -> crate::d::W { \"crate::a\" }\nmod tests { use super::*; }\n";
+                fn f() -> crate::d::W { \"crate::a\" }\nmod tests { use super::*; }\n\
+                /* a /* nested */ use crate::z; still a comment: crate::z */\n\
+                /// Doc text naming crate::z is not an import.\n\
+                fn g<'a>(x: &'a str) -> char { let _ = r#\"crate::z\"#; '\\'' }\n";
     let edges: BTreeSet<String> = edges_of("crate::a::b", text, &known);
     let expected: BTreeSet<String> = ["crate::a::b::e", "crate::a::c", "crate::d", "crate::a::b"]
         .into_iter()

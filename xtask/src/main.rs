@@ -33,8 +33,7 @@ features) from clean with `cargo build --timings`, back to back, and prints wall
 (user + system) times, the N slowest units (default 5) plus flowpayroll's own, and the load
 average. Compare CPU times when the machine is busy. --source depends on another copy of
 flowpayroll (default: this workspace). The variant flowpayroll-ring-pregenerated measures a
-copy of flowpayroll with its generated code ready-made and no build script.
-Options: [--dir DIR] [--source DIR] [--rounds N] [--only VARIANT]... [--units N] [--keep]";
+copy of flowpayroll with its generated code ready-made and no build script.";
 
 fn cli() -> Command {
     let format = |values: [&'static str; 4]| {
@@ -77,7 +76,12 @@ fn cli() -> Command {
             Command::new("build-cost")
                 .about("Measure what a user's clean build pays for flowpayroll")
                 .long_about(BUILD_COST_ABOUT)
-                .arg(Arg::new("args").value_name("OPTIONS").num_args(0..).allow_hyphen_values(true).trailing_var_arg(true)),
+                .arg(Arg::new("dir").long("dir").value_name("DIR").value_parser(value_parser!(PathBuf)).help("Where the apps are written and built (default: flowpayroll-build-cost in the temporary directory)"))
+                .arg(Arg::new("source").long("source").value_name("DIR").value_parser(value_parser!(PathBuf)).help("The flowpayroll source the apps depend on (default: this workspace)"))
+                .arg(Arg::new("rounds").long("rounds").value_name("N").value_parser(value_parser!(u16).range(1..)).default_value("1").help("Clean builds of each variant, back to back"))
+                .arg(Arg::new("only").long("only").value_name("VARIANT").action(ArgAction::Append).value_parser(build_cost::variant_names()).help("Measure this variant only (repeatable)"))
+                .arg(Arg::new("units").long("units").value_name("N").value_parser(value_parser!(u16)).default_value("5").help("How many of the slowest units to print"))
+                .arg(Arg::new("keep").long("keep").action(ArgAction::SetTrue).help("Keep the apps and their target folders")),
         )
 }
 
@@ -93,15 +97,7 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Some(("build-cost", m)) => {
-            let args: Vec<String> = m
-                .get_many::<String>("args")
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect();
-            build_cost::main(args.into_iter())
-        }
+        Some(("build-cost", m)) => build_cost::main(&build_cost_options(m)),
         _ => ExitCode::from(2),
     }
 }
@@ -146,6 +142,26 @@ fn drift_options(m: &ArgMatches) -> drift::Options {
     }
 }
 
+fn build_cost_options(m: &ArgMatches) -> build_cost::Options {
+    let number = |id: &str| usize::from(m.get_one::<u16>(id).copied().unwrap_or(1));
+    build_cost::Options {
+        dir: m
+            .get_one::<PathBuf>("dir")
+            .cloned()
+            .unwrap_or_else(|| std::env::temp_dir().join("flowpayroll-build-cost")),
+        source: m.get_one::<PathBuf>("source").cloned(),
+        rounds: number("rounds"),
+        only: m
+            .get_many::<String>("only")
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect(),
+        units: number("units"),
+        keep: m.get_flag("keep"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +169,47 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         cli().debug_assert();
+    }
+
+    fn build_cost(args: &[&str]) -> Result<build_cost::Options, clap::Error> {
+        let m = cli().try_get_matches_from(["xtask", "build-cost"].iter().chain(args))?;
+        Ok(build_cost_options(
+            m.subcommand_matches("build-cost").unwrap(),
+        ))
+    }
+
+    #[test]
+    fn build_cost_options_are_parsed_and_checked() {
+        let options = build_cost(&[
+            "--rounds",
+            "3",
+            "--only",
+            "flowpayroll-ring",
+            "--only",
+            "reqwest-ring",
+            "--keep",
+            "--dir",
+            "/tmp/x",
+        ])
+        .unwrap();
+        assert_eq!(options.rounds, 3);
+        assert_eq!(options.units, 5);
+        assert_eq!(options.only, ["flowpayroll-ring", "reqwest-ring"]);
+        assert_eq!(options.dir, PathBuf::from("/tmp/x"));
+        assert!(options.keep && options.source.is_none());
+        let defaults = build_cost(&[]).unwrap();
+        assert_eq!(
+            (defaults.rounds, defaults.units, defaults.keep),
+            (1, 5, false)
+        );
+        for refused in [
+            &["--rounds", "0"][..],
+            &["--rounds", "x"],
+            &["--only", "no-such-variant"],
+            &["--units"],
+            &["--bogus"],
+        ] {
+            assert!(build_cost(refused).is_err(), "{refused:?} accepted");
+        }
     }
 }

@@ -24,6 +24,7 @@ use sha2::Digest as _;
 use url::Url;
 
 use crate::config::TokenAuthMethod;
+use crate::error::cause_of::Stage;
 use crate::error::decode_reason::describe_decode_failure;
 use crate::error::Error;
 use crate::generated::model::types::{
@@ -70,7 +71,7 @@ pub enum TokenId {
 impl fmt::Display for TokenId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TokenId::Jti(jti) => write!(f, "{}", crate::secret::redact::Escaped(jti)),
+            TokenId::Jti(jti) => write!(f, "{}", crate::secret::terminal::Escaped(jti)),
             TokenId::Fingerprint(hex) => write!(f, "sha256:{hex}"),
         }
     }
@@ -79,7 +80,7 @@ impl fmt::Display for TokenId {
 impl TokenId {
     /// The id for a log line: control characters escaped.
     pub(crate) fn logged(&self) -> String {
-        crate::secret::redact::escaped(&self.to_string())
+        crate::secret::terminal::escape(&self.to_string()).into_owned()
     }
 }
 
@@ -120,7 +121,7 @@ impl TokenEndpoint {
         let response = request
             .send()
             .await
-            .map_err(|source| request_error(OPERATION, source, self.timeouts))?;
+            .map_err(|source| request_error(OPERATION, source, self.timeouts, Stage::Send))?;
         let status = response.status();
         let headers = response.headers().clone();
         let limit = if status.is_success() {
@@ -130,7 +131,11 @@ impl TokenEndpoint {
         };
         let body = read_capped(response, limit)
             .await
-            .map_err(|source| request_error(OPERATION, source, self.timeouts))?;
+            // reqwest keeps no URL on body errors: the host goes back in for the message.
+            .map_err(|source| {
+                let source = source.with_url(self.url.clone());
+                request_error(OPERATION, source, self.timeouts, Stage::Body)
+            })?;
         if !status.is_success() {
             return Err(response::api_error(
                 crate::generated::model::Operation::RequestToken,
@@ -262,7 +267,7 @@ fn jwt_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>>
 
 fn fingerprint(token: &str) -> String {
     let digest = sha2::Sha256::digest(token.as_bytes());
-    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..6])
 }
 
 #[cfg(test)]

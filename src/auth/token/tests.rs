@@ -211,6 +211,7 @@ fn endpoint(url: Url, method: TokenAuthMethod) -> TokenEndpoint {
         timeouts: Timeouts {
             connect: Duration::from_secs(10),
             request: Duration::from_secs(10),
+            request_limit: crate::error::Limit::TokenRequest,
         },
     }
 }

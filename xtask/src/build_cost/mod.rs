@@ -17,16 +17,22 @@ use crate::pregenerated;
 use app::{write_app, Variant, VARIANTS};
 use measure::{build, load_average, spread, units};
 
-/// What `cargo xtask build-cost` was asked.
-struct Options {
-    dir: PathBuf,
+/// What `cargo xtask build-cost` was asked (parsed by clap in `main.rs`).
+pub struct Options {
+    pub dir: PathBuf,
     /// The flowpayroll source to depend on (default: this workspace).
-    source: Option<PathBuf>,
-    rounds: usize,
-    only: Vec<String>,
+    pub source: Option<PathBuf>,
+    pub rounds: usize,
+    /// Variant names, each one of [`variant_names`] (clap checks them).
+    pub only: Vec<String>,
     /// How many of the slowest units to print.
-    units: usize,
-    keep: bool,
+    pub units: usize,
+    pub keep: bool,
+}
+
+/// The names `--only` accepts.
+pub fn variant_names() -> Vec<&'static str> {
+    VARIANTS.iter().map(|v| v.name).collect()
 }
 
 /// What one clean build cost.
@@ -37,59 +43,14 @@ struct Cost {
     pub(super) cpu: Option<f64>,
 }
 
-pub fn main(args: impl Iterator<Item = String>) -> ExitCode {
-    match parse(args).and_then(|options| run(&options)) {
+pub fn main(options: &Options) -> ExitCode {
+    match run(options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
     }
-}
-
-fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut options = Options {
-        dir: std::env::temp_dir().join("flowpayroll-build-cost"),
-        source: None,
-        rounds: 1,
-        only: Vec::new(),
-        units: 5,
-        keep: false,
-    };
-    let mut args = args.peekable();
-    while let Some(arg) = args.next() {
-        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--dir" => options.dir = PathBuf::from(value()?),
-            "--source" => options.source = Some(PathBuf::from(value()?)),
-            "--rounds" => {
-                options.rounds = value()?
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or("--rounds takes a positive number")?
-            }
-            "--only" => options.only.push(value()?),
-            "--units" => {
-                options.units = value()?
-                    .parse()
-                    .map_err(|_| "--units takes a number".to_owned())?
-            }
-            "--keep" => options.keep = true,
-            other => return Err(format!("unknown build-cost option `{other}`")),
-        }
-    }
-    if let Some(unknown) = options
-        .only
-        .iter()
-        .find(|name| !VARIANTS.iter().any(|v| v.name == name.as_str()))
-    {
-        let names: Vec<_> = VARIANTS.iter().map(|v| v.name).collect();
-        return Err(format!(
-            "no variant `{unknown}`; the variants are {names:?}"
-        ));
-    }
-    Ok(options)
 }
 
 fn run(options: &Options) -> Result<(), String> {

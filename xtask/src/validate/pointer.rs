@@ -2,49 +2,47 @@
 //! key a document holds (`{id}`, `application/json; charset=utf-8`, spaces, `%`) can be
 //! referred to.
 
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 /// Escapes one pointer segment.
 pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-/// Percent-encodes a pointer for use as a URI fragment: everything but unreserved
-/// characters, sub-delimiters, `:`, `@` and `/` is encoded, byte by byte.
+/// What a fragment keeps as written: unreserved characters, sub-delimiters, `:`, `@`
+/// and `/` (RFC 3986's `fragment`, less `?`, which no pointer needs); the rest of ASCII
+/// and every non-ASCII byte is percent-encoded.
+const FRAGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'/');
+
+/// Percent-encodes a pointer for use as a URI fragment, byte by byte.
 pub fn to_fragment(pointer: &str) -> String {
-    let mut out = String::with_capacity(pointer.len());
-    for byte in pointer.bytes() {
-        let keep = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&byte);
-        if keep {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(pointer, FRAGMENT).to_string()
 }
 
 /// Decodes a URI fragment back to a pointer. Invalid escapes are kept as written;
 /// bytes that are not UTF-8 are replaced.
 pub fn from_fragment(fragment: &str) -> String {
-    let bytes = fragment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode_str(fragment)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The target of a local `$ref` (`#/components/schemas/Pet`) as a pointer, percent-
@@ -70,6 +68,17 @@ mod tests {
             assert!(!fragment.contains(['{', ' ', '#', '"', '[', '^', '|', '\\', '`']));
             assert_eq!(from_fragment(&fragment), key);
         }
+    }
+
+    #[test]
+    fn fragments_encode_exactly_what_rfc_3986_does_not_allow() {
+        assert_eq!(
+            to_fragment("/a b/%/{x}/ü/ok-._~!$&'()*+,;=:@"),
+            "/a%20b/%25/%7Bx%7D/%C3%BC/ok-._~!$&'()*+,;=:@"
+        );
+        // Invalid escapes stay as written; bytes that are not UTF-8 are replaced.
+        assert_eq!(from_fragment("/%zz/%4/%41%"), "/%zz/%4/A%");
+        assert_eq!(from_fragment("/%FF"), "/\u{fffd}");
     }
 
     #[test]

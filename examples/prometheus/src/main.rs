@@ -1,5 +1,4 @@
-//! Metrics in Prometheus's text format:
-//! `cargo run --example prometheus --features metrics,sandbox`.
+//! Metrics in Prometheus's text format: `cargo run -p prometheus-example`.
 //!
 //! Installs a Prometheus recorder (`metrics-exporter-prometheus`, rendering only: no HTTP
 //! listener), runs calls against the embedded sandbox with a 429 and a 401 among them,
@@ -16,8 +15,9 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The union of the buckets docs/observability.md suggests per duration metric.
     let buckets = [
-        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
     ];
     // Prometheus names: `_total` on counters, `_seconds` on durations (with the units
     // `describe_metrics` gives).
