@@ -4,7 +4,7 @@
 use url::Url;
 
 use crate::error::connect::{ConnectError, MAX_DESCRIPTION};
-use crate::secret::redact::escaped;
+use crate::secret::terminal::Escaped;
 use crate::secret::SecretString;
 
 /// The longest callback read, in bytes (a URL or a query string). Browsers and servers
@@ -50,7 +50,7 @@ pub(crate) fn parse(callback: &str) -> Result<Callback, ConnectError> {
         description: None,
     };
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-        let twice = || malformed(&format!("`{}` is given more than once", escaped(&name)));
+        let twice = || malformed(&format!("`{}` is given more than once", Escaped(&name)));
         match &*name {
             "authorization_code" if found.code.is_some() => return Err(twice()),
             "authorization_code" => found.code = Some(SecretString::new(value.into_owned())),
@@ -73,7 +73,7 @@ fn bounded(text: &str) -> String {
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    let mut shown = escaped(&text[..cut]);
+    let mut shown = Escaped(&text[..cut]).to_string();
     if cut < text.len() {
         shown.push('…');
     }

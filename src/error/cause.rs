@@ -10,7 +10,7 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use crate::secret::redact::Escaped;
+use crate::secret::terminal::Escaped;
 
 /// Why a request failed before a whole response arrived ([`crate::Error::Transport`]).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! Unit tests of `error`.
 
-use super::*;
 use super::connect::ConnectError;
+use super::*;
 
 #[test]
 fn body_prefix_is_bounded() {

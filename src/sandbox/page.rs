@@ -9,7 +9,7 @@ use url::Url;
 use super::Sandbox;
 use crate::error::Error;
 use crate::generated::model::open_enums::Provider;
-use crate::secret::redact::escaped;
+use crate::secret::terminal::Escaped;
 
 /// How the person answers the sandbox's sign-in page in [`Sandbox::answer_sign_in`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,7 +235,7 @@ fn page_error(text: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&");
-    escaped(&unescaped)
+    Escaped(&unescaped).to_string()
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
