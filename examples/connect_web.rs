@@ -7,8 +7,9 @@
 //! the `state` must be the cookie's (a callback forged for another browser is refused),
 //! then the code is exchanged. With `FLOWPAYROLL_CLIENT_ID` set it uses the configured
 //! client (`FlowPayroll::from_env`) and `http://127.0.0.1:${PORT}/callback` must be one of
-//! its redirect URIs; without it, it starts the embedded sandbox, whose sign-in page
-//! plays the provider.
+//! its redirect URIs (the exports `flowpayroll sandbox serve` prints do that, and its
+//! client accepts this callback on any port: `.ci/browser-connect` runs it so); without
+//! it, it starts the embedded sandbox, whose sign-in page plays the provider.
 
 use std::sync::Arc;
 
