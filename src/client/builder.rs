@@ -151,9 +151,8 @@ impl FlowPayrollBuilder {
     }
 
     /// How long to wait for a connection (TCP, a proxy's tunnel, the TLS handshake), to
-    /// either host. Default 10 s. Connecting is part of a request, so the shorter of this
-    /// and the request timeouts (`timeout`, `token_timeout`) bounds it, and a stall
-    /// there is reported as [`crate::Limit::Connect`] with that value.
+    /// either host. Default 10 s. The shorter of this and the request timeouts (`timeout`,
+    /// `token_timeout`) bounds it; a stall there is [`crate::Limit::Connect`].
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -296,12 +295,9 @@ impl FlowPayrollBuilder {
             })?;
         let api_request = self.timeout.unwrap_or(Duration::from_secs(30));
         let token_request = self.token_timeout.unwrap_or(Duration::from_secs(10));
+        let connect = self.connect_timeout.unwrap_or(Duration::from_secs(10));
         let api_timeouts = Timeouts {
-            connect: self
-                .connect_timeout
-                .unwrap_or(Duration::from_secs(10))
-                .min(api_request)
-                .min(token_request),
+            connect: connect.min(api_request).min(token_request),
             request: api_request,
             request_limit: crate::error::Limit::Request,
         };

@@ -165,3 +165,53 @@ fn paths_are_read_from_use_trees_and_code_not_comments_or_literals() {
         .collect();
     assert_eq!(edges, expected);
 }
+
+/// The `.rs` files under `dir` (recursively), skipping build output.
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() && !path.ends_with("target") && !path.ends_with("node_modules") {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every hand-written Rust file of the workspace is under 400 lines (CONTRIBUTING):
+/// a file that grows past it is split by job, not left for a reader to page through.
+#[test]
+fn every_rust_file_is_under_400_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [
+        "src",
+        "build",
+        "tests",
+        "examples",
+        "cli",
+        "xtask",
+        "fleet-tests",
+        "bench",
+        "fuzz",
+    ] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 100, "only {} files found", files.len());
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|file| {
+            let lines = std::fs::read_to_string(file).unwrap().lines().count();
+            (lines >= 400).then(|| {
+                format!(
+                    "{} ({lines} lines)",
+                    file.strip_prefix(root).unwrap().display()
+                )
+            })
+        })
+        .collect();
+    assert!(long.is_empty(), "files of 400 lines or more: {long:?}");
+}
