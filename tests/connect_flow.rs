@@ -156,6 +156,8 @@ async fn faults_make_the_page_refuse_or_fail() {
             .start()
             .unwrap()
     };
+    // Zero runs queue nothing (a zero count used to sit at the queue's head for ever).
+    sandbox.fail_next_sign_in(0, SignInFault::Unavailable);
     sandbox.fail_next_sign_in(1, SignInFault::Refuse);
     // Through the control API too, as a test in another language would.
     let queued = control(

@@ -1,5 +1,5 @@
-//! [`Failure`]: why a command stopped, as `main` reports it (one sentence and exit code
-//! 1, or quietly on a closed pipe). Every command module returns it, so it stands apart
+//! [`Failure`]: why a command stopped, as `main` reports it (`error:` and `hint:` lines and an
+//! exit code by class, docs/errors.md; or quietly on a closed pipe). Every command module returns it, so it stands apart
 //! from all of them.
 
 use flowpayroll::Error;

@@ -4,7 +4,7 @@
 #   docs/cli-failures/capture.sh BINARY before|after > docs/cli-failures/BEFORE_OR_AFTER.log
 # `before`: the build before issue 31, which can trust the test CA only through
 # SSL_CERT_FILE; `after`: the build with `--ca-file`.
-# Needs python3 (with `cryptography`), openssl and tinyproxy (Debian packages).
+# Needs python3 (with `cryptography`), openssl, tinyproxy and bc (Debian packages).
 set -u
 bin=$1
 mode=$2

@@ -140,7 +140,8 @@ impl Connect {
     /// taken out first, so a callback works once, whatever happens next.
     ///
     /// Before anything is exchanged, an [`Error::Connect`] if the callback has no
-    /// `state` or one no waiting sign-in has ([`ConnectError::UnknownSignIn`]), then as
+    /// `state` ([`ConnectError::StateMismatch`]) or one no waiting sign-in has
+    /// ([`ConnectError::UnknownSignIn`]), then as
     /// [`Connect::complete_pending`] says.
     pub async fn complete(&self, callback: &str) -> Result<ConnectionToken, Error> {
         let read = callback::parse(callback)?;

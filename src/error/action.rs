@@ -1,5 +1,5 @@
 //! What to do about each [`Error`], in one sentence: [`crate::Error::action`], the
-//! third column of `docs/errors.md` (the vendor's errors table has the same one). The
+//! third column of `docs/errors.md` (the vendor's authentication guide has the same column). The
 //! texts are fixed: no server text, so no secret, ever reaches them.
 
 use http::StatusCode;

@@ -57,6 +57,7 @@ pub(crate) fn classify(error: &Error) -> Failure {
                 Failure::Other
             }
         }
+        Error::Connect(connect) if connect.is_transient() => Failure::Unavailable(None),
         _ => Failure::Other,
     }
 }

@@ -97,7 +97,8 @@ pub enum Error {
     /// ([`Limit::Request`], [`Limit::TokenRequest`]), a whole call
     /// ([`crate::RetryPolicy::total_budget`]) or a whole token mint
     /// ([`crate::TokenRequestPolicy::deadline`]). `after` is the limit as configured;
-    /// `phase` says where a single request stalled (`None` for the whole-call limits).
+    /// `phase` says where a single request stalled: `None` for [`Limit::CallBudget`];
+    /// [`Limit::MintDeadline`] keeps its last attempt's phase and host.
     #[error("{}", describe_timeout(*operation, *after, *limit, *phase, host.as_deref()))]
     Timeout {
         /// The operation.
@@ -106,9 +107,9 @@ pub enum Error {
         after: Duration,
         /// Which limit it was.
         limit: Limit,
-        /// Where the request stalled, for the limits of one request.
+        /// Where the request stalled (for a mint's deadline, its last attempt).
         phase: Option<Phase>,
-        /// The host it was waiting for, for the limits of one request.
+        /// The host it was waiting for (for a mint's deadline, its last attempt's).
         host: Option<String>,
     },
 
@@ -249,8 +250,9 @@ impl Error {
     /// Whether the same request may succeed later: no response (except for permanent
     /// causes, see [`TransportCause::is_permanent`]) or a timeout, 408, 429 or 5xx. The client's own retry loops use the same classification; a caller that
     /// retries on top of them (say, a job queue) can ask this instead of matching
-    /// statuses. Refused credentials, other 4xx, bad input and bodies that do not decode
-    /// are not transient.
+    /// statuses. A sign-in page that failed on its side is transient too
+    /// ([`ConnectError::is_transient`](crate::connect::ConnectError::is_transient)).
+    /// Refused credentials, other 4xx, bad input and bodies that do not decode are not.
     pub fn is_transient(&self) -> bool {
         matches!(
             crate::error::classify::classify(self),

@@ -248,3 +248,18 @@ fn certificate_dates_are_rfc_3339() {
         "the server's certificate is not valid yet: it starts at 2030-01-01T00:00:00Z"
     );
 }
+
+#[test]
+fn a_sign_in_page_failure_is_transient_and_a_refusal_is_not() {
+    let failed = |error: &str| {
+        Error::Connect(ConnectError::SignInFailed {
+            error: error.into(),
+            description: None,
+        })
+    };
+    assert!(failed("server_error").is_transient());
+    assert!(failed("temporarily_unavailable").is_transient());
+    assert!(!failed("invalid_scope").is_transient());
+    assert!(!Error::Connect(ConnectError::Refused { description: None }).is_transient());
+    assert!(!Error::Connect(ConnectError::StateMismatch).is_transient());
+}

@@ -102,7 +102,10 @@ pub(super) fn queue_fault(
     if sign_ins.faults.len() >= MAX_FAULT_RUNS {
         return Err("1024 different sign-in faults are already queued");
     }
-    sign_ins.faults.push_back((fault, times));
+    // Zero runs queue nothing (a zero count would never be used up).
+    if times > 0 {
+        sign_ins.faults.push_back((fault, times));
+    }
     Ok(sign_ins
         .faults
         .iter()
@@ -312,7 +315,7 @@ impl Sandbox {
             .expect("a path joins onto the sandbox URL")
     }
 
-    /// Makes the next `times` sign-ins on the page fail with `fault`.
+    /// Makes the next `times` sign-ins on the page fail with `fault` (none when `times` is 0).
     pub fn fail_next_sign_in(&self, times: u64, fault: SignInFault) {
         // At most 1024 runs, as through the control API; past it the fault is dropped.
         let _ = queue_fault(&self.state, fault, times);
