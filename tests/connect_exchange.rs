@@ -110,6 +110,11 @@ async fn an_exchanged_code_issues_a_listed_token_once() {
         .unwrap_err();
     assert_eq!(error.status().unwrap().as_u16(), 409);
     assert_eq!(sandbox.tokens_issued(), 3);
+    // The sandbox's 409 echoes the code, as the service's does: masked in what is kept.
+    let api = error.as_api().unwrap();
+    let shown = format!("{error} {error:?} {}", api.raw_body().text());
+    assert!(shown.contains("[redacted]"), "{shown}");
+    assert!(!shown.contains(another.as_str()), "{shown}");
 }
 
 /// The `validation_error` of a 400 from the exchange.

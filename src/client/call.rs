@@ -33,16 +33,18 @@ impl FlowPayroll {
         F: Fn(RawClient) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
     {
-        self.call_with_token(operation, send)
+        self.call_with_token(operation, "", send)
             .await
             .map(|(value, _)| value)
     }
 
     /// Like [`Self::call`], also returning the generation of the token the successful
-    /// attempt used.
+    /// attempt used; `sent_secret` (a code the request carries, or "") is masked in an
+    /// error's body like the client's own secrets.
     pub(crate) async fn call_with_token<T, F, Fut>(
         &self,
         op: Operation,
+        sent_secret: &str,
         send: F,
     ) -> Result<(T, u64), Error>
     where
@@ -90,7 +92,7 @@ impl FlowPayroll {
                 };
                 armed.store(true, Ordering::Relaxed);
                 let token = lease.header.to_str().unwrap_or_default();
-                let secrets = [shared.client_secret.expose_secret(), token];
+                let secrets = [shared.client_secret.expose_secret(), token, sent_secret];
                 let seen = Seen {
                     now: clock.system_now(),
                     secrets: &secrets,

@@ -68,7 +68,7 @@ impl Management {
     pub async fn disconnect(&self) -> Result<Disconnection, Error> {
         let (result, token) = self
             .client
-            .call_with_token(Operation::DisconnectToken, |api| async move {
+            .call_with_token(Operation::DisconnectToken, "", |api| async move {
                 api.disconnect_token().await
             })
             .await?;
@@ -164,10 +164,15 @@ impl Management {
         let exchange = &self
             .client
             .code_exchange(code.0.expose_secret(), redirect_uri);
+        // A server may echo the code (the 409 for a reused one does): masked like a secret.
+        let sent = code.0.expose_secret();
         self.client
-            .call(Operation::ExchangeAuthorizationCode, |api| async move {
-                api.exchange_authorization_code(exchange).await
-            })
+            .call_with_token(
+                Operation::ExchangeAuthorizationCode,
+                sent,
+                |api| async move { api.exchange_authorization_code(exchange).await },
+            )
             .await
+            .map(|(value, _)| value)
     }
 }
