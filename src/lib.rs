@@ -17,7 +17,7 @@
 #![doc = concat!("[changelog]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/CHANGELOG.md")]
 #![doc = concat!("[mit]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/LICENSE-MIT")]
 #![doc = concat!("[apache]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/LICENSE-APACHE")]
-#![doc = concat!("[cli]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/cli/README.md")]
+#![doc = concat!("[cli]: https://docs.rs/crate/flowpayroll-cli/", env!("CARGO_PKG_VERSION"), "/source/README.md")]
 #![doc = ""]
 #![doc = include_str!("../README.md")]
 //!
