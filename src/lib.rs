@@ -74,8 +74,8 @@ mod config;
 pub mod connect;
 pub mod deps;
 mod error;
-#[cfg(feature = "redis")]
-#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+#[cfg(feature = "fleet")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fleet")))]
 pub mod fleet;
 #[cfg(any(test, feature = "_fuzzing"))]
 #[doc(hidden)]

@@ -70,7 +70,7 @@ pub(crate) struct ClientInner {
     /// Calls wait here after a 429 (this client's, or the fleet's).
     pub hold: Arc<crate::retry::hold::ApiHold>,
     /// The fleet this client is a member of (fleet mode).
-    #[cfg(feature = "redis")]
+    #[cfg(feature = "fleet")]
     pub fleet: Option<crate::fleet::Fleet>,
 }
 
@@ -147,7 +147,7 @@ impl FlowPayroll {
         TokenStatus::new(
             self.shared.tokens.status(),
             self.shared.hold.remaining(self.shared.clock.now()),
-            #[cfg(feature = "redis")]
+            #[cfg(feature = "fleet")]
             self.shared.fleet.as_ref().map(crate::fleet::Fleet::status),
         )
     }

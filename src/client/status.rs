@@ -8,7 +8,7 @@ use crate::auth::cache::CacheStatus;
 use crate::auth::source::TokenOrigin;
 use crate::auth::token::TokenId;
 use crate::error::Error;
-#[cfg(feature = "redis")]
+#[cfg(feature = "fleet")]
 use crate::fleet::FleetStatus;
 
 /// What a client knows about its token, for readiness probes: the token cache's state,
@@ -36,8 +36,8 @@ pub struct TokenStatus {
     /// fleet mode, by another member); `None` when they may send.
     pub rate_limited_for: Option<Duration>,
     /// The fleet member's state, in fleet mode (feature `redis`).
-    #[cfg(feature = "redis")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    #[cfg(feature = "fleet")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fleet")))]
     pub fleet: Option<FleetStatus>,
 }
 
@@ -47,7 +47,7 @@ impl TokenStatus {
     pub(crate) fn new(
         cache: CacheStatus,
         rate_limited_for: Option<Duration>,
-        #[cfg(feature = "redis")] fleet: Option<FleetStatus>,
+        #[cfg(feature = "fleet")] fleet: Option<FleetStatus>,
     ) -> Self {
         let CacheStatus {
             token_id,
@@ -69,7 +69,7 @@ impl TokenStatus {
             tokens_minted,
             origin,
             rate_limited_for,
-            #[cfg(feature = "redis")]
+            #[cfg(feature = "fleet")]
             fleet,
         }
     }

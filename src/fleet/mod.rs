@@ -1,8 +1,10 @@
-//! Fleet mode (feature `redis`): the processes of a service that share one client id
-//! share one token, one mint lease and one back-off through Redis. Turn it on with
-//! [`crate::FlowPayrollBuilder::redis_url`] or `FLOWPAYROLL_REDIS_URL`; tune it with
-//! [`FleetPolicy`]; watch it in [`crate::TokenStatus::fleet`]. The fleet guide
-//! (`docs/fleet.md`, shipped in the package) describes the behaviour at length.
+//! Fleet mode (feature `fleet`): the processes of a service that share one client id
+//! share one token, one mint lease and one back-off through a shared store: Redis
+//! (feature `redis`: [`crate::FlowPayrollBuilder::redis_url`] or
+//! `FLOWPAYROLL_REDIS_URL`) or any [`TokenStore`]
+//! ([`crate::FlowPayrollBuilder::token_store`]). Tune it with [`FleetPolicy`]; watch it
+//! in [`crate::TokenStatus::fleet`]. The fleet guide (`docs/fleet.md`, shipped in the
+//! package) describes the behaviour at length.
 //!
 //! Inside, the seam with the token cache (`auth::cache`) is its `TokenSource`: the cache
 //! keeps its lock-free fast path and its in-process single flight, and in fleet mode its
@@ -17,18 +19,24 @@
 //! 2. a usable shared entry is adopted (for a refresh: one not yet due for refresh);
 //! 3. a fleet-wide token endpoint cooldown is returned as an error, without a request;
 //! 4. otherwise the member takes the mint lease (`lease`), reads the entry once more
-//!    (the previous holder may just have shared it), mints, writes the entry and
-//!    releases the lease (or writes the cooldown if the mint failed); members that find
-//!    the lease taken poll for the entry, each wait jittered, for at most one lease.
+//!    (the previous holder may just have shared it), mints while renewing the lease,
+//!    writes the entry and releases the lease (or writes the cooldown if the mint
+//!    failed); members that find the lease taken poll for the entry, each wait
+//!    jittered, for at most one lease. A holder that finds its lease lost drops its
+//!    mint and starts over at step 2.
 //!
-//! Redis that is down, slow, flushed or answering garbage never fails a call: each step
-//! falls back to minting locally (`store` marks Redis unavailable and `watch` brings it
-//! back). Values are sealed by `crypto` in the formats of `entry`; `remote` reads and
-//! writes them.
+//! A store that is down, slow, flushed or answering garbage never fails a call: each
+//! step falls back to minting locally (`store` marks it unavailable and `watch` brings
+//! it back). Values are sealed by `crypto` in the formats of `entry`; `remote` reads
+//! and writes them; `backend` is the public [`TokenStore`] seam and `redis_store` its
+//! Redis implementation.
 
+mod backend;
 mod crypto;
 mod entry;
 mod lease;
+#[cfg(feature = "redis")]
+pub(crate) mod redis_store;
 mod remote;
 pub(crate) mod settings;
 pub(crate) mod source;
@@ -36,6 +44,7 @@ mod status;
 mod store;
 mod watch;
 
+pub use self::backend::{StoreError, StoreFuture, Stored, TokenStore};
 pub use self::settings::FleetPolicy;
 
 pub use self::status::{FleetState, FleetStatus};
@@ -46,7 +55,7 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
-use self::lease::{jittered, Lease};
+use self::lease::{jittered, Held, Lease};
 use self::store::Store;
 use crate::auth::source::Minted;
 use crate::auth::token::TokenId;
@@ -80,7 +89,8 @@ pub(crate) struct Fleet {
     inner: Arc<FleetInner>,
 }
 
-/// The Redis keys of one client's namespace (a hash tag keeps them on one cluster slot).
+/// The store keys of one client's namespace (a hash tag keeps them on one Redis Cluster
+/// slot).
 #[derive(Debug)]
 struct Keys {
     token: String,
@@ -137,25 +147,19 @@ impl<'a> Member<'a> {
 }
 
 impl Fleet {
-    /// A member of the fleet at `redis_url` (nothing is sent until the first mint).
+    /// A member of the fleet that meets in `store` (nothing is sent until the first
+    /// mint).
     pub(crate) fn new(
-        redis_url: &SecretString,
+        store: Arc<dyn TokenStore>,
         member: Member<'_>,
         policy: FleetPolicy,
         clock: Arc<dyn Clock>,
         hold: &Arc<ApiHold>,
-    ) -> Result<Self, Error> {
-        let client = redis::Client::open(redis_url.expose_secret()).map_err(|e| {
-            // The URL may hold a password: name the problem, not the URL.
-            Error::Config(format!(
-                "the Redis URL is not valid ({:?}); expected redis://[:password@]host[:port][/db]",
-                e.kind()
-            ))
-        })?;
+    ) -> Self {
         let namespace = crypto::namespace(member.token_url, member.client_id, member.scope);
         let key = |kind: &str| format!("flowpayroll:{{{namespace}}}:{kind}");
         let inner = Arc::new(FleetInner {
-            store: Store::new(client, policy.clone(), Arc::clone(&clock)),
+            store: Store::new(store, policy.clone(), Arc::clone(&clock)),
             sealer: crypto::Sealer::new(member.client_secret, &namespace),
             keys: Keys {
                 token: key("token"),
@@ -175,47 +179,63 @@ impl Fleet {
         });
         let sink: Arc<dyn HoldSink> = inner.clone();
         hold.share_with(Arc::downgrade(&sink));
-        Ok(Self { inner })
+        Self { inner }
     }
 
     /// A token for the cache's flight: shared, or minted with `mint` (under the lease
-    /// when Redis answers, locally when it does not). `refresh` says the member still
-    /// has a valid token; `cooldown` says how long a failed mint is remembered.
+    /// when the store answers, locally when it does not). `cooldown` says how long a
+    /// failed mint is remembered.
     pub(crate) async fn obtain<M, Fut>(
         &self,
         mint: M,
         cooldown: impl Fn(&Error) -> Duration,
     ) -> Result<Obtained, Error>
     where
-        M: FnOnce() -> Fut,
+        M: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Minted, Error>>,
     {
         let inner = &self.inner;
         inner.watcher.call_once(|| watch::spawn(&self.inner));
-        let (lease, local_reason) = match inner.look().await {
-            Step::Adopt(token) => {
-                inner.adopted.fetch_add(1, Ordering::Relaxed);
-                cache_lookup(Tier::Fleet, true);
-                return Ok(Obtained::Shared(token));
+        // A lease lost mid-mint sends the member back to look; after a few losses in a
+        // row (a store whose clock jumps, say) it mints without the fleet.
+        let mut lost = 0;
+        let (lease, local_reason) = loop {
+            let (lease, reason) = match inner.look().await {
+                Step::Adopt(token) => {
+                    inner.adopted.fetch_add(1, Ordering::Relaxed);
+                    cache_lookup(Tier::Fleet, true);
+                    return Ok(Obtained::Shared(token));
+                }
+                Step::Cooling(error) => return Err(error),
+                Step::Mint(lease, reason) => (lease, reason),
+            };
+            let Some(lease) = lease else {
+                break (None, reason);
+            };
+            if lost >= MAX_LOST_LEASES {
+                lease.release(&inner.store).await;
+                break (None, Some("the mint lease was lost while minting"));
             }
-            Step::Cooling(error) => return Err(error),
-            Step::Mint(lease, reason) => (lease, reason),
+            match lease.hold(&inner.store, inner.policy.lease, mint()).await {
+                Held::Done(result) => {
+                    cache_lookup(Tier::Fleet, false);
+                    return inner.finish(Some(lease), result, &cooldown).await;
+                }
+                Held::Lost => {
+                    lost += 1;
+                    tracing::debug!(
+                        target: "flowpayroll::fleet",
+                        "the mint lease was lost while minting; looking again"
+                    );
+                }
+            }
         };
         cache_lookup(Tier::Fleet, false);
         if let Some(reason) = local_reason {
             inner.local.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(target: "flowpayroll::fleet", reason, "minting locally");
         }
-        let result = mint().await;
-        match &result {
-            Ok(token) => inner.share(token).await,
-            Err(error) if lease.is_some() => inner.publish_cooldown(error, cooldown(error)).await,
-            Err(_) => {}
-        }
-        if let Some(lease) = lease {
-            lease.release(&inner.store).await;
-        }
-        result.map(Obtained::Minted)
+        inner.finish(lease, mint().await, &cooldown).await
     }
 
     /// Notes that `header` was refused (401): if it is the shared token, the next
@@ -239,12 +259,35 @@ impl Fleet {
     }
 }
 
+/// How many times in a row a member may lose the lease mid-mint before it mints
+/// without it.
+const MAX_LOST_LEASES: u32 = 3;
+
 impl FleetInner {
+    /// Shares a token minted under `lease` (or publishes the cooldown after a failed
+    /// mint) and frees the lease.
+    async fn finish(
+        &self,
+        lease: Option<Lease>,
+        result: Result<Minted, Error>,
+        cooldown: &impl Fn(&Error) -> Duration,
+    ) -> Result<Obtained, Error> {
+        match &result {
+            Ok(token) => self.share(token).await,
+            Err(error) if lease.is_some() => self.publish_cooldown(error, cooldown(error)).await,
+            Err(_) => {}
+        }
+        if let Some(lease) = lease {
+            lease.release(&self.store).await;
+        }
+        result.map(Obtained::Minted)
+    }
+
     /// Steps 1 to 4 of the module docs, up to the mint.
     async fn look(&self) -> Step {
         let store = &self.store;
         if !store.usable() {
-            return Step::Mint(None, Some("Redis unavailable"));
+            return Step::Mint(None, Some("fleet store unavailable"));
         }
         let refused = lock(&self.refused).take();
         if let Some(sealed) = &refused {
@@ -253,26 +296,26 @@ impl FleetInner {
         let give_up_at = self.clock.now() + self.policy.lease + self.policy.timeout;
         loop {
             let Ok(read) = store.get(&self.keys.token).await else {
-                return Step::Mint(None, Some("Redis unavailable"));
+                return Step::Mint(None, Some("fleet store unavailable"));
             };
             if let Some(token) = self.open_token(read, refused.as_deref()) {
                 return Step::Adopt(token);
             }
             match store.get(&self.keys.cooldown).await {
-                Err(()) => return Step::Mint(None, Some("Redis unavailable")),
+                Err(()) => return Step::Mint(None, Some("fleet store unavailable")),
                 Ok(read) => {
                     if let Some(error) = self.open_cooldown(read) {
                         return Step::Cooling(error);
                     }
                 }
             }
-            match Lease::acquire(store, &self.keys.lease, self.policy.lease).await {
-                Err(()) => return Step::Mint(None, Some("Redis unavailable")),
+            match Lease::acquire(store, &self.keys.lease, self.policy.lease_expiry).await {
+                Err(()) => return Step::Mint(None, Some("fleet store unavailable")),
                 Ok(Some(lease)) => {
                     // The previous holder may have shared its token and released the
                     // lease between the read above and taking it: look once more.
                     let Ok(read) = store.get(&self.keys.token).await else {
-                        return Step::Mint(None, Some("Redis unavailable"));
+                        return Step::Mint(None, Some("fleet store unavailable"));
                     };
                     if let Some(token) = self.open_token(read, refused.as_deref()) {
                         lease.release(store).await;

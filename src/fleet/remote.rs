@@ -7,8 +7,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::backend::Stored;
 use super::entry::{unix_ms, until, Hold, TokenEntry};
-use super::store::Read;
 use super::{lock, FleetInner, SharedToken};
 use crate::auth::source::Minted;
 use crate::error::Error;
@@ -19,15 +19,15 @@ impl FleetInner {
     /// just refused, and is not yet due for refresh. (A member without a token that finds
     /// one due waits for the refresh too, or makes it: one rule for cold starts and
     /// refreshes.)
-    pub(super) fn open_token(&self, read: Read, refused: Option<&[u8]>) -> Option<SharedToken> {
+    pub(super) fn open_token(&self, read: Stored, refused: Option<&[u8]>) -> Option<SharedToken> {
         let sealed = match read {
-            Read::Missing => return None,
-            Read::Garbage => {
+            Stored::Missing => return None,
+            Stored::Foreign => {
                 self.store
                     .note_ignored("ignored a fleet token entry that is not a string");
                 return None;
             }
-            Read::Value(sealed) => sealed,
+            Stored::Value(sealed) => sealed,
         };
         if refused == Some(sealed.as_slice()) {
             return None;
@@ -61,8 +61,8 @@ impl FleetInner {
 
     /// A fleet-wide token endpoint cooldown in `read` that is still running, as the
     /// error to return.
-    pub(super) fn open_cooldown(&self, read: Read) -> Option<Error> {
-        let Read::Value(sealed) = read else {
+    pub(super) fn open_cooldown(&self, read: Stored) -> Option<Error> {
+        let Stored::Value(sealed) = read else {
             return None;
         };
         let hold = self

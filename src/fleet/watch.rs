@@ -5,8 +5,8 @@
 
 use std::sync::{Arc, Weak};
 
+use super::backend::Stored;
 use super::lease::jittered;
-use super::store::Read;
 use super::FleetInner;
 
 /// Starts the watcher of `fleet` (once per member, inside the Tokio runtime).
@@ -33,11 +33,11 @@ async fn tick(weak: &Weak<FleetInner>) -> bool {
         return true;
     }
     match fleet.store.get(&fleet.keys.hold).await {
-        Ok(Read::Value(sealed)) => fleet.apply_hold(&sealed),
-        Ok(Read::Garbage) => fleet
+        Ok(Stored::Value(sealed)) => fleet.apply_hold(&sealed),
+        Ok(Stored::Foreign) => fleet
             .store
             .note_ignored("ignored a fleet API hold that is not a string"),
-        Ok(Read::Missing) | Err(()) => {}
+        Ok(Stored::Missing) | Err(()) => {}
     }
     true
 }

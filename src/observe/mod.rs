@@ -44,7 +44,7 @@ pub(crate) enum Trigger {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
     Local,
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    #[cfg_attr(not(feature = "fleet"), allow(dead_code))]
     Fleet,
 }
 
@@ -52,7 +52,7 @@ pub(crate) enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tier {
     Memory,
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    #[cfg_attr(not(feature = "fleet"), allow(dead_code))]
     Fleet,
 }
 
@@ -62,7 +62,7 @@ pub(crate) enum HoldSource {
     /// A 429 this client saw.
     Own,
     /// A hold another fleet member published.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    #[cfg_attr(not(feature = "fleet"), allow(dead_code))]
     Fleet,
 }
 

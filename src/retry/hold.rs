@@ -40,7 +40,7 @@ impl ApiHold {
     }
 
     /// Sends holds seen here on to `sink` (set once, when the fleet is built).
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    #[cfg_attr(not(feature = "fleet"), allow(dead_code))]
     pub(crate) fn share_with(&self, sink: Weak<dyn HoldSink>) {
         let _ = self.sink.set(sink);
     }
@@ -56,7 +56,7 @@ impl ApiHold {
 
     /// Extends the hold to `now + wait` (capped) if it ends later than the current one;
     /// for holds that come from the fleet.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    #[cfg_attr(not(feature = "fleet"), allow(dead_code))]
     pub(crate) fn extend(&self, now: Instant, wait: Duration) {
         self.raise(now, wait, HoldSource::Fleet);
     }

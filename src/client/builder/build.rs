@@ -22,6 +22,8 @@ use crate::transport::http_client::{self, HttpSettings, Timeouts};
 impl FlowPayrollBuilder {
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<FlowPayroll, Error> {
+        #[cfg(feature = "fleet")]
+        let fleet_store = self.fleet_store()?;
         let client_id = self.client_id.filter(|id| !id.is_empty()).ok_or_else(|| {
             Error::Config(
                 "no client id: call `credentials` or set FLOWPAYROLL_CLIENT_ID".to_owned(),
@@ -95,20 +97,19 @@ impl FlowPayrollBuilder {
             },
         };
         let hold = Arc::new(ApiHold::new(clock.now(), self.retry.total_budget));
-        #[cfg(feature = "redis")]
-        let fleet = match &self.redis_url {
-            Some(url) => Some(crate::fleet::Fleet::new(
-                url,
+        #[cfg(feature = "fleet")]
+        let fleet = fleet_store.map(|store| {
+            crate::fleet::Fleet::new(
+                store,
                 crate::fleet::Member::of(&endpoint),
                 self.fleet_policy,
                 Arc::clone(&clock),
                 &hold,
-            )?),
-            None => None,
-        };
+            )
+        });
         let minter = Minter::new(endpoint, Arc::clone(&clock), self.token_requests.clone());
         // In fleet mode the cache's flights ask the fleet before minting.
-        #[cfg(feature = "redis")]
+        #[cfg(feature = "fleet")]
         let source: Arc<dyn TokenSource> = match &fleet {
             Some(fleet) => Arc::new(crate::fleet::source::FleetSource {
                 fleet: fleet.clone(),
@@ -119,7 +120,7 @@ impl FlowPayrollBuilder {
             }),
             None => Arc::new(minter),
         };
-        #[cfg(not(feature = "redis"))]
+        #[cfg(not(feature = "fleet"))]
         let source: Arc<dyn TokenSource> = Arc::new(minter);
         let tokens = TokenCache::new(
             source,
@@ -143,7 +144,7 @@ impl FlowPayrollBuilder {
                 retry: self.retry,
                 clock,
                 hold,
-                #[cfg(feature = "redis")]
+                #[cfg(feature = "fleet")]
                 fleet,
             },
             user_id,

@@ -1,6 +1,12 @@
-//! The fleet-mode setters of [`FlowPayrollBuilder`] (feature `redis`).
+//! The fleet-mode setters of [`FlowPayrollBuilder`] (feature `fleet`; Redis with the
+//! `redis` feature), and the choice of the fleet's store at build time.
+
+use std::sync::Arc;
 
 use super::FlowPayrollBuilder;
+use crate::error::Error;
+use crate::fleet::TokenStore;
+#[cfg(feature = "redis")]
 use crate::secret::SecretString;
 
 impl FlowPayrollBuilder {
@@ -14,11 +20,39 @@ impl FlowPayrollBuilder {
         self
     }
 
-    /// How a fleet member uses Redis (timeouts, lease, polling).
-    #[cfg(feature = "redis")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    /// Fleet mode through a store of the application's instead of Redis: every process
+    /// of the fleet gives its client a store that reaches the same place. The store
+    /// must keep the protocol documented on [`TokenStore`] (atomic, expiring,
+    /// exclusive leases); it only ever sees sealed bytes, never a token. Setting both
+    /// this and a Redis URL is refused by [`build`](Self::build).
+    #[cfg_attr(docsrs, doc(cfg(feature = "fleet")))]
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = Some(store);
+        self
+    }
+
+    /// How a fleet member uses its store (timeouts, lease, polling).
+    #[cfg_attr(docsrs, doc(cfg(feature = "fleet")))]
     pub fn fleet_policy(mut self, policy: crate::fleet::settings::FleetPolicy) -> Self {
         self.fleet_policy = policy;
         self
+    }
+
+    /// The store fleet mode uses, if it is on.
+    pub(super) fn fleet_store(&self) -> Result<Option<Arc<dyn TokenStore>>, Error> {
+        #[cfg(feature = "redis")]
+        if let Some(url) = &self.redis_url {
+            if self.token_store.is_some() {
+                return Err(Error::Config(
+                    "both a Redis URL (redis_url or FLOWPAYROLL_REDIS_URL) and a token store \
+                     are set for fleet mode; keep one of them"
+                        .to_owned(),
+                ));
+            }
+            let store =
+                crate::fleet::redis_store::RedisStore::open(url, self.fleet_policy.timeout)?;
+            return Ok(Some(Arc::new(store)));
+        }
+        Ok(self.token_store.clone())
     }
 }

@@ -16,7 +16,7 @@ use crate::generated::model::open_enums::Scope;
 use crate::secret::SecretString;
 
 mod build;
-#[cfg(feature = "redis")]
+#[cfg(feature = "fleet")]
 mod fleet;
 
 /// Configures a [`FlowPayroll`](crate::FlowPayroll). Only the credentials are required.
@@ -43,8 +43,10 @@ pub struct FlowPayrollBuilder {
     clock: Option<Arc<dyn Clock>>,
     #[cfg(feature = "redis")]
     redis_url: Option<SecretString>,
-    #[cfg(feature = "redis")]
+    #[cfg(feature = "fleet")]
     fleet_policy: crate::fleet::settings::FleetPolicy,
+    #[cfg(feature = "fleet")]
+    token_store: Option<Arc<dyn crate::fleet::TokenStore>>,
 }
 
 impl FlowPayrollBuilder {

@@ -1,0 +1,223 @@
+//! The built-in [`TokenStore`]: Redis (feature `redis`), through one lazily built
+//! connection manager. Leases are `SET NX PX`; renewing and freeing them, and deleting
+//! a refused token, are scripts that compare the value first, so each is atomic.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Cmd, RedisError, Script, Value};
+
+use super::backend::{StoreError, StoreFuture, Stored, TokenStore};
+use crate::error::Error;
+use crate::secret::SecretString;
+
+/// Fleet mode's Redis.
+pub(crate) struct RedisStore {
+    client: redis::Client,
+    timeout: Duration,
+    connection: Mutex<Option<ConnectionManager>>,
+    compare_and_delete: Script,
+    compare_and_extend: Script,
+}
+
+impl std::fmt::Debug for RedisStore {
+    // The client is left out: its URL may carry a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore").finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// The Redis at `url`; nothing is sent until the first call, each bounded by
+    /// `timeout` (connecting included).
+    pub(crate) fn open(url: &SecretString, timeout: Duration) -> Result<Self, Error> {
+        let client = redis::Client::open(url.expose_secret()).map_err(|e| {
+            // The URL may hold a password: name the problem, not the URL.
+            Error::Config(format!(
+                "the Redis URL is not valid ({:?}); expected redis://[:password@]host[:port][/db]",
+                e.kind()
+            ))
+        })?;
+        Ok(Self {
+            client,
+            timeout,
+            connection: Mutex::new(None),
+            // Deletes KEYS[1] only if it still holds ARGV[1]: releasing a lease or
+            // invalidating a token never touches what another member wrote since.
+            compare_and_delete: Script::new(
+                "if redis.call('GET', KEYS[1]) == ARGV[1] then \
+                 return redis.call('DEL', KEYS[1]) else return 0 end",
+            ),
+            // Extends KEYS[1] to ARGV[2] ms only if it still holds ARGV[1].
+            compare_and_extend: Script::new(
+                "if redis.call('GET', KEYS[1]) == ARGV[1] then \
+                 return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end",
+            ),
+        })
+    }
+
+    fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        let mut slot = lock(&self.connection);
+        if let Some(connection) = &*slot {
+            return Ok(connection.clone());
+        }
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout))
+            .set_number_of_retries(0);
+        let connection = ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+            .map_err(|e| self.failed(&e))?;
+        Ok(slot.insert(connection).clone())
+    }
+
+    fn query<T: redis::FromRedisValue + Send + 'static>(
+        &self,
+        cmd: Cmd,
+    ) -> StoreFuture<'_, Result<T, RedisError>> {
+        Box::pin(async move {
+            let mut connection = self.connection()?;
+            match cmd.query_async::<T>(&mut connection).await {
+                Err(error) if error.code() == Some("WRONGTYPE") => Ok(Err(error)),
+                Err(error) => Err(self.failed(&error)),
+                Ok(value) => Ok(Ok(value)),
+            }
+        })
+    }
+
+    fn script<'a>(
+        &'a self,
+        script: &'a Script,
+        key: &str,
+        args: &[&[u8]],
+    ) -> StoreFuture<'a, bool> {
+        let mut invocation = script.key(key);
+        for arg in args {
+            invocation.arg(*arg);
+        }
+        Box::pin(async move {
+            let mut connection = self.connection()?;
+            match invocation.invoke_async::<i64>(&mut connection).await {
+                Ok(done) => Ok(done == 1),
+                Err(error) => Err(self.failed(&error)),
+            }
+        })
+    }
+
+    /// Drops the connection after `error` and describes it.
+    fn failed(&self, error: &RedisError) -> StoreError {
+        self.reset();
+        if error.is_timeout() {
+            // The connection's own timeout: the same duration as the member's.
+            return format!("no answer within {} ms", self.timeout.as_millis()).into();
+        }
+        describe(error).into()
+    }
+}
+
+impl TokenStore for RedisStore {
+    /// `GETRANGE key 0 max_len`: a huge value (Redis takes up to 512 MiB) is never
+    /// downloaded, only its start. An empty value reads as missing: it is no entry.
+    fn get<'a>(&'a self, key: &'a str, max_len: usize) -> StoreFuture<'a, Stored> {
+        let mut cmd = redis::cmd("GETRANGE");
+        cmd.arg(key).arg(0).arg(max_len.saturating_sub(1));
+        Box::pin(async move {
+            Ok(match self.query::<Value>(cmd).await? {
+                Ok(Value::Nil) => Stored::Missing,
+                Ok(Value::BulkString(bytes)) if bytes.is_empty() => Stored::Missing,
+                Ok(Value::BulkString(bytes)) => Stored::Value(bytes),
+                Ok(_) | Err(_) => Stored::Foreign,
+            })
+        })
+    }
+
+    /// `SET key value PX ttl`.
+    fn set<'a>(&'a self, key: &'a str, value: &'a [u8], ttl: Duration) -> StoreFuture<'a, ()> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key).arg(value).arg("PX").arg(millis(ttl));
+        Box::pin(async move {
+            self.query::<Value>(cmd)
+                .await?
+                .map(drop)
+                .map_err(|e| describe(&e).into())
+        })
+    }
+
+    fn delete_if<'a>(&'a self, key: &'a str, expected: &'a [u8]) -> StoreFuture<'a, bool> {
+        self.script(&self.compare_and_delete, key, &[expected])
+    }
+
+    /// `SET key holder NX PX ttl`.
+    fn acquire_lease<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a [u8],
+        ttl: Duration,
+    ) -> StoreFuture<'a, bool> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key)
+            .arg(holder)
+            .arg("NX")
+            .arg("PX")
+            .arg(millis(ttl));
+        Box::pin(async move {
+            match self.query::<Value>(cmd).await? {
+                Ok(Value::Okay) => Ok(true),
+                Ok(_) => Ok(false),
+                Err(error) => Err(describe(&error).into()),
+            }
+        })
+    }
+
+    fn renew_lease<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a [u8],
+        ttl: Duration,
+    ) -> StoreFuture<'a, bool> {
+        let ttl = millis(ttl).to_string();
+        self.script(&self.compare_and_extend, key, &[holder, ttl.as_bytes()])
+    }
+
+    /// `PING` (after [`Self::reset`], on a fresh connection).
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.query::<Value>(redis::cmd("PING"))
+                .await?
+                .map(drop)
+                .map_err(|e| describe(&e).into())
+        })
+    }
+
+    fn reset(&self) {
+        *lock(&self.connection) = None;
+    }
+}
+
+/// A Redis error in words. Redis errors name the command and the server's message,
+/// never the URL or its password.
+fn describe(error: &RedisError) -> String {
+    let kind = if error.is_connection_refusal() {
+        "connection refused"
+    } else if error.is_connection_dropped() {
+        "connection dropped"
+    } else if error.is_io_error() {
+        "I/O error"
+    } else {
+        "error"
+    };
+    let text: String = error.to_string().chars().take(200).collect();
+    format!("{kind}: {text}")
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
