@@ -138,3 +138,55 @@ pub async fn until(what: &str, mut condition: impl FnMut() -> bool) {
 pub async fn real_pause(millis: u64) {
     tokio::time::sleep(Duration::from_millis(millis)).await;
 }
+
+/// A SQLite database file for one test, deleted (with its WAL files) when dropped.
+#[derive(Debug)]
+pub struct TempDatabase(pub std::path::PathBuf);
+
+impl TempDatabase {
+    /// A fresh path in the system's temporary directory.
+    pub fn new() -> Self {
+        let name = format!(
+            "flowpayroll-fleet-{}-{:016x}.sqlite",
+            std::process::id(),
+            fastrand_u64()
+        );
+        Self(std::env::temp_dir().join(name))
+    }
+
+    /// One member's connection to the database.
+    pub fn store(&self) -> Arc<flowpayroll_fleet_tests::sqlite_store::SqliteStore> {
+        Arc::new(flowpayroll_fleet_tests::sqlite_store::SqliteStore::open(&self.0).unwrap())
+    }
+}
+
+impl Drop for TempDatabase {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.0.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A number unlikely to repeat between tests (names of temporary files).
+fn fastrand_u64() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(Instant::now())
+}
+
+/// `n` members of one fleet that meets in the SQLite database `db` instead of Redis.
+pub fn sqlite_members(sandbox: &Sandbox, db: &TempDatabase, n: usize) -> Vec<FlowPayroll> {
+    (0..n)
+        .map(|_| {
+            sandbox
+                .client_builder()
+                .refresh_policy(refresh_policy())
+                .fleet_policy(fleet_policy())
+                .token_store(db.store())
+                .build()
+                .unwrap()
+        })
+        .collect()
+}
