@@ -23,6 +23,10 @@ pub struct RedisServer {
     port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// Arguments after the defaults (TLS, ACL users); `port` is then the TLS port when
+    /// `tls` is set.
+    extra: Vec<String>,
+    tls: bool,
 }
 
 fn find_binary() -> Option<PathBuf> {
@@ -37,6 +41,13 @@ impl RedisServer {
     /// A running server, or `None` (after one line on stderr) when `redis-server` is
     /// not installed and not required.
     pub fn start() -> Option<Self> {
+        Self::start_with(Vec::new(), false)
+    }
+
+    /// A running server with `extra` arguments (see `redis-server --help`); with `tls`,
+    /// it listens only for TLS, on [`Self::port`], and the caller's `extra` arguments
+    /// name its certificate files.
+    pub fn start_with(extra: Vec<String>, tls: bool) -> Option<Self> {
         let Some(binary) = find_binary() else {
             if std::env::var(REQUIRE).is_ok_and(|v| v == "1") {
                 panic!(
@@ -67,9 +78,21 @@ impl RedisServer {
             port,
             dir,
             child: None,
+            extra,
+            tls,
         };
         server.restart();
         Some(server)
+    }
+
+    /// The port it listens on (for TLS only, with [`Self::start_with`] and `tls`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's temporary directory (removed when dropped), for its files.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     /// `redis://127.0.0.1:<port>`.
@@ -88,19 +111,28 @@ impl RedisServer {
     /// Starts the server (again) on the same port, empty, and waits until it answers.
     pub fn restart(&mut self) {
         self.kill();
+        let port = self.port.to_string();
+        let ports: Vec<&str> = if self.tls {
+            vec!["--port", "0", "--tls-port", &port]
+        } else {
+            vec!["--port", &port]
+        };
         let child = Command::new(&self.binary)
-            .args(["--port", &self.port.to_string()])
+            .args(ports)
             .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(&self.dir)
             .args(["--daemonize", "no", "--loglevel", "warning"])
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server starts");
         self.child = Some(child);
         for _ in 0..500 {
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() && self.ping() {
+            // A server with TLS or ACL users is only checked for listening.
+            let listening = TcpStream::connect(("127.0.0.1", self.port)).is_ok();
+            if listening && (!self.extra.is_empty() || self.ping()) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(10));

@@ -7,61 +7,12 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::redis_server::RedisServer;
 use common::*;
 use flowpayroll::operation::Operation;
 use flowpayroll::sandbox::{Fault, Sandbox, SandboxConfig};
-
-/// One line of a member's report: `ok=.. failed=.. minted=.. adopted=.. local=..`.
-fn field(report: &str, name: &str) -> u64 {
-    report
-        .split_whitespace()
-        .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {report:?}"))
-}
-
-/// Starts one `fleet-member` of `sandbox`'s client that meets the others through the
-/// store named by `store` (`FLOWPAYROLL_REDIS_URL` or `FLEET_MEMBER_SQLITE`, with its
-/// value) and calls for `run_ms`.
-fn spawn_member(sandbox: &Sandbox, store: (&str, &str), run_ms: u128) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_fleet-member"))
-        .env_clear()
-        .env("FLOWPAYROLL_CLIENT_ID", sandbox.client_id())
-        .env(
-            "FLOWPAYROLL_CLIENT_SECRET",
-            sandbox.client_secret().expose_secret(),
-        )
-        .env("FLOWPAYROLL_TOKEN_URL", sandbox.token_url().as_str())
-        .env("FLOWPAYROLL_API_URL", sandbox.url().as_str())
-        .env(store.0, store.1)
-        .env("FLEET_MEMBER_RUN_MS", run_ms.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fleet-member starts")
-}
-
-/// The reports of `children`, each of which must succeed (waited for off the runtime,
-/// which serves the sandbox meanwhile).
-async fn reports(children: Vec<Child>) -> Vec<String> {
-    tokio::task::spawn_blocking(move || {
-        children
-            .into_iter()
-            .map(|child| {
-                let output = child.wait_with_output().unwrap();
-                let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-                assert!(output.status.success(), "fleet-member failed: {stderr}");
-                String::from_utf8(output.stdout).unwrap()
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .unwrap()
-}
 
 /// Four processes on `store` for three lifetimes: one mint per lifetime (+1 at most).
 async fn four_processes_share_one_token(sandbox: &Sandbox, store: (&str, &str)) {

@@ -190,6 +190,8 @@ pub(crate) struct EnvSettings {
     pub user_id: Option<String>,
     /// `FLOWPAYROLL_REDIS_URL` (fleet mode); may hold a password.
     pub redis_url: Option<crate::secret::SecretString>,
+    /// `FLOWPAYROLL_REDIS_CA`: the PEM file of the CA of a `rediss://` Redis.
+    pub redis_ca: Option<std::path::PathBuf>,
 }
 
 /// Reads the `FLOWPAYROLL_*` variables through `get` (the process environment, or a map
@@ -238,6 +240,7 @@ pub(crate) fn read_env(get: impl Fn(&str) -> Option<String>) -> Result<EnvSettin
         scope,
         user_id: optional("FLOWPAYROLL_USER_ID"),
         redis_url: optional("FLOWPAYROLL_REDIS_URL").map(crate::secret::SecretString::new),
+        redis_ca: optional("FLOWPAYROLL_REDIS_CA").map(std::path::PathBuf::from),
     })
 }
 

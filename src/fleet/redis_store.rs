@@ -29,16 +29,55 @@ impl std::fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
-    /// The Redis at `url`; nothing is sent until the first call, each bounded by
-    /// `timeout` (connecting included).
-    pub(crate) fn open(url: &SecretString, timeout: Duration) -> Result<Self, Error> {
-        let client = redis::Client::open(url.expose_secret()).map_err(|e| {
+    /// The Redis at `url` (`redis://` or `rediss://`, with an ACL user and password
+    /// when it has them), trusting `ca` (PEM) instead of the platform's roots for
+    /// `rediss://`; nothing is sent until the first call, each bounded by `timeout`
+    /// (connecting included).
+    pub(crate) fn open(
+        url: &SecretString,
+        ca: Option<&[u8]>,
+        timeout: Duration,
+    ) -> Result<Self, Error> {
+        let invalid = |e: RedisError| {
             // The URL may hold a password: name the problem, not the URL.
             Error::Config(format!(
-                "the Redis URL is not valid ({:?}); expected redis://[:password@]host[:port][/db]",
+                "the Redis URL is not valid ({:?}); expected \
+                 redis[s]://[[user]:password@]host[:port][/db]",
                 e.kind()
             ))
-        })?;
+        };
+        let info = redis::IntoConnectionInfo::into_connection_info(url.expose_secret())
+            .map_err(invalid)?;
+        let tls = matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. });
+        let client = match ca {
+            None => {
+                if tls {
+                    tls_provider()?;
+                }
+                redis::Client::open(info).map_err(invalid)?
+            }
+            Some(_) if !tls => {
+                return Err(Error::Config(
+                    "a CA certificate is set for Redis (redis_ca_certificate or \
+                     FLOWPAYROLL_REDIS_CA) but the Redis URL does not use TLS; use rediss://"
+                        .to_owned(),
+                ))
+            }
+            Some(pem) => {
+                tls_provider()?;
+                let certificates = redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.to_vec()),
+                };
+                redis::Client::build_with_tls(info, certificates).map_err(|e| {
+                    Error::Config(format!(
+                        "the CA certificate for Redis is not usable ({}); give a PEM \
+                         certificate (redis_ca_certificate or FLOWPAYROLL_REDIS_CA)",
+                        describe(&e)
+                    ))
+                })?
+            }
+        };
         Ok(Self {
             client,
             timeout,
@@ -192,6 +231,21 @@ impl TokenStore for RedisStore {
     fn reset(&self) {
         *lock(&self.connection) = None;
     }
+}
+
+/// Checks that rustls can pick a provider for the Redis connection (the redis crate
+/// builds its TLS configuration on the process default): with both `rustls-aws-lc` and
+/// `rustls-ring` on and none installed, it would panic; this says what to do instead.
+fn tls_provider() -> Result<(), Error> {
+    #[cfg(all(feature = "rustls-ring", feature = "rustls-aws-lc"))]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        return Err(Error::Config(
+            "a rediss:// URL with both the rustls-aws-lc and rustls-ring features on needs a \
+             process-wide rustls provider: call flowpayroll::install_ring_provider() first"
+                .to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// A Redis error in words. Redis errors name the command and the server's message,

@@ -20,6 +20,17 @@ impl FlowPayrollBuilder {
         self
     }
 
+    /// The certificate authority (PEM, one or more certificates) that signed the
+    /// certificate of a `rediss://` Redis, trusted instead of the platform's roots (also
+    /// `FLOWPAYROLL_REDIS_CA`, a path to the PEM file). Refused by
+    /// [`build`](Self::build) with a `redis://` URL.
+    #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub fn redis_ca_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.redis_ca = Some(pem.into());
+        self
+    }
+
     /// Fleet mode through a store of the application's instead of Redis: every process
     /// of the fleet gives its client a store that reaches the same place. The store
     /// must keep the protocol documented on [`TokenStore`] (atomic, expiring,
@@ -49,10 +60,49 @@ impl FlowPayrollBuilder {
                         .to_owned(),
                 ));
             }
-            let store =
-                crate::fleet::redis_store::RedisStore::open(url, self.fleet_policy.timeout)?;
+            let store = crate::fleet::redis_store::RedisStore::open(
+                url,
+                self.redis_ca.as_deref(),
+                self.fleet_policy.timeout,
+            )?;
             return Ok(Some(Arc::new(store)));
+        }
+        #[cfg(feature = "redis")]
+        if self.redis_ca.is_some() {
+            return Err(Error::Config(
+                "a CA certificate is set for Redis (redis_ca_certificate or \
+                 FLOWPAYROLL_REDIS_CA) but no Redis URL; set one with redis_url or \
+                 FLOWPAYROLL_REDIS_URL"
+                    .to_owned(),
+            ));
         }
         Ok(self.token_store.clone())
     }
+}
+
+/// The most of `FLOWPAYROLL_REDIS_CA` read: a CA bundle is a few KiB; a larger file is
+/// the wrong one.
+#[cfg(feature = "redis")]
+const MAX_CA_FILE: u64 = 1024 * 1024;
+
+/// The PEM file `FLOWPAYROLL_REDIS_CA` names, read whole (at most [`MAX_CA_FILE`]).
+#[cfg(feature = "redis")]
+pub(super) fn read_redis_ca(path: std::path::PathBuf) -> Result<Vec<u8>, Error> {
+    use std::io::Read as _;
+    let failed = |what: String| {
+        Error::Config(format!(
+            "FLOWPAYROLL_REDIS_CA: cannot read {}: {what}; give the path of the PEM file \
+             of the CA that signed the Redis server's certificate",
+            path.display()
+        ))
+    };
+    let file = std::fs::File::open(&path).map_err(|e| failed(e.to_string()))?;
+    let mut pem = Vec::new();
+    file.take(MAX_CA_FILE + 1)
+        .read_to_end(&mut pem)
+        .map_err(|e| failed(e.to_string()))?;
+    if pem.len() as u64 > MAX_CA_FILE {
+        return Err(failed(format!("it is larger than {MAX_CA_FILE} bytes")));
+    }
+    Ok(pem)
 }

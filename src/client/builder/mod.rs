@@ -18,6 +18,8 @@ use crate::secret::SecretString;
 mod build;
 #[cfg(feature = "fleet")]
 mod fleet;
+#[cfg(feature = "redis")]
+use fleet::read_redis_ca;
 
 /// Configures a [`FlowPayroll`](crate::FlowPayroll). Only the credentials are required.
 #[derive(Debug, Default)]
@@ -43,6 +45,8 @@ pub struct FlowPayrollBuilder {
     clock: Option<Arc<dyn Clock>>,
     #[cfg(feature = "redis")]
     redis_url: Option<SecretString>,
+    #[cfg(feature = "redis")]
+    redis_ca: Option<Vec<u8>>,
     #[cfg(feature = "fleet")]
     fleet_policy: crate::fleet::settings::FleetPolicy,
     #[cfg(feature = "fleet")]
@@ -68,13 +72,14 @@ impl FlowPayrollBuilder {
         #[cfg(feature = "redis")]
         {
             builder.redis_url = env.redis_url;
+            builder.redis_ca = env.redis_ca.map(read_redis_ca).transpose()?;
         }
         #[cfg(not(feature = "redis"))]
-        if env.redis_url.is_some() {
+        if env.redis_url.is_some() || env.redis_ca.is_some() {
             return Err(Error::Config(
-                "FLOWPAYROLL_REDIS_URL is set, but flowpayroll was built without its `redis` \
+                "FLOWPAYROLL_REDIS_URL or FLOWPAYROLL_REDIS_CA is set, but flowpayroll was built without its `redis` \
                  feature (fleet mode): turn the feature on (the CLI: install it with \
-                 `--features redis`) or unset the variable"
+                 `--features redis`) or unset the variables"
                     .to_owned(),
             ));
         }
