@@ -192,6 +192,8 @@ pub(crate) struct EnvSettings {
     pub redis_url: Option<crate::secret::SecretString>,
     /// `FLOWPAYROLL_REDIS_CA`: the PEM file of the CA of a `rediss://` Redis.
     pub redis_ca: Option<std::path::PathBuf>,
+    /// `FLOWPAYROLL_REDIS_CLUSTER`: comma-separated URLs of Redis Cluster nodes.
+    pub redis_cluster: Option<Vec<crate::secret::SecretString>>,
 }
 
 /// Reads the `FLOWPAYROLL_*` variables through `get` (the process environment, or a map
@@ -241,6 +243,14 @@ pub(crate) fn read_env(get: impl Fn(&str) -> Option<String>) -> Result<EnvSettin
         user_id: optional("FLOWPAYROLL_USER_ID"),
         redis_url: optional("FLOWPAYROLL_REDIS_URL").map(crate::secret::SecretString::new),
         redis_ca: optional("FLOWPAYROLL_REDIS_CA").map(std::path::PathBuf::from),
+        redis_cluster: optional("FLOWPAYROLL_REDIS_CLUSTER").map(|nodes| {
+            nodes
+                .split(',')
+                .map(str::trim)
+                .filter(|node| !node.is_empty())
+                .map(crate::secret::SecretString::new)
+                .collect()
+        }),
     })
 }
 

@@ -36,6 +36,8 @@ mod crypto;
 mod entry;
 mod lease;
 #[cfg(feature = "redis")]
+pub(crate) mod redis_link;
+#[cfg(feature = "redis")]
 pub(crate) mod redis_store;
 mod remote;
 pub(crate) mod settings;

@@ -1,22 +1,22 @@
-//! The built-in [`TokenStore`]: Redis (feature `redis`), through one lazily built
-//! connection manager. Leases are `SET NX PX`; renewing and freeing them, and deleting
-//! a refused token, are scripts that compare the value first, so each is atomic.
+//! The built-in [`TokenStore`]: Redis (feature `redis`), one server or a Cluster
+//! (`super::redis_link`). Leases are `SET NX PX`; renewing and freeing them, and
+//! deleting a refused token, are scripts that compare the value first, so each is
+//! atomic (a client's keys share one hash tag, so on a Cluster they share one slot).
 
 use std::sync::Mutex;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, RedisError, Script, Value};
 
 use super::backend::{StoreError, StoreFuture, Stored, TokenStore};
+use super::redis_link::{self, Clients, Link, Target};
 use crate::error::Error;
-use crate::secret::SecretString;
 
 /// Fleet mode's Redis.
 pub(crate) struct RedisStore {
-    client: redis::Client,
+    client: Clients,
     timeout: Duration,
-    connection: Mutex<Option<ConnectionManager>>,
+    connection: Mutex<Option<Link>>,
     compare_and_delete: Script,
     compare_and_extend: Script,
 }
@@ -29,55 +29,16 @@ impl std::fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
-    /// The Redis at `url` (`redis://` or `rediss://`, with an ACL user and password
-    /// when it has them), trusting `ca` (PEM) instead of the platform's roots for
+    /// The Redis at `target` (`redis://` or `rediss://`, with an ACL user and password
+    /// when the URL has them), trusting `ca` (PEM) instead of the platform's roots for
     /// `rediss://`; nothing is sent until the first call, each bounded by `timeout`
     /// (connecting included).
     pub(crate) fn open(
-        url: &SecretString,
+        target: Target<'_>,
         ca: Option<&[u8]>,
         timeout: Duration,
     ) -> Result<Self, Error> {
-        let invalid = |e: RedisError| {
-            // The URL may hold a password: name the problem, not the URL.
-            Error::Config(format!(
-                "the Redis URL is not valid ({:?}); expected \
-                 redis[s]://[[user]:password@]host[:port][/db]",
-                e.kind()
-            ))
-        };
-        let info = redis::IntoConnectionInfo::into_connection_info(url.expose_secret())
-            .map_err(invalid)?;
-        let tls = matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. });
-        let client = match ca {
-            None => {
-                if tls {
-                    tls_provider()?;
-                }
-                redis::Client::open(info).map_err(invalid)?
-            }
-            Some(_) if !tls => {
-                return Err(Error::Config(
-                    "a CA certificate is set for Redis (redis_ca_certificate or \
-                     FLOWPAYROLL_REDIS_CA) but the Redis URL does not use TLS; use rediss://"
-                        .to_owned(),
-                ))
-            }
-            Some(pem) => {
-                tls_provider()?;
-                let certificates = redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(pem.to_vec()),
-                };
-                redis::Client::build_with_tls(info, certificates).map_err(|e| {
-                    Error::Config(format!(
-                        "the CA certificate for Redis is not usable ({}); give a PEM \
-                         certificate (redis_ca_certificate or FLOWPAYROLL_REDIS_CA)",
-                        describe(&e)
-                    ))
-                })?
-            }
-        };
+        let client = redis_link::open(target, ca, timeout)?;
         Ok(Self {
             client,
             timeout,
@@ -96,18 +57,17 @@ impl RedisStore {
         })
     }
 
-    fn connection(&self) -> Result<ConnectionManager, StoreError> {
-        let mut slot = lock(&self.connection);
-        if let Some(connection) = &*slot {
+    async fn connection(&self) -> Result<Link, StoreError> {
+        if let Some(connection) = &*lock(&self.connection) {
             return Ok(connection.clone());
         }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            .set_number_of_retries(0);
-        let connection = ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+        // Two calls may both connect; the later one's link is kept, both work.
+        let connection = self
+            .client
+            .connect(self.timeout)
+            .await
             .map_err(|e| self.failed(&e))?;
-        Ok(slot.insert(connection).clone())
+        Ok(lock(&self.connection).insert(connection).clone())
     }
 
     fn query<T: redis::FromRedisValue + Send + 'static>(
@@ -115,7 +75,7 @@ impl RedisStore {
         cmd: Cmd,
     ) -> StoreFuture<'_, Result<T, RedisError>> {
         Box::pin(async move {
-            let mut connection = self.connection()?;
+            let mut connection = self.connection().await?;
             match cmd.query_async::<T>(&mut connection).await {
                 Err(error) if error.code() == Some("WRONGTYPE") => Ok(Err(error)),
                 Err(error) => Err(self.failed(&error)),
@@ -135,7 +95,7 @@ impl RedisStore {
             invocation.arg(*arg);
         }
         Box::pin(async move {
-            let mut connection = self.connection()?;
+            let mut connection = self.connection().await?;
             match invocation.invoke_async::<i64>(&mut connection).await {
                 Ok(done) => Ok(done == 1),
                 Err(error) => Err(self.failed(&error)),
@@ -233,24 +193,9 @@ impl TokenStore for RedisStore {
     }
 }
 
-/// Checks that rustls can pick a provider for the Redis connection (the redis crate
-/// builds its TLS configuration on the process default): with both `rustls-aws-lc` and
-/// `rustls-ring` on and none installed, it would panic; this says what to do instead.
-fn tls_provider() -> Result<(), Error> {
-    #[cfg(all(feature = "rustls-ring", feature = "rustls-aws-lc"))]
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        return Err(Error::Config(
-            "a rediss:// URL with both the rustls-aws-lc and rustls-ring features on needs a \
-             process-wide rustls provider: call flowpayroll::install_ring_provider() first"
-                .to_owned(),
-        ));
-    }
-    Ok(())
-}
-
 /// A Redis error in words. Redis errors name the command and the server's message,
 /// never the URL or its password.
-fn describe(error: &RedisError) -> String {
+pub(super) fn describe(error: &RedisError) -> String {
     let kind = if error.is_connection_refusal() {
         "connection refused"
     } else if error.is_connection_dropped() {

@@ -20,6 +20,21 @@ impl FlowPayrollBuilder {
         self
     }
 
+    /// Fleet mode through a Redis Cluster, given by some of its nodes' URLs (each
+    /// `redis[s]://[[user]:password@]host:port`; also `FLOWPAYROLL_REDIS_CLUSTER`,
+    /// comma-separated). The cluster client follows MOVED and ASK redirections and a
+    /// failover's new slot map; a client's keys share one hash slot. Refused by
+    /// [`build`](Self::build) together with [`redis_url`](Self::redis_url).
+    #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub fn redis_cluster<U: Into<SecretString>>(
+        mut self,
+        nodes: impl IntoIterator<Item = U>,
+    ) -> Self {
+        self.redis_cluster = Some(nodes.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// The certificate authority (PEM, one or more certificates) that signed the
     /// certificate of a `rediss://` Redis, trusted instead of the platform's roots (also
     /// `FLOWPAYROLL_REDIS_CA`, a path to the PEM file). Refused by
@@ -52,20 +67,36 @@ impl FlowPayrollBuilder {
     /// The store fleet mode uses, if it is on.
     pub(super) fn fleet_store(&self) -> Result<Option<Arc<dyn TokenStore>>, Error> {
         #[cfg(feature = "redis")]
-        if let Some(url) = &self.redis_url {
-            if self.token_store.is_some() {
-                return Err(Error::Config(
-                    "both a Redis URL (redis_url or FLOWPAYROLL_REDIS_URL) and a token store \
-                     are set for fleet mode; keep one of them"
-                        .to_owned(),
-                ));
+        {
+            use crate::fleet::redis_link::Target;
+            let target = match (&self.redis_url, &self.redis_cluster) {
+                (Some(_), Some(_)) => {
+                    return Err(Error::Config(
+                        "both a Redis URL (redis_url or FLOWPAYROLL_REDIS_URL) and Redis \
+                         Cluster nodes (redis_cluster or FLOWPAYROLL_REDIS_CLUSTER) are set; \
+                         keep one of them"
+                            .to_owned(),
+                    ))
+                }
+                (Some(url), None) => Some(Target::Single(url)),
+                (None, Some(nodes)) => Some(Target::Cluster(nodes)),
+                (None, None) => None,
+            };
+            if let Some(target) = target {
+                if self.token_store.is_some() {
+                    return Err(Error::Config(
+                        "both Redis (redis_url, redis_cluster or their FLOWPAYROLL_ \
+                         variables) and a token store are set for fleet mode; keep one of them"
+                            .to_owned(),
+                    ));
+                }
+                let store = crate::fleet::redis_store::RedisStore::open(
+                    target,
+                    self.redis_ca.as_deref(),
+                    self.fleet_policy.timeout,
+                )?;
+                return Ok(Some(Arc::new(store)));
             }
-            let store = crate::fleet::redis_store::RedisStore::open(
-                url,
-                self.redis_ca.as_deref(),
-                self.fleet_policy.timeout,
-            )?;
-            return Ok(Some(Arc::new(store)));
         }
         #[cfg(feature = "redis")]
         if self.redis_ca.is_some() {

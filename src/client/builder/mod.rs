@@ -47,6 +47,8 @@ pub struct FlowPayrollBuilder {
     redis_url: Option<SecretString>,
     #[cfg(feature = "redis")]
     redis_ca: Option<Vec<u8>>,
+    #[cfg(feature = "redis")]
+    redis_cluster: Option<Vec<SecretString>>,
     #[cfg(feature = "fleet")]
     fleet_policy: crate::fleet::settings::FleetPolicy,
     #[cfg(feature = "fleet")]
@@ -73,11 +75,12 @@ impl FlowPayrollBuilder {
         {
             builder.redis_url = env.redis_url;
             builder.redis_ca = env.redis_ca.map(read_redis_ca).transpose()?;
+            builder.redis_cluster = env.redis_cluster;
         }
         #[cfg(not(feature = "redis"))]
-        if env.redis_url.is_some() || env.redis_ca.is_some() {
+        if env.redis_url.is_some() || env.redis_ca.is_some() || env.redis_cluster.is_some() {
             return Err(Error::Config(
-                "FLOWPAYROLL_REDIS_URL or FLOWPAYROLL_REDIS_CA is set, but flowpayroll was built without its `redis` \
+                "FLOWPAYROLL_REDIS_URL, _REDIS_CLUSTER or _REDIS_CA is set, but flowpayroll was built without its `redis` \
                  feature (fleet mode): turn the feature on (the CLI: install it with \
                  `--features redis`) or unset the variables"
                     .to_owned(),
