@@ -100,6 +100,11 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
+    /// Whether the server is running (not killed).
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
     /// Kills the server (SIGKILL: no goodbye to the clients).
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
