@@ -40,7 +40,7 @@
 //! | 8 | `response` | generated results into [`Error`]s: decoding error bodies, `Retry-After` |
 //! | 9 | `retry` | the retry decision, every wait (backoff, a failed mint's cooldown) and the 429 hold |
 //! | 10 | `auth` | token requests, mints, the token cache |
-//! | 11 | `fleet` | fleet mode: the token cache shared through Redis, and what a member reports |
+//! | 11 | `fleet` | fleet mode: the token cache shared through a `TokenStore` (Redis built in), and what a member reports |
 //! | 12 | `client` | [`FlowPayroll`], its builder, the call pipeline, [`Management`] and [`TokenStatus`] |
 //! | 13 | `webhook`, `connect` | verifying webhook deliveries, the replay guards; sign-in links, their callbacks and the code exchange |
 //! | 14 | `sandbox` | the in-process fake server |
