@@ -57,6 +57,8 @@ impl Lease {
     /// Renewals wait on Tokio's clock, the one the store's expiry follows (real time,
     /// or paused time in tests), not on the client's injectable clock: a manual clock
     /// must not let a live holder's lease run out.
+    // Tokio's time on purpose (see above): the store's expiry is not the client's clock.
+    #[allow(clippy::disallowed_methods)]
     pub(crate) async fn hold<F: Future>(
         &self,
         store: &Store,

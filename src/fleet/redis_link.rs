@@ -24,6 +24,8 @@ pub(crate) enum Target<'a> {
 }
 
 /// The client of a [`Target`].
+// One per store, built once: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Clients {
     Single(redis::Client),
     Cluster(ClusterClient),
@@ -44,7 +46,7 @@ pub(crate) fn open(
 ) -> Result<Clients, Error> {
     let urls = match target {
         Target::Single(url) => std::slice::from_ref(url),
-        Target::Cluster(urls) if urls.is_empty() => {
+        Target::Cluster([]) => {
             return Err(Error::Config(
                 "no Redis Cluster node given; give at least one URL (redis_cluster or \
                  FLOWPAYROLL_REDIS_CLUSTER, comma-separated)"
