@@ -16,6 +16,7 @@ pub(crate) mod connect;
 pub(crate) mod decode_reason;
 pub(crate) mod request_id;
 pub(crate) mod size;
+pub(crate) mod stall;
 pub(crate) mod webhook;
 
 use std::fmt;
