@@ -65,6 +65,7 @@ mod account;
 mod answer;
 mod codes;
 mod config;
+mod connection;
 mod control;
 mod faults;
 mod page;
@@ -177,9 +178,11 @@ impl Sandbox {
         let (stop, stopped) = oneshot::channel::<()>();
         let app = routes::router(Arc::clone(&state));
         let server = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
+            let app = app.into_make_service_with_connect_info::<connection::Connection>();
+            let serve =
+                axum::serve(connection::Listener(listener), app).with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                });
             if let Err(error) = serve.await {
                 tracing::warn!(target: "flowpayroll::sandbox", %error, "the sandbox server stopped");
             }

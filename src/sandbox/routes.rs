@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State as AppState};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State as AppState};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
@@ -26,6 +26,7 @@ use tower_http::compression::CompressionLayer;
 use super::account::UNREGISTERED;
 use super::answer::{answer, example};
 use super::codes::CodeRefusal;
+use super::connection::Connection;
 use super::faults::{Fault, Staged, MALFORMED_BODY};
 use super::tokens::{Issued, Refusal};
 use super::{control, lock, sign_in, token_endpoint, State};
@@ -55,9 +56,10 @@ pub(super) fn router(state: Arc<State>) -> Router {
             _ => MethodFilter::TRACE,
         };
         let handler = move |AppState(state): AppState<Arc<State>>,
+                            ConnectInfo(connection): ConnectInfo<Connection>,
                             headers: HeaderMap,
                             body: Bytes| async move {
-            handle(&state, operation, &headers, &body).await
+            handle(&state, &connection, operation, &headers, &body).await
         };
         let route = by_path.remove(operation.path()).unwrap_or_default();
         by_path.insert(operation.path(), route.on(filter, handler));
@@ -100,9 +102,11 @@ async fn count_compressed(AppState(state): AppState<Arc<State>>, response: Respo
     response
 }
 
-/// One request of `operation`: counted, delayed, maybe faulted, then answered.
+/// One request of `operation` on `connection`: counted, delayed, maybe faulted, then
+/// answered.
 async fn handle(
     state: &Arc<State>,
+    connection: &Connection,
     operation: Operation,
     headers: &HeaderMap,
     body: &[u8],
@@ -120,6 +124,16 @@ async fn handle(
         Some(Fault::Slow(_)) => None,
         Some(Fault::SlowBody(delay)) => Some(Some(delay)),
         Some(Fault::CutBody) => Some(None),
+        Some(Fault::ResetBeforeHeaders) => {
+            connection.reset();
+            return stopping();
+        }
+        Some(Fault::StallBeforeHeaders) => {
+            // Until the sandbox stops; a client that gives up closes the connection,
+            // and hyper drops this request with it.
+            let _ = state.stopping.subscribe().wait_for(|stop| *stop).await;
+            return stopping();
+        }
         Some(fault) => return faulted(operation, &fault),
     };
     let response = answer_call(state, operation, headers, body);
@@ -235,7 +249,12 @@ fn faulted(operation: Operation, fault: &Fault) -> Response {
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             response
         }
-        Fault::MalformedBody | Fault::Slow(_) | Fault::SlowBody(_) | Fault::CutBody => (
+        Fault::MalformedBody
+        | Fault::Slow(_)
+        | Fault::SlowBody(_)
+        | Fault::CutBody
+        | Fault::ResetBeforeHeaders
+        | Fault::StallBeforeHeaders => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json")],
             MALFORMED_BODY,

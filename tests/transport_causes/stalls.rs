@@ -165,7 +165,11 @@ async fn a_syn_without_answer_is_a_tcp_stall() {
             _ => break,
         }
     }
-    assert!(!fillers.is_empty() && fillers.len() < 8, "{}", fillers.len());
+    assert!(
+        !fillers.is_empty() && fillers.len() < 8,
+        "{}",
+        fillers.len()
+    );
     let fp = client(&format!("https://{address}/oauth2/token"), None);
     assert_stall(
         &fp,
