@@ -13,10 +13,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use flowpayroll::{
-    CertificateProblem, Error, FlowPayroll, Limit, Phase, ProxyProblem, TlsProblem,
-    TokenRequestPolicy, TransportCause,
+    CertificateProblem, Error, FlowPayroll, ProxyProblem, TlsProblem, TokenRequestPolicy,
+    TransportCause,
 };
-use servers::{free_port, pki, resetting, serve, start, tls_server};
+use servers::{free_port, pki, resetting, start, tls_server};
 
 /// Three attempts with 1 ms backoffs: what a transient cause gets, quickly.
 fn three_attempts() -> TokenRequestPolicy {
