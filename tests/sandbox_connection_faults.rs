@@ -11,8 +11,20 @@ use std::time::Duration;
 use common::sandbox_http::{fault, stats};
 use flowpayroll::operation::Operation;
 use flowpayroll::sandbox::{Fault, Sandbox};
-use flowpayroll::{Error, Limit, Phase, TransportCause};
+use flowpayroll::{Error, FlowPayroll, Limit, Phase, TransportCause};
 use serde_json::json;
+
+/// A sandbox and a client with a token, whose requests time out after 300 ms.
+async fn signed_in() -> (Sandbox, FlowPayroll) {
+    let sandbox = Sandbox::start().await.unwrap();
+    let fp = sandbox
+        .client_builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    fp.authenticate().await.unwrap();
+    (sandbox, fp)
+}
 
 #[tokio::test]
 async fn a_reset_before_headers_is_a_transient_wait_for_headers() {
@@ -43,13 +55,7 @@ async fn a_reset_before_headers_is_a_transient_wait_for_headers() {
 
 #[tokio::test]
 async fn a_stall_before_headers_is_a_request_timeout_waiting_for_the_answer() {
-    let sandbox = Sandbox::start().await.unwrap();
-    let fp = sandbox
-        .client_builder()
-        .timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    fp.authenticate().await.unwrap();
+    let (sandbox, fp) = signed_in().await;
     sandbox.fail_next(Operation::ListTokens, 1, Fault::StallBeforeHeaders);
     let error = fp.management().tokens().await.unwrap_err();
     let Error::Timeout { limit, phase, .. } = &error else {
@@ -72,13 +78,7 @@ async fn a_stall_before_headers_is_a_request_timeout_waiting_for_the_answer() {
 
 #[tokio::test]
 async fn the_control_api_queues_both_and_the_client_sees_them() {
-    let sandbox = Sandbox::start().await.unwrap();
-    let fp = sandbox
-        .client_builder()
-        .timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    fp.authenticate().await.unwrap();
+    let (sandbox, fp) = signed_in().await;
     let reset = fault(
         &sandbox,
         "list_tokens",

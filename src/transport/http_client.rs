@@ -74,6 +74,15 @@ pub(crate) fn client(settings: &HttpSettings) -> Result<reqwest::Client, Error> 
                     .max(Duration::from_millis(1)),
                 proxy: proxy_use,
             })
+            // reqwest's own connect timeout stays, 1 ms past the limit so it never
+            // strikes first: hyper shares it among a host's addresses, so a dead first
+            // address leaves time for the next.
+            .connect_timeout(
+                settings
+                    .timeouts
+                    .connect
+                    .saturating_add(Duration::from_millis(1)),
+            )
             .dns_resolver(Arc::new(WatchedResolver))
             .timeout(settings.timeouts.request)
             // Never follow redirects: they could carry credentials or X-Auth-Token to

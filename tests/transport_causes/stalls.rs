@@ -42,7 +42,7 @@ async fn assert_stall(
     phase: Phase,
     host: &str,
     message: &str,
-) {
+) -> Error {
     let error = fp.authenticate().await.unwrap_err();
     let Error::Timeout {
         limit,
@@ -61,6 +61,16 @@ async fn assert_stall(
     if let Some(count) = count {
         assert_eq!(count.load(Ordering::SeqCst), 3, "{error}");
     }
+    error
+}
+
+/// A client whose https requests go through the proxy at `address`, to a host that does
+/// not resolve here (only the proxy could reach it).
+fn proxied(address: std::net::SocketAddr) -> FlowPayroll {
+    client(
+        "https://auth.flowpayroll.invalid/oauth2/token",
+        Some(format!("http://{address}")),
+    )
 }
 
 /// Holds an accepted connection open and silent.
@@ -89,7 +99,7 @@ async fn proxy(mut socket: tokio::net::TcpStream, reply: &'static [u8]) {
 async fn a_server_that_never_answers_the_handshake_is_a_tls_handshake_stall() {
     let (address, count) = serve(hold).await;
     let fp = client(&format!("https://{address}/oauth2/token"), None);
-    assert_stall(
+    let error = assert_stall(
         &fp,
         Some(&count),
         Phase::TlsHandshake,
@@ -97,7 +107,6 @@ async fn a_server_that_never_answers_the_handshake_is_a_tls_handshake_stall() {
         "`request_token`: no TLS handshake from 127.0.0.1 within 200 ms (connect timeout)",
     )
     .await;
-    let error = fp.authenticate().await.unwrap_err();
     assert_eq!(
         error.action(),
         "the server accepted the TCP connection and sent no TLS answer: check that the port serves TLS and that nothing between holds the handshake, or raise `connect_timeout`"
@@ -107,11 +116,8 @@ async fn a_server_that_never_answers_the_handshake_is_a_tls_handshake_stall() {
 #[tokio::test]
 async fn a_proxy_that_never_answers_connect_is_a_tunnel_stall() {
     let (address, count) = serve(|socket| proxy(socket, b"")).await;
-    let fp = client(
-        "https://auth.flowpayroll.invalid/oauth2/token",
-        Some(format!("http://{address}")),
-    );
-    assert_stall(
+    let fp = proxied(address);
+    let error = assert_stall(
         &fp,
         Some(&count),
         Phase::ProxyTunnel,
@@ -119,7 +125,6 @@ async fn a_proxy_that_never_answers_connect_is_a_tunnel_stall() {
         "`request_token`: no tunnel through the https proxy to auth.flowpayroll.invalid within 200 ms (connect timeout)",
     )
     .await;
-    let error = fp.authenticate().await.unwrap_err();
     assert_eq!(
         error.action(),
         "the https proxy did not open its tunnel: check the proxy URL (HTTPS_PROXY or `https_proxy`) and that the proxy can reach the host, or raise `connect_timeout`"
@@ -130,10 +135,7 @@ async fn a_proxy_that_never_answers_connect_is_a_tunnel_stall() {
 async fn a_stall_past_the_proxy_is_the_servers_tls_handshake() {
     let (address, count) =
         serve(|socket| proxy(socket, b"HTTP/1.1 200 Connection established\r\n\r\n")).await;
-    let fp = client(
-        "https://auth.flowpayroll.invalid/oauth2/token",
-        Some(format!("http://{address}")),
-    );
+    let fp = proxied(address);
     assert_stall(
         &fp,
         Some(&count),
