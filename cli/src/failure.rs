@@ -65,6 +65,18 @@ impl From<Waiting> for Failure {
     }
 }
 
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Self::Client(error)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(error: std::io::Error) -> Self {
+        Self::Write(error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,17 +98,5 @@ mod tests {
                 .hint()
                 .starts_with("run `flowpayroll connect` again"));
         }
-    }
-}
-
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        Self::Client(error)
-    }
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(error: std::io::Error) -> Self {
-        Self::Write(error)
     }
 }
