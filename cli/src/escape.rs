@@ -66,7 +66,8 @@ pub(crate) mod tests {
     fn the_generator_reaches_every_class_and_both_line_ends() {
         let mut runner = proptest::test_runner::TestRunner::deterministic();
         let strategy = hostile_text();
-        let classes: [(&str, fn(char) -> bool); 7] = [
+        type Class = (&'static str, fn(char) -> bool);
+        let classes: [Class; 7] = [
             ("newline", |c| c == '\n'),
             ("other C0", |c| c < ' ' && c != '\n'),
             ("DEL and C1", |c| ('\u{7f}'..='\u{9f}').contains(&c)),
