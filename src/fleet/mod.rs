@@ -285,7 +285,9 @@ impl FleetInner {
             if self.clock.now() >= give_up_at {
                 return Step::Mint(None, Some("the lease holder did not share a token in time"));
             }
-            self.clock.sleep(jittered(self.policy.wait_poll)).await;
+            self.clock
+                .sleep(jittered(self.policy.wait_poll, self.clock.jitter()))
+                .await;
         }
     }
 }

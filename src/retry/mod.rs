@@ -154,6 +154,8 @@ pub(crate) enum Failed<C> {
 
 /// The loop of API calls and token mints: runs `attempt` until it succeeds, fails
 /// [`Failed::Final`], or [`decide`] gives up, sleeping on `clock` between attempts.
+/// The backoff's jitter is `clock`'s ([`Clock::jitter`]): seeded on a manual clock, so
+/// a failing run replays.
 ///
 /// `attempt` gets the state so far (its [`AttemptState::resends`] is the attempt's
 /// resend count) and the time on `clock` it starts at (read once per attempt).
@@ -180,7 +182,7 @@ where
             Err(Failed::Attempt(error, context)) => (error, context),
         };
         state.elapsed = clock.now().saturating_duration_since(started);
-        let decision = decide(&error, &state, rules, fastrand::f64());
+        let decision = decide(&error, &state, rules, clock.jitter());
         match decision {
             Decision::Remint => state.reminted = true,
             Decision::RetryAfter(_) => state.retries += 1,

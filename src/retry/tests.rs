@@ -199,3 +199,54 @@ fn backoff_doubles_up_to_its_cap_and_survives_odd_draws() {
         Duration::MAX
     );
 }
+
+/// The loop's backoffs are `backoff` of the clock's jitter: with a manual clock seeded
+/// the same, a run's waits come back exactly; another seed gives other waits.
+#[tokio::test]
+async fn the_backoff_jitter_is_the_clocks_and_replays_from_its_seed() {
+    use crate::clock::ManualClock;
+    async fn waits(seed: u64) -> Vec<Duration> {
+        let clock = ManualClock::new().with_jitter_seed(seed);
+        let rules = mint_rules();
+        let waits = std::sync::Mutex::new(Vec::new());
+        let looped = run::<(), (), _>(
+            &clock,
+            &rules,
+            |_, _| async {
+                Err(Failed::Attempt(
+                    api_error(TOKEN_OPERATION, 503, None, b"{}"),
+                    (),
+                ))
+            },
+            |_, (), decision, _| {
+                if let Decision::RetryAfter(wait) = decision {
+                    waits.lock().unwrap().push(wait);
+                }
+            },
+        );
+        // Moves the clock to each sleep's end as soon as the loop sleeps.
+        let drive = async {
+            loop {
+                tokio::task::yield_now().await;
+                if let Some(at) = clock.next_wake() {
+                    clock.advance(at.saturating_sub(clock.elapsed()));
+                }
+            }
+        };
+        tokio::select! {
+            biased;
+            result = looped => assert!(result.unwrap_err().status().is_some_and(|s| s == 503)),
+            () = drive => unreachable!(),
+        }
+        waits.into_inner().unwrap()
+    }
+    let rules = mint_rules();
+    let mut rng = fastrand::Rng::with_seed(7);
+    let expected: Vec<Duration> = (0..rules.max_retries)
+        .map(|retry| backoff(rules.base_backoff, rules.max_backoff, retry, rng.f64()))
+        .collect();
+    assert_eq!(expected.len(), 2);
+    assert_eq!(waits(7).await, expected);
+    assert_eq!(waits(7).await, expected);
+    assert_ne!(waits(8).await, expected);
+}

@@ -130,7 +130,7 @@ impl CacheInner {
         } = minted;
         let lifetime = issued.lifetime;
         let refresh_in = refresh_in.unwrap_or_else(|| {
-            lifetime.saturating_sub(self.refresh.margin(lifetime, fastrand::f64()))
+            lifetime.saturating_sub(self.refresh.margin(lifetime, self.clock.jitter()))
         });
         let token = CachedToken {
             header: issued.header,
