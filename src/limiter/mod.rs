@@ -194,11 +194,10 @@ impl Limiter {
                 Ordering::Acquire,
             );
         }
-        let shared = group
-            .shareable
+        let in_fleet = group.shareable && self.shared.get().is_some();
+        let shared = in_fleet
             .then(|| self.shared.get().and_then(Weak::upgrade))
             .flatten();
-        let mut share = 1;
         if let Some(shared) = shared.filter(|s| s.usable()) {
             let successes = group.unflushed.swap(0, Ordering::AcqRel);
             let spacing = Duration::from_nanos(group.configured);
@@ -207,32 +206,35 @@ impl Limiter {
                 .await
             {
                 Ok(answer) => {
-                    group
-                        .fleet_spacing
-                        .store(nanos(answer.spacing), Ordering::Release);
-                    group
-                        .members
-                        .store(answer.members.max(1), Ordering::Release);
-                    return if answer.granted {
-                        Ok(answer.wait)
-                    } else {
-                        Err(refused(operation, answer.wait))
-                    };
+                    let fleet_spacing = nanos(answer.spacing);
+                    group.fleet_spacing.store(fleet_spacing, Ordering::Release);
+                    let members = answer.members.max(1);
+                    group.members.store(members, Ordering::Release);
+                    if !answer.granted {
+                        return Err(refused(operation, answer.wait));
+                    }
+                    // Should Redis go away, this member's own next slot comes one share
+                    // after its last fleet slot, not at once.
+                    let share = self.policy.fleet_share.unwrap_or(members);
+                    let spacing = group.configured.max(fleet_spacing);
+                    let after =
+                        nanos(answer.wait).saturating_add(spacing.saturating_mul(u64::from(share)));
+                    group.cell.hold_until(self.elapsed().saturating_add(after));
+                    return Ok(answer.wait);
                 }
                 Err(()) => {
                     group.unflushed.fetch_add(successes, Ordering::AcqRel);
                 }
             }
-            share = self
-                .policy
-                .fleet_share
-                .unwrap_or_else(|| group.members.load(Ordering::Acquire).max(1));
-        } else if group.shareable && self.shared.get().is_some() {
-            share = self
-                .policy
-                .fleet_share
-                .unwrap_or_else(|| group.members.load(Ordering::Acquire).max(1));
         }
+        // Alone, or a fleet member without Redis: its share of the fleet's quota.
+        let share = if in_fleet {
+            self.policy
+                .fleet_share
+                .unwrap_or_else(|| group.members.load(Ordering::Acquire).max(1))
+        } else {
+            1
+        };
         let fleet = group.fleet_spacing.load(Ordering::Acquire);
         let spacing = if group.configured > 0 {
             group.configured.saturating_mul(u64::from(share))
