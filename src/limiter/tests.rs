@@ -157,7 +157,7 @@ impl SharedBudget for Fleet {
 
 #[tokio::test]
 async fn in_a_fleet_the_fleet_decides_and_its_share_applies_when_redis_is_down() {
-    let (_, limiter) = limiter(ten_per_second());
+    let (clock, limiter) = limiter(ten_per_second());
     let fleet = Arc::new(Fleet::default());
     fleet.up.store(true, Ordering::Release);
     *fleet.answer.lock().unwrap() = Some(SharedAnswer {
@@ -192,8 +192,12 @@ async fn in_a_fleet_the_fleet_decides_and_its_share_applies_when_redis_is_down()
     });
     let error = limiter.acquire(op, MS(500)).await.unwrap_err();
     assert_eq!(error.retry_after(), Some(MS(700)));
-    // Redis stops answering: this member keeps a quarter of the quota (4 members seen).
+    // Redis stops answering: this member keeps a quarter of the quota (4 members seen),
+    // its first own slot one share (400 ms) after its last fleet slot (in 30 ms).
     *fleet.answer.lock().unwrap() = None;
+    let error = limiter.acquire(op, MS(0)).await.unwrap_err();
+    assert_eq!(error.retry_after(), Some(MS(430)));
+    clock.advance(MS(430));
     assert_eq!(limiter.acquire(op, MS(0)).await.unwrap(), MS(0));
     let error = limiter.acquire(op, MS(0)).await.unwrap_err();
     assert_eq!(error.retry_after(), Some(MS(400)));
