@@ -29,7 +29,7 @@ impl FlowPayrollBuilder {
             Some(other) => {
                 return Err(Error::Config(format!(
                     "FLOWPAYROLL_RATE_LIMIT_WAIT is `{}`; expected `wait` or `fail`",
-                    crate::terminal::escape(other)
+                    crate::secret::terminal::escape(other)
                 )))
             }
         };
