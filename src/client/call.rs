@@ -63,6 +63,9 @@ impl FlowPayroll {
         // with the token at hand; until then that request's timeout bounds it.
         let armed = AtomicBool::new(!shared.budget_outlasts_request);
         let (armed, send) = (&armed, &send);
+        let limit = shared.retry.total_budget;
+        // Only read with a limiter: what is left of the budget bounds its wait.
+        let started = shared.limiter.as_ref().map(|_| clock.now());
         let attempts = retry::run(
             clock,
             &rules,
@@ -85,9 +88,24 @@ impl FlowPayroll {
                         clock.sleep(wait).await;
                     }
                 }
+                if let (Some(limiter), Some(started)) = (&shared.limiter, started) {
+                    let left = limit.saturating_sub(clock.now().saturating_duration_since(started));
+                    let wait = Box::pin(limiter.acquire(op, limiter.max_wait(left)))
+                        .await
+                        .map_err(Failed::Final)?;
+                    if !wait.is_zero() {
+                        armed.store(true, Ordering::Relaxed);
+                        clock.sleep(wait).await;
+                    }
+                }
                 let attempt = Attempt::start(op, &shared.api_url, state.resends(), clock);
                 let outcome = match attempt.run(send(api)).await {
-                    Ok(value) => return Ok((attempt.succeeded(value).into_inner(), generation)),
+                    Ok(value) => {
+                        if let Some(limiter) = &shared.limiter {
+                            limiter.succeeded(op);
+                        }
+                        return Ok((attempt.succeeded(value).into_inner(), generation));
+                    }
                     Err(error) => Err(error),
                 };
                 armed.store(true, Ordering::Relaxed);
@@ -99,6 +117,11 @@ impl FlowPayroll {
                     timeouts: shared.timeouts,
                 };
                 let finished = Box::pin(response::finish::<T>(op, outcome, &seen)).await;
+                if let (Some(limiter), Err(error)) = (&shared.limiter, &finished) {
+                    if error.status() == Some(reqwest::StatusCode::TOO_MANY_REQUESTS) {
+                        Box::pin(limiter.throttled(op, error.retry_after())).await;
+                    }
+                }
                 match attempt.end(finished) {
                     Ok(value) => Ok((value.into_inner(), generation)),
                     Err(error) => Err(Failed::Attempt(error, generation)),
@@ -128,7 +151,6 @@ impl FlowPayroll {
                 }
             },
         );
-        let limit = shared.retry.total_budget;
         // Boxed: each wrapper keeps its argument beside the future it awaits, so an
         // inline loop would be copied kilobytes at a time on every call.
         observe::call(

@@ -26,6 +26,9 @@ pub(crate) fn action(error: &Error) -> &'static str {
             "raise `max_response_body` if the answer is expected to be this large"
         }
         Error::TokenUnavailable(_) => "retry; the task minting the token ended early",
+        Error::RateLimited { .. } => {
+            "retry after `retry_after()`; nothing was sent, or let calls wait (`WhenLimited::Wait`)"
+        }
         Error::Decode { .. } => {
             "the server's answer does not match the spec this client was built from; update the crate or report it"
         }

@@ -173,6 +173,10 @@ fn every_action_of_an_error_is_in_docs_errors_md() {
             limit: 1,
         },
         Error::TokenUnavailable("x".into()),
+        Error::RateLimited {
+            operation: Operation::ListTokens,
+            retry_after: Duration::from_millis(250),
+        },
         Error::Decode {
             operation: Operation::ListTokens,
             reason: "x".into(),

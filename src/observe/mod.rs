@@ -86,6 +86,7 @@ pub(crate) fn error_type(error: &Error) -> std::borrow::Cow<'static, str> {
         Error::BodyTooLarge { .. } => "body_too_large".into(),
         Error::Decode { .. } => "decode".into(),
         Error::TokenUnavailable(_) => "token_unavailable".into(),
+        Error::RateLimited { .. } => "rate_limited".into(),
         Error::InvalidRequest { .. } => "invalid_request".into(),
         Error::Config(_) => "config".into(),
         Error::Webhook(_) => "webhook".into(),

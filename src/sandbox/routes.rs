@@ -29,7 +29,7 @@ use super::codes::CodeRefusal;
 use super::connection::Connection;
 use super::faults::{Fault, Staged, MALFORMED_BODY};
 use super::tokens::{Issued, Refusal};
-use super::{control, lock, sign_in, token_endpoint, State};
+use super::{control, lock, quotas, sign_in, token_endpoint, State};
 use crate::generated::model::types::{
     AuthorizationCodeExchange, ClientUpdate, ConnectionToken, Introspection,
 };
@@ -70,6 +70,7 @@ pub(super) fn router(state: Arc<State>) -> Router {
     }
     router
         .merge(control::router())
+        .merge(quotas::router())
         .merge(sign_in::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CompressionLayer::new())
@@ -113,6 +114,11 @@ async fn handle(
 ) -> Response {
     let user_id = headers.get("user-id").and_then(|v| v.to_str().ok());
     state.counters.record(operation, user_id);
+    let admitted = lock(&state.quotas).admit(operation, state.now());
+    if let Err(wait) = admitted {
+        state.counters.record_rate_limited(operation);
+        return over_quota(wait);
+    }
     let latency = *lock(&state.latency);
     if !latency.is_zero() && !state.wait(latency).await {
         return stopping();
@@ -233,6 +239,18 @@ fn authorized(
         ));
     }
     work(caller)
+}
+
+/// The 429 of a call past its quota, with the whole seconds left in its window.
+fn over_quota(wait: Duration) -> Response {
+    let message =
+        "The sandbox's quota for this endpoint is used up for this window; wait for Retry-After.";
+    let mut response = answer(429, json!({ "message": message }));
+    let seconds = quotas::retry_after_seconds(wait);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 /// The answer a fault forces.

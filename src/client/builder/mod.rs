@@ -18,6 +18,7 @@ use crate::secret::SecretString;
 mod build;
 #[cfg(feature = "redis")]
 mod fleet;
+mod limits;
 
 /// Configures a [`FlowPayroll`](crate::FlowPayroll). Only the credentials are required.
 #[derive(Debug, Default)]
@@ -41,6 +42,7 @@ pub struct FlowPayrollBuilder {
     token_requests: TokenRequestPolicy,
     retry: RetryPolicy,
     clock: Option<Arc<dyn Clock>>,
+    rate_limit: Option<crate::limiter::policy::RateLimit>,
     #[cfg(feature = "redis")]
     redis_url: Option<SecretString>,
     #[cfg(feature = "redis")]
@@ -54,7 +56,7 @@ impl FlowPayrollBuilder {
     }
 
     pub(crate) fn from_env_with(get: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let env = config::read_env(get)?;
+        let env = config::read_env(&get)?;
         let mut builder = Self::default()
             .credentials(env.client_id, env.client_secret)
             .environment(env.environment)
@@ -63,6 +65,7 @@ impl FlowPayrollBuilder {
         builder.api_url = env.api_url.map(Ok);
         builder.scope = env.scope;
         builder.user_id = env.user_id;
+        builder = builder.rate_limit_from_env(&get)?;
         #[cfg(feature = "redis")]
         {
             builder.redis_url = env.redis_url;
