@@ -112,6 +112,8 @@ pub use generated::model::ErrorBody;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub use observe::describe_metrics;
+pub use observe::MintReason;
+pub use retry::transient::{request_never_sent, IdempotentOnly, RetryClassifier, TransientRetries};
 pub use secret::SecretString;
 pub use transport::context::RequestContext;
 #[cfg(feature = "rustls-ring")]

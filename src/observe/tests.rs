@@ -170,10 +170,12 @@ fn the_mint_row_names_every_trigger_and_mode() {
         row.expect("the metric is in the table")[4].clone()
     };
     let triggers = [
-        Trigger::Cold,
-        Trigger::Expired,
-        Trigger::RefreshAhead,
-        Trigger::After401,
+        MintReason::Cold,
+        MintReason::Expired,
+        MintReason::RefreshAhead,
+        MintReason::After401,
+        MintReason::Forced,
+        MintReason::Invalidated,
     ];
     let mints = row(MINTS);
     for trigger in triggers {

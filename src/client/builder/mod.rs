@@ -18,6 +18,7 @@ use crate::secret::SecretString;
 mod build;
 #[cfg(feature = "redis")]
 mod fleet;
+mod retries;
 
 /// Configures a [`FlowPayroll`](crate::FlowPayroll). Only the credentials are required.
 #[derive(Debug, Default)]
@@ -40,6 +41,7 @@ pub struct FlowPayrollBuilder {
     refresh: RefreshPolicy,
     token_requests: TokenRequestPolicy,
     retry: RetryPolicy,
+    transient: retries::TransientChoice,
     clock: Option<Arc<dyn Clock>>,
     #[cfg(feature = "redis")]
     redis_url: Option<SecretString>,
@@ -204,7 +206,9 @@ impl FlowPayrollBuilder {
         self
     }
 
-    /// How API calls answered with 429 are retried, and the time budget of a call.
+    /// How API calls answered with 429 are retried (and, with
+    /// [`Self::retry_transient_failures`], transient failures), and the time budget of a
+    /// call.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
