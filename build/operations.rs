@@ -59,9 +59,11 @@ pub fn collect(spec: &OpenAPI) -> Result<Vec<OperationInfo>, String> {
                         "operationId `{id}`: `{IDEMPOTENT}` must be true or false"
                     ))
                 }
-                None => return Err(format!(
+                None => {
+                    return Err(format!(
                     "operationId `{id}` has no `{IDEMPOTENT}`: say whether it may be sent twice"
-                )),
+                ))
+                }
             };
             found.push(OperationInfo {
                 id,

@@ -157,7 +157,10 @@ async fn a_post_whose_connection_was_refused_is_retried() {
     let mut request = vec![0; 65536];
     let read = stream.read(&mut request).await.unwrap();
     let line = String::from_utf8_lossy(&request[..read]).into_owned();
-    assert!(line.starts_with("POST /2023-03-01/management/client "), "{line}");
+    assert!(
+        line.starts_with("POST /2023-03-01/management/client "),
+        "{line}"
+    );
     let body = r#"{"message":"seen"}"#;
     let answer = format!(
         "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",

@@ -141,10 +141,10 @@ pub(crate) fn decide(error: &Error, state: &AttemptState, rules: &Rules, draw: f
             return Decision::Remint
         }
         (Loop::Api, Failure::Throttled(wait)) => (wait, None),
+        // A second 401: no classifier retries it.
+        (Loop::Api, Failure::Refused) if is_api_answer(error) => return Decision::GiveUp,
         (Loop::Api, _) => match &rules.transient {
-            Some((operation, transient))
-                if transient.classifier.should_retry(*operation, error) =>
-            {
+            Some((operation, transient)) if transient.should_retry(*operation, error) => {
                 let wait = match failure {
                     Failure::Unavailable(wait) => wait,
                     _ => None,

@@ -213,6 +213,22 @@ impl Transient {
     }
 }
 
+impl Transient {
+    /// The classifier's answer; a classifier that panics says no (and is logged), so
+    /// the caller gets the call's own error.
+    pub fn should_retry(&self, operation: Operation, error: &Error) -> bool {
+        let ask = || self.classifier.should_retry(operation, error);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(ask)).unwrap_or_else(|_| {
+            tracing::warn!(
+                target: "flowpayroll::api",
+                operation = operation.id(),
+                "the retry classifier panicked; not retried"
+            );
+            false
+        })
+    }
+}
+
 impl fmt::Debug for Transient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transient")
@@ -248,6 +264,17 @@ mod tests {
         };
         assert!(budget.withdraw(&timeout));
         assert_eq!(budget.left(), 2);
+    }
+
+    #[test]
+    fn a_panicking_classifier_means_no_retry() {
+        let classifier: Arc<dyn RetryClassifier> =
+            Arc::new(|_: Operation, _: &Error| -> bool { panic!("the user's bug") });
+        let transient = Transient::new(TransientRetries::default(), Some(classifier));
+        let unavailable = api_error("get_client", 503, None, b"");
+        assert!(!transient.should_retry(Operation::GetClient, &unavailable));
+        let transient = Transient::new(TransientRetries::default(), None);
+        assert!(transient.should_retry(Operation::GetClient, &unavailable));
     }
 
     #[test]
