@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{captured_logs, eventually, real_pause};
+use common::logs::captured_logs;
+use common::{eventually, real_pause};
 use flowpayroll::clock::ManualClock;
 use flowpayroll::deps::http::StatusCode;
 use flowpayroll::operation::Operation;
@@ -142,9 +143,13 @@ async fn a_post_whose_connection_was_refused_is_retried() {
         .build()
         .unwrap();
     let (call, update) = (fp.clone(), update(&sandbox));
-    let call = tokio::spawn(drive(&clock, async move {
-        call.management().update_client(&update).await
-    }));
+    let driver = clock.clone();
+    let call = tokio::spawn(async move {
+        drive(&driver, async move {
+            call.management().update_client(&update).await
+        })
+        .await
+    });
     // The server behind the port: it reads one request and refuses it with a 400.
     eventually("the classifier opened the port", || {
         opened.lock().unwrap().is_some()
