@@ -38,7 +38,7 @@
 //! | 6 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule; the error of a request without a whole response |
 //! | 7 | `raw` | the generated low-level client (`raw::Client`) and the hooks that attach the context |
 //! | 8 | `response` | generated results into [`Error`]s: decoding error bodies, `Retry-After` |
-//! | 9 | `retry`, `limiter` | the retry decision, every wait (backoff, a failed mint's cooldown) and the 429 hold; the client-side rate limiter ([`RateLimit`]) |
+//! | 9 | `retry`, `limiter` | the retry decision, every wait (backoff, a failed mint's cooldown), the 429 hold and transient retries of API calls ([`RetryClassifier`], the retry budget); the client-side rate limiter ([`RateLimit`]) |
 //! | 10 | `auth` | token requests, mints, the token cache |
 //! | 11 | `fleet` | fleet mode: the token cache shared through Redis, and what a member reports |
 //! | 12 | `client` | [`FlowPayroll`], its builder, the call pipeline, [`Management`] and [`TokenStatus`] |
@@ -114,6 +114,8 @@ pub use limiter::policy::{Quota, RateLimit, WhenLimited, MIN_TOKEN_SPACING};
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub use observe::describe_metrics;
+pub use observe::MintReason;
+pub use retry::transient::{request_never_sent, IdempotentOnly, RetryClassifier, TransientRetries};
 pub use secret::SecretString;
 pub use transport::context::RequestContext;
 #[cfg(feature = "rustls-ring")]

@@ -148,6 +148,7 @@ impl FlowPayrollBuilder {
                 budget_outlasts_request,
                 tokens,
                 retry: self.retry,
+                transient: self.transient.build(),
                 clock,
                 hold,
                 limiter,

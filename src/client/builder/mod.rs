@@ -19,6 +19,7 @@ mod build;
 #[cfg(feature = "redis")]
 mod fleet;
 mod limits;
+mod retries;
 
 /// Configures a [`FlowPayroll`](crate::FlowPayroll). Only the credentials are required.
 #[derive(Debug, Default)]
@@ -41,6 +42,7 @@ pub struct FlowPayrollBuilder {
     refresh: RefreshPolicy,
     token_requests: TokenRequestPolicy,
     retry: RetryPolicy,
+    transient: retries::TransientChoice,
     clock: Option<Arc<dyn Clock>>,
     rate_limit: Option<crate::limiter::policy::RateLimit>,
     #[cfg(feature = "redis")]
@@ -207,7 +209,9 @@ impl FlowPayrollBuilder {
         self
     }
 
-    /// How API calls answered with 429 are retried, and the time budget of a call.
+    /// How API calls answered with 429 are retried (and, with
+    /// [`Self::retry_transient_failures`], transient failures), and the time budget of a
+    /// call.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
