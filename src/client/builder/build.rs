@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::retry::hold::ApiHold;
 use crate::transport::context::user_value;
 use crate::transport::http_client::{self, HttpSettings, Timeouts};
+use crate::transport::middleware::Stack;
 
 impl FlowPayrollBuilder {
     /// Checks the configuration and builds the client.
@@ -81,6 +82,12 @@ impl FlowPayrollBuilder {
         let budget_outlasts_request =
             self.clock.is_none() && self.retry.total_budget >= api_timeouts.request;
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let stack = Stack::new(
+            &self.layers.0,
+            http.clone(),
+            client_secret.clone(),
+            api_timeouts.request,
+        );
         let endpoint = TokenEndpoint {
             http: http.clone(),
             url: token_url,
@@ -93,6 +100,7 @@ impl FlowPayrollBuilder {
                 request_limit: crate::error::Limit::TokenRequest,
                 ..api_timeouts
             },
+            stack: stack.clone(),
         };
         let hold = Arc::new(ApiHold::new(clock.now(), self.retry.total_budget));
         #[cfg(feature = "redis")]
@@ -143,6 +151,7 @@ impl FlowPayrollBuilder {
                 retry: self.retry,
                 clock,
                 hold,
+                stack,
                 #[cfg(feature = "redis")]
                 fleet,
             },

@@ -18,6 +18,7 @@ use crate::secret::SecretString;
 mod build;
 #[cfg(feature = "redis")]
 mod fleet;
+mod middleware;
 
 /// Configures a [`FlowPayroll`](crate::FlowPayroll). Only the credentials are required.
 #[derive(Debug, Default)]
@@ -41,6 +42,7 @@ pub struct FlowPayrollBuilder {
     token_requests: TokenRequestPolicy,
     retry: RetryPolicy,
     clock: Option<Arc<dyn Clock>>,
+    layers: middleware::Layers,
     #[cfg(feature = "redis")]
     redis_url: Option<SecretString>,
     #[cfg(feature = "redis")]
