@@ -107,7 +107,11 @@ async fn a_header_a_layer_adds_reaches_the_sandbox() {
         .build()
         .unwrap();
     fp.management().tokens().await.unwrap();
-    assert_eq!(sandbox.user_ids_seen(), ["u-from-a-layer"]);
+    // The token request's and the call's: the layer wraps both.
+    assert_eq!(
+        sandbox.user_ids_seen(),
+        ["u-from-a-layer", "u-from-a-layer"]
+    );
 }
 
 #[tokio::test]
@@ -197,7 +201,7 @@ async fn a_layer_error_is_masked_of_the_secrets() {
     let Error::Middleware { message, .. } = &error else {
         panic!("{error:?}")
     };
-    assert_eq!(message, "refusing, secret is [REDACTED]\\u{1b}[2J");
+    assert_eq!(message, "refusing, secret is [redacted]\\u{1b}[2J");
     assert!(!format!("{error:?}").contains(&secret));
 }
 

@@ -23,13 +23,17 @@ pub(crate) fn inject(headers: &mut HeaderMap) {
 pub(crate) fn inject(_headers: &mut HeaderMap) {}
 
 /// `headers` as the propagator writes them: a name or value that is not a valid header
-/// is left out (the W3C propagator writes only valid ones).
+/// is left out (the W3C propagator writes only valid ones), and so is an empty value
+/// (the W3C propagator writes an empty `tracestate`, which its spec lets a sender omit).
 #[cfg(feature = "opentelemetry")]
 struct Headers<'a>(&'a mut HeaderMap);
 
 #[cfg(feature = "opentelemetry")]
 impl opentelemetry::propagation::Injector for Headers<'_> {
     fn set(&mut self, key: &str, value: String) {
+        if value.is_empty() {
+            return;
+        }
         let name = reqwest::header::HeaderName::from_bytes(key.as_bytes());
         let value = reqwest::header::HeaderValue::from_str(&value);
         if let (Ok(name), Ok(value)) = (name, value) {
