@@ -39,7 +39,7 @@
 //! | 6 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule; the error of a request without a whole response; the middleware layers' stack and the service under them |
 //! | 7 | `raw` | the generated low-level client (`raw::Client`) and the hooks that attach the context |
 //! | 8 | `response` | generated results into [`Error`]s: decoding error bodies, `Retry-After` |
-//! | 9 | `retry` | the retry decision, every wait (backoff, a failed mint's cooldown) and the 429 hold |
+//! | 9 | `retry`, `limiter` | the retry decision, every wait (backoff, a failed mint's cooldown), the 429 hold and transient retries of API calls ([`RetryClassifier`], the retry budget); the client-side rate limiter ([`RateLimit`]) |
 //! | 10 | `auth` | token requests, mints, the token cache |
 //! | 11 | `fleet` | fleet mode: the token cache shared through Redis, and what a member reports |
 //! | 12 | `client` | [`FlowPayroll`], its builder, the call pipeline, [`Management`] and [`TokenStatus`] |
@@ -81,6 +81,7 @@ pub mod fleet;
 #[cfg(any(test, feature = "_fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+mod limiter;
 mod observe;
 pub mod operation;
 pub mod raw;
@@ -110,9 +111,12 @@ pub use error::{
     TransportCause,
 };
 pub use generated::model::ErrorBody;
+pub use limiter::policy::{Quota, RateLimit, WhenLimited, MIN_TOKEN_SPACING};
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub use observe::describe_metrics;
+pub use observe::MintReason;
+pub use retry::transient::{request_never_sent, IdempotentOnly, RetryClassifier, TransientRetries};
 pub use secret::SecretString;
 pub use transport::context::RequestContext;
 #[cfg(feature = "rustls-ring")]

@@ -16,6 +16,7 @@ pub(crate) mod connect;
 pub(crate) mod decode_reason;
 pub(crate) mod request_id;
 pub(crate) mod size;
+pub(crate) mod stall;
 pub(crate) mod webhook;
 
 use std::fmt;
@@ -143,6 +144,19 @@ pub enum Error {
     #[error("no access token: {0}")]
     TokenUnavailable(String),
 
+    /// The client-side rate limiter ([`crate::RateLimit`]) had no budget for this
+    /// request within the wait it allows (none with
+    /// [`WhenLimited::FailFast`](crate::WhenLimited::FailFast), else what is left of
+    /// the call's time budget). Nothing was sent; [`Error::retry_after`] says when
+    /// budget is free.
+    #[error("`{operation}` not sent: the client's rate limit has no budget for it for another {}", seconds(*retry_after))]
+    RateLimited {
+        /// The operation not sent.
+        operation: Operation,
+        /// When budget for it is free.
+        retry_after: Duration,
+    },
+
     /// A successful response whose body does not match the spec.
     #[error("`{operation}` answered with a success body that does not decode: {reason}")]
     Decode {
@@ -242,8 +256,12 @@ impl Error {
         }
     }
 
-    /// How long the server asked to wait before retrying (`Retry-After`), if it did.
+    /// How long the server asked to wait before retrying (`Retry-After`), if it did; for
+    /// [`Error::RateLimited`], when the client's own limiter has budget again.
     pub fn retry_after(&self) -> Option<Duration> {
+        if let Error::RateLimited { retry_after, .. } = self {
+            return Some(*retry_after);
+        }
         self.as_api().and_then(ApiError::retry_after)
     }
 
