@@ -58,7 +58,7 @@ fn every_error_and_cause_has_a_row() {
             checked += 1;
         }
     }
-    // Error 13, TransportCause 9, TlsProblem 6, CertificateProblem 7, ProxyProblem 3, Limit 5,
+    // Error 14, TransportCause 9, TlsProblem 6, CertificateProblem 7, ProxyProblem 3, Limit 5,
     // Phase 7, ConnectError 6.
-    assert_eq!(checked, 56);
+    assert_eq!(checked, 57);
 }

@@ -183,6 +183,7 @@ impl FlowPayroll {
             .with_user_id_value(user_id)
             .with_token_origin(origin)
             .with_body_limit(self.shared.body_limit)
+            .with_stack(self.shared.stack.clone())
     }
 
     /// A generated client on the shared HTTP client with the [`Self::context`] of

@@ -72,6 +72,8 @@ pub(crate) struct ClientInner {
     pub clock: Arc<dyn Clock>,
     /// Calls wait here after a 429 (this client's, or the fleet's).
     pub hold: Arc<crate::retry::hold::ApiHold>,
+    /// The application's middleware layers, when it has any.
+    pub stack: Option<Arc<crate::transport::middleware::Stack>>,
     /// The client-side rate limiter, when configured.
     pub limiter: Option<Arc<crate::limiter::Limiter>>,
     /// The fleet this client is a member of (fleet mode).

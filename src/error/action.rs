@@ -25,6 +25,9 @@ pub(crate) fn action(error: &Error) -> &'static str {
         Error::BodyTooLarge { .. } => {
             "raise `max_response_body` if the answer is expected to be this large"
         }
+        Error::Middleware { .. } => {
+            "fix the middleware layer the message describes; the crate does not retry it"
+        }
         Error::TokenUnavailable(_) => "retry; the task minting the token ended early",
         Error::RateLimited { .. } => {
             "retry after `retry_after()`; nothing was sent, or let calls wait (`WhenLimited::Wait`)"

@@ -108,7 +108,8 @@ pub enum Error {
         after: Duration,
         /// Which limit it was.
         limit: Limit,
-        /// Where the request stalled (for a mint's deadline, its last attempt).
+        /// Where the request stalled (for a mint's deadline, its last attempt); `None`
+        /// as well when the application's middleware layers held the request.
         phase: Option<Phase>,
         /// The host it was waiting for (for a mint's deadline, its last attempt's).
         host: Option<String>,
@@ -122,6 +123,19 @@ pub enum Error {
         operation: Operation,
         /// The limit, in bytes.
         limit: usize,
+    },
+
+    /// A middleware layer of the application
+    /// ([`crate::FlowPayrollBuilder::layer`]) failed: it returned an error of its own
+    /// or panicked. `message` is the layer's, with the client's secrets masked and
+    /// control characters escaped. A layer that failed before calling the next one sent
+    /// nothing; one that failed after it may have.
+    #[error("a middleware layer failed during `{operation}`: {message}")]
+    Middleware {
+        /// The operation.
+        operation: Operation,
+        /// What the layer said (at most 512 bytes), or that it panicked.
+        message: String,
     },
 
     /// No access token could be obtained for a reason other than an answer from the token

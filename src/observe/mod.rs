@@ -1,6 +1,7 @@
 //! What the client tells an operator: every metric name, unit and label set, the
 //! recording of each (feature `metrics`, on the `metrics` facade), and the spans of
-//! operations and attempts ([`spans`], through `tracing`). `docs/observability.md`
+//! operations and attempts ([`spans`], through `tracing`), and the trace context they
+//! put on the wire ([`trace_context`], feature `opentelemetry`). `docs/observability.md`
 //! lists the same table; a test keeps the two equal.
 //!
 //! Call sites make one call each. Without the feature every recording function here is
@@ -17,6 +18,7 @@ mod emit;
 pub(crate) mod spans;
 #[cfg(test)]
 mod tests;
+pub(crate) mod trace_context;
 
 use std::time::Duration;
 
@@ -111,6 +113,7 @@ pub(crate) fn error_type(error: &Error) -> std::borrow::Cow<'static, str> {
         Error::BodyTooLarge { .. } => "body_too_large".into(),
         Error::Decode { .. } => "decode".into(),
         Error::TokenUnavailable(_) => "token_unavailable".into(),
+        Error::Middleware { .. } => "middleware".into(),
         Error::RateLimited { .. } => "rate_limited".into(),
         Error::InvalidRequest { .. } => "invalid_request".into(),
         Error::Config(_) => "config".into(),

@@ -219,6 +219,7 @@ fn endpoint(url: Url, method: TokenAuthMethod) -> TokenEndpoint {
             request: Duration::from_secs(10),
             request_limit: crate::error::Limit::TokenRequest,
         },
+        stack: None,
     }
 }
 

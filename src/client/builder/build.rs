@@ -19,6 +19,7 @@ use crate::limiter::Limiter;
 use crate::retry::hold::ApiHold;
 use crate::transport::context::user_value;
 use crate::transport::http_client::{self, HttpSettings, Timeouts};
+use crate::transport::middleware::Stack;
 
 impl FlowPayrollBuilder {
     /// Checks the configuration and builds the client.
@@ -82,6 +83,12 @@ impl FlowPayrollBuilder {
         let budget_outlasts_request =
             self.clock.is_none() && self.retry.total_budget >= api_timeouts.request;
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let stack = Stack::new(
+            &self.layers.0,
+            http.clone(),
+            client_secret.clone(),
+            api_timeouts.request,
+        );
         let endpoint = TokenEndpoint {
             http: http.clone(),
             url: token_url,
@@ -94,6 +101,7 @@ impl FlowPayrollBuilder {
                 request_limit: crate::error::Limit::TokenRequest,
                 ..api_timeouts
             },
+            stack: stack.clone(),
         };
         let hold = Arc::new(ApiHold::new(clock.now(), self.retry.total_budget));
         let limiter = self
@@ -151,6 +159,7 @@ impl FlowPayrollBuilder {
                 transient: self.transient.build(),
                 clock,
                 hold,
+                stack,
                 limiter,
                 #[cfg(feature = "redis")]
                 fleet,

@@ -19,6 +19,7 @@ mod build;
 #[cfg(feature = "redis")]
 mod fleet;
 mod limits;
+mod middleware;
 mod retries;
 
 /// Configures a [`FlowPayroll`](crate::FlowPayroll). Only the credentials are required.
@@ -44,6 +45,7 @@ pub struct FlowPayrollBuilder {
     retry: RetryPolicy,
     transient: retries::TransientChoice,
     clock: Option<Arc<dyn Clock>>,
+    layers: middleware::Layers,
     rate_limit: Option<crate::limiter::policy::RateLimit>,
     #[cfg(feature = "redis")]
     redis_url: Option<SecretString>,
