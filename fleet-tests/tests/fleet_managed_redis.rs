@@ -146,9 +146,8 @@ async fn processes_take_the_ca_from_flowpayroll_redis_ca() {
         ("FLOWPAYROLL_REDIS_URL", url.as_str()),
         ("FLOWPAYROLL_REDIS_CA", ca_path.to_str().unwrap()),
     ];
-    let children = (0..2)
-        .map(|_| spawn_member_with(&sandbox, &vars, 1_000))
-        .collect();
+    let children = (0..2).map(|_| spawn_member_with(&sandbox, &vars)).collect();
+    until_tokens(&sandbox, 1).await;
     let reports = reports(children).await;
     let _ = std::fs::remove_file(&ca_path);
     let sum = |name| reports.iter().map(|r| field(r, name)).sum::<u64>();

@@ -32,6 +32,8 @@
 //! Redis implementation.
 
 mod backend;
+#[cfg(feature = "redis")]
+mod budget;
 mod crypto;
 mod entry;
 mod lease;
@@ -47,6 +49,28 @@ mod store;
 mod watch;
 
 pub use self::backend::{StoreError, StoreFuture, Stored, TokenStore};
+
+/// The store a fleet meets in and, when it is the built-in Redis store, the Redis
+/// handle the rate limiter's shared budget runs its scripts on (the public
+/// [`TokenStore`] has no script operation, so a store of the application's own keeps
+/// each member's own share).
+#[derive(Clone)]
+pub(crate) struct FleetBackend {
+    pub(crate) store: Arc<dyn TokenStore>,
+    #[cfg(feature = "redis")]
+    pub(crate) redis: Option<Arc<redis_store::RedisStore>>,
+}
+
+impl FleetBackend {
+    /// A store of the application's own.
+    pub(crate) fn custom(store: Arc<dyn TokenStore>) -> Self {
+        Self {
+            store,
+            #[cfg(feature = "redis")]
+            redis: None,
+        }
+    }
+}
 pub use self::settings::FleetPolicy;
 
 pub use self::status::{FleetState, FleetStatus};
@@ -99,6 +123,12 @@ struct Keys {
     lease: String,
     hold: String,
     cooldown: String,
+    /// The rate limiter's group hashes: this, then the group's path.
+    #[cfg(feature = "redis")]
+    rate_prefix: String,
+    /// The members seen lately (a sorted set).
+    #[cfg(feature = "redis")]
+    members: String,
 }
 
 #[derive(Debug)]
@@ -110,6 +140,11 @@ pub(crate) struct FleetInner {
     clock: Arc<dyn Clock>,
     hold: Arc<ApiHold>,
     watcher: Once,
+    /// This member's id among the members seen by the rate limiter.
+    #[cfg(feature = "redis")]
+    member_id: String,
+    #[cfg(feature = "redis")]
+    scripts: budget::Scripts,
     /// The sealed entry of the last token adopted or shared, with its header.
     last: Mutex<Option<(HeaderValue, Vec<u8>)>>,
     /// The sealed entry of a token refused with a 401, to delete before the next read.
@@ -152,11 +187,12 @@ impl Fleet {
     /// A member of the fleet that meets in `store` (nothing is sent until the first
     /// mint).
     pub(crate) fn new(
-        store: Arc<dyn TokenStore>,
+        store: FleetBackend,
         member: Member<'_>,
         policy: FleetPolicy,
         clock: Arc<dyn Clock>,
         hold: &Arc<ApiHold>,
+        limiter: Option<&Arc<crate::limiter::Limiter>>,
     ) -> Self {
         let namespace = crypto::namespace(member.token_url, member.client_id, member.scope);
         let key = |kind: &str| format!("flowpayroll:{{{namespace}}}:{kind}");
@@ -168,11 +204,19 @@ impl Fleet {
                 lease: key("lease"),
                 hold: key("hold"),
                 cooldown: key("cooldown"),
+                #[cfg(feature = "redis")]
+                rate_prefix: key("rate:"),
+                #[cfg(feature = "redis")]
+                members: key("members"),
             },
             policy,
             clock,
             hold: Arc::clone(hold),
             watcher: Once::new(),
+            #[cfg(feature = "redis")]
+            member_id: format!("{:032x}", fastrand::u128(..)),
+            #[cfg(feature = "redis")]
+            scripts: budget::Scripts::default(),
             last: Mutex::new(None),
             refused: Mutex::new(None),
             adopted: AtomicU64::new(0),
@@ -181,6 +225,12 @@ impl Fleet {
         });
         let sink: Arc<dyn HoldSink> = inner.clone();
         hold.share_with(Arc::downgrade(&sink));
+        #[cfg(feature = "redis")]
+        if let (Some(limiter), true) = (limiter, inner.store.has_scripts()) {
+            budget::share(&inner, limiter);
+        }
+        #[cfg(not(feature = "redis"))]
+        let _ = limiter;
         Self { inner }
     }
 
@@ -330,7 +380,9 @@ impl FleetInner {
             if self.clock.now() >= give_up_at {
                 return Step::Mint(None, Some("the lease holder did not share a token in time"));
             }
-            self.clock.sleep(jittered(self.policy.wait_poll)).await;
+            self.clock
+                .sleep(jittered(self.policy.wait_poll, self.clock.jitter()))
+                .await;
         }
     }
 }

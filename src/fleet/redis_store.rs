@@ -103,6 +103,19 @@ impl RedisStore {
         })
     }
 
+    /// Runs one script invocation of the rate limiter's shared budget (not part of
+    /// [`TokenStore`]: only this store runs scripts).
+    pub(crate) async fn eval<T: redis::FromRedisValue + Send + 'static>(
+        &self,
+        invocation: redis::ScriptInvocation<'_>,
+    ) -> Result<T, StoreError> {
+        let mut connection = self.connection().await?;
+        invocation
+            .invoke_async::<T>(&mut connection)
+            .await
+            .map_err(|error| self.failed(&error))
+    }
+
     /// Drops the connection after `error` and describes it.
     fn failed(&self, error: &RedisError) -> StoreError {
         self.reset();

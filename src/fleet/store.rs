@@ -19,6 +19,10 @@ use crate::fleet::status::FleetState;
 /// The store side of one fleet member.
 pub(crate) struct Store {
     backend: Arc<dyn TokenStore>,
+    /// The same store as `backend` when it is the built-in Redis one: the rate
+    /// limiter's scripts run on it.
+    #[cfg(feature = "redis")]
+    redis: Option<Arc<super::redis_store::RedisStore>>,
     policy: FleetPolicy,
     clock: Arc<dyn Clock>,
     health: Mutex<Health>,
@@ -42,12 +46,14 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     pub(crate) fn new(
-        backend: Arc<dyn TokenStore>,
+        backend: super::FleetBackend,
         policy: FleetPolicy,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
-            backend,
+            backend: backend.store,
+            #[cfg(feature = "redis")]
+            redis: backend.redis,
             policy,
             clock,
             health: Mutex::new(Health {
@@ -88,6 +94,23 @@ impl Store {
     /// Writes `value` at `key`, live for `ttl`.
     pub(crate) async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), ()> {
         self.bounded(self.backend.set(key, value, ttl)).await
+    }
+
+    /// Whether the store runs Redis scripts (the built-in Redis store only).
+    #[cfg(feature = "redis")]
+    pub(crate) fn has_scripts(&self) -> bool {
+        self.redis.is_some()
+    }
+
+    /// Runs one script invocation (the rate limiter's) within the timeout; an error
+    /// without the built-in Redis store.
+    #[cfg(feature = "redis")]
+    pub(crate) async fn eval<T: redis::FromRedisValue + Send + 'static>(
+        &self,
+        invocation: redis::ScriptInvocation<'_>,
+    ) -> Result<T, ()> {
+        let redis = self.redis.as_ref().ok_or(())?;
+        self.bounded(redis.eval(invocation)).await
     }
 
     /// Deletes `key` if it still holds `expected`; whether it did.

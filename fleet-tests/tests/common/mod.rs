@@ -192,24 +192,39 @@ pub fn sqlite_members(sandbox: &Sandbox, db: &TempDatabase, n: usize) -> Vec<Flo
         .collect()
 }
 
-/// One line of a member's report: `ok=.. failed=.. minted=.. adopted=.. local=..`.
-pub fn field(report: &str, name: &str) -> u64 {
+/// One field of a member's report (`ok=.. failed=.. minted=.. adopted=.. local=..
+/// used=.. mints=.. first_call_ms=..`), as text.
+pub fn text<'a>(report: &'a str, name: &str) -> &'a str {
     report
         .split_whitespace()
-        .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
-        .and_then(|n| n.parse().ok())
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
         .unwrap_or_else(|| panic!("no {name} in {report:?}"))
+}
+
+/// One numeric field of a member's report.
+pub fn field(report: &str, name: &str) -> u64 {
+    text(report, name)
+        .parse()
+        .unwrap_or_else(|_| panic!("{name} is not a number in {report:?}"))
+}
+
+/// One comma-separated field of a member's report.
+pub fn list<'a>(report: &'a str, name: &str) -> Vec<&'a str> {
+    text(report, name)
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// Starts one `fleet-member` of `sandbox`'s client that meets the others through the
 /// store named by `store` (`FLOWPAYROLL_REDIS_URL` or `FLEET_MEMBER_SQLITE`, with its
-/// value) and calls for `run_ms`.
-pub fn spawn_member(sandbox: &Sandbox, store: (&str, &str), run_ms: u128) -> Child {
-    spawn_member_with(sandbox, &[store], run_ms)
+/// value); it calls until [`reports`] closes its standard input.
+pub fn spawn_member(sandbox: &Sandbox, store: (&str, &str)) -> Child {
+    spawn_member_with(sandbox, &[store])
 }
 
 /// [`spawn_member`] with several variables for its store (a Redis URL and its CA).
-pub fn spawn_member_with(sandbox: &Sandbox, store: &[(&str, &str)], run_ms: u128) -> Child {
+pub fn spawn_member_with(sandbox: &Sandbox, store: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_fleet-member"))
         .env_clear()
         .env("FLOWPAYROLL_CLIENT_ID", sandbox.client_id())
@@ -220,16 +235,34 @@ pub fn spawn_member_with(sandbox: &Sandbox, store: &[(&str, &str)], run_ms: u128
         .env("FLOWPAYROLL_TOKEN_URL", sandbox.token_url().as_str())
         .env("FLOWPAYROLL_API_URL", sandbox.url().as_str())
         .envs(store.iter().copied())
-        .env("FLEET_MEMBER_RUN_MS", run_ms.to_string())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("fleet-member starts")
 }
 
-/// The reports of `children`, each of which must succeed (waited for off the runtime,
-/// which serves the sandbox meanwhile).
-pub async fn reports(children: Vec<Child>) -> Vec<String> {
+/// Waits until `sandbox` has issued `tokens` tokens: 12,000 checks of 5 ms (a minute or
+/// more) bound the wait; the count does not depend on how long it takes.
+pub async fn until_tokens(sandbox: &Sandbox, tokens: u64) {
+    for _ in 0..12_000 {
+        if sandbox.token_requests() >= tokens {
+            return;
+        }
+        real_pause(5).await;
+    }
+    panic!(
+        "the sandbox issued {} tokens, not {tokens}",
+        sandbox.token_requests()
+    );
+}
+
+/// Stops `children` (closes their standard input) and returns their reports, each of
+/// which must succeed (waited for off the runtime, which serves the sandbox meanwhile).
+pub async fn reports(mut children: Vec<Child>) -> Vec<String> {
+    for child in &mut children {
+        drop(child.stdin.take());
+    }
     tokio::task::spawn_blocking(move || {
         children
             .into_iter()
@@ -243,4 +276,18 @@ pub async fn reports(children: Vec<Child>) -> Vec<String> {
     })
     .await
     .unwrap()
+}
+
+/// Waits until `condition` holds, moving `clock` 2 ms at each of at most 3,000 checks
+/// (5 ms of real time apart): members polling the fleet on the clock wake, yet the
+/// clock moves only a few seconds in all. Fails the test after the last check.
+pub async fn settle(clock: &ManualClock, what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..3000 {
+        if condition() {
+            return;
+        }
+        clock.advance(Duration::from_millis(2));
+        real_pause(5).await;
+    }
+    panic!("timed out waiting for: {what}");
 }

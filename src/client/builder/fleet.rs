@@ -65,7 +65,7 @@ impl FlowPayrollBuilder {
     }
 
     /// The store fleet mode uses, if it is on.
-    pub(super) fn fleet_store(&self) -> Result<Option<Arc<dyn TokenStore>>, Error> {
+    pub(super) fn fleet_store(&self) -> Result<Option<crate::fleet::FleetBackend>, Error> {
         #[cfg(feature = "redis")]
         {
             use crate::fleet::redis_link::Target;
@@ -95,7 +95,11 @@ impl FlowPayrollBuilder {
                     self.redis_ca.as_deref(),
                     self.fleet_policy.timeout,
                 )?;
-                return Ok(Some(Arc::new(store)));
+                let store = Arc::new(store);
+                return Ok(Some(crate::fleet::FleetBackend {
+                    store: store.clone(),
+                    redis: Some(store),
+                }));
             }
         }
         #[cfg(feature = "redis")]
@@ -107,7 +111,10 @@ impl FlowPayrollBuilder {
                     .to_owned(),
             ));
         }
-        Ok(self.token_store.clone())
+        Ok(self
+            .token_store
+            .clone()
+            .map(crate::fleet::FleetBackend::custom))
     }
 }
 
