@@ -87,7 +87,7 @@ pub(crate) fn open(
         Error::Config(format!(
             "the Redis client cannot be set up ({}); check the URL's form and, for \
              rediss://, the CA certificate (a PEM file)",
-            super::redis_store::describe(&e)
+            describe(&e)
         ))
     };
     match target {
@@ -174,4 +174,20 @@ fn tls_provider() -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// A Redis error in words. Redis errors name the command and the server's message,
+/// never the URL or its password.
+pub(super) fn describe(error: &redis::RedisError) -> String {
+    let kind = if error.is_connection_refusal() {
+        "connection refused"
+    } else if error.is_connection_dropped() {
+        "connection dropped"
+    } else if error.is_io_error() {
+        "I/O error"
+    } else {
+        "error"
+    };
+    let text: String = error.to_string().chars().take(200).collect();
+    format!("{kind}: {text}")
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use redis::{Cmd, RedisError, Script, Value};
 
 use super::backend::{StoreError, StoreFuture, Stored, TokenStore};
-use super::redis_link::{self, Clients, Link, Target};
+use super::redis_link::{self, describe, Clients, Link, Target};
 use crate::error::Error;
 
 /// Fleet mode's Redis.
@@ -204,22 +204,6 @@ impl TokenStore for RedisStore {
     fn reset(&self) {
         *lock(&self.connection) = None;
     }
-}
-
-/// A Redis error in words. Redis errors name the command and the server's message,
-/// never the URL or its password.
-pub(super) fn describe(error: &RedisError) -> String {
-    let kind = if error.is_connection_refusal() {
-        "connection refused"
-    } else if error.is_connection_dropped() {
-        "connection dropped"
-    } else if error.is_io_error() {
-        "I/O error"
-    } else {
-        "error"
-    };
-    let text: String = error.to_string().chars().take(200).collect();
-    format!("{kind}: {text}")
 }
 
 fn millis(duration: Duration) -> u64 {
