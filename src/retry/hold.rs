@@ -171,8 +171,8 @@ mod tests {
             hold.extend(later, Duration::from_secs(5));
             // Half a millisecond more: rounding of a fleet hold, not recorded.
             hold.extend(later, Duration::from_micros(5_000_500));
-            // To 15.001 s: exactly one millisecond more, recorded.
-            hold.extend(later, Duration::from_millis(5_001));
+            // To 15.0015 s: exactly one millisecond past 15.0005 s, recorded.
+            hold.extend(later, Duration::from_micros(5_001_500));
         });
         assert_eq!(
             samples,
