@@ -53,7 +53,11 @@ fn record_module(root: &Path, o: &RecordOptions) -> Result<PathBuf, String> {
     });
     let json =
         std::fs::read_to_string(&source).map_err(|e| format!("{}: {e}", source.display()))?;
-    let (run, mutants, version) = record::from_outcomes(&json, &o.commit)?;
+    let record::RunOutcomes {
+        run,
+        mutants,
+        version,
+    } = record::from_outcomes(&json, &o.commit)?;
     let path = root.join("docs/mutants").join(format!("{}.txt", o.module));
     let mut kept = match std::fs::read_to_string(&path) {
         Ok(text) if o.rerun => {
@@ -191,14 +195,9 @@ fn render_table(records: &[Record], equivalent: &[String]) -> String {
         let timeout = r.count(Outcome::Timeout);
         let missed = r.count(Outcome::Missed) - equivalents;
         let judged = caught + timeout + missed;
-        let score = if judged == 0 {
-            "no viable mutant".to_owned()
-        } else {
-            format!(
-                "{} of {judged} ({}%)",
-                caught + timeout,
-                (caught + timeout) * 100 / judged
-            )
+        let score = match ((caught + timeout) * 100).checked_div(judged) {
+            Some(percent) => format!("{} of {judged} ({percent}%)", caught + timeout),
+            None => "no viable mutant".to_owned(),
         };
         let files: Vec<String> = r.files.split(' ').map(|f| format!("`{f}`")).collect();
         let runs: Vec<String> = r

@@ -67,11 +67,18 @@ pub struct Record {
     pub mutants: BTreeMap<String, Outcome>,
 }
 
+/// What one `outcomes.json` holds.
+#[derive(Debug)]
+pub struct RunOutcomes {
+    pub run: Run,
+    /// Each mutant's name and outcome.
+    pub mutants: Vec<(String, Outcome)>,
+    /// cargo-mutants' version.
+    pub version: String,
+}
+
 /// The mutants of `outcomes.json` and the run they came from.
-pub fn from_outcomes(
-    json: &str,
-    commit: &str,
-) -> Result<(Run, Vec<(String, Outcome)>, String), String> {
+pub fn from_outcomes(json: &str, commit: &str) -> Result<RunOutcomes, String> {
     let doc: Value = serde_json::from_str(json).map_err(|e| format!("outcomes.json: {e}"))?;
     let version = doc["cargo_mutants_version"]
         .as_str()
@@ -107,7 +114,11 @@ pub fn from_outcomes(
         minutes: (seconds / 60.0).round() as u64,
         mutants: mutants.len(),
     };
-    Ok((run, mutants, version))
+    Ok(RunOutcomes {
+        run,
+        mutants,
+        version,
+    })
 }
 
 const HEADER: &str = "\
@@ -239,7 +250,11 @@ mod tests {
 
     #[test]
     fn outcomes_are_read_rendered_and_read_back_unchanged() {
-        let (run, mutants, version) = from_outcomes(OUTCOMES, "abc123").unwrap();
+        let RunOutcomes {
+            run,
+            mutants,
+            version,
+        } = from_outcomes(OUTCOMES, "abc123").unwrap();
         assert_eq!(
             run,
             Run {
@@ -279,7 +294,11 @@ mod tests {
 
     #[test]
     fn a_rerun_replaces_only_the_outcomes_it_ran() {
-        let (run, mutants, version) = from_outcomes(OUTCOMES, "abc123").unwrap();
+        let RunOutcomes {
+            run,
+            mutants,
+            version,
+        } = from_outcomes(OUTCOMES, "abc123").unwrap();
         let mut record = Record {
             module: "m".into(),
             files: "f".into(),
