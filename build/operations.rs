@@ -22,7 +22,13 @@ pub struct OperationInfo {
     pub path: String,
     /// The summary, for the variant's docs.
     pub summary: Option<String>,
+    /// Its `x-flowpayroll-idempotent`: whether sending it twice has the effect of once.
+    pub idempotent: bool,
 }
+
+/// The extension that says whether an operation may be sent again after a failure
+/// that may have reached the server; every operation must carry it.
+pub const IDEMPOTENT: &str = "x-flowpayroll-idempotent";
 
 /// Every operation, in spec order. Each needs an `operationId`, unique and giving a
 /// Rust name no other operation gives.
@@ -46,12 +52,26 @@ pub fn collect(spec: &OpenAPI) -> Result<Vec<OperationInfo>, String> {
                     other.id
                 ));
             }
+            let idempotent = match operation.extensions.get(IDEMPOTENT) {
+                Some(serde_json::Value::Bool(value)) => *value,
+                Some(_) => {
+                    return Err(format!(
+                        "operationId `{id}`: `{IDEMPOTENT}` must be true or false"
+                    ))
+                }
+                None => {
+                    return Err(format!(
+                    "operationId `{id}` has no `{IDEMPOTENT}`: say whether it may be sent twice"
+                ))
+                }
+            };
             found.push(OperationInfo {
                 id,
                 variant,
                 method: method.to_ascii_uppercase(),
                 path: path.clone(),
                 summary: operation.summary.clone(),
+                idempotent,
             });
         }
     }
@@ -71,6 +91,7 @@ pub fn emit(operations: &[OperationInfo]) -> TokenStream {
     let ids: Vec<&str> = operations.iter().map(|o| o.id.as_str()).collect();
     let methods = operations.iter().map(|o| o.method.as_str());
     let paths = operations.iter().map(|o| o.path.as_str());
+    let idempotent = operations.iter().map(|o| o.idempotent);
     let indices = 0..operations.len();
     let count = operations.len();
     quote! {
@@ -109,6 +130,14 @@ pub fn emit(operations: &[OperationInfo]) -> TokenStream {
             /// the token host, the others on the API host).
             pub const fn path(self) -> &'static str {
                 match self { #(Self::#variants => #paths,)* }
+            }
+
+            /// Whether sending it twice has the effect of sending it once (the spec's
+            /// `x-flowpayroll-idempotent`): only such an operation is retried after a
+            /// failure that may have reached the server, when transient retries are on
+            /// ([`crate::FlowPayrollBuilder::retry_transient_failures`]).
+            pub const fn is_idempotent(self) -> bool {
+                match self { #(Self::#variants => #idempotent,)* }
             }
 
             /// The position in [`Self::ALL`], for tables indexed by operation.

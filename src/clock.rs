@@ -34,6 +34,13 @@ pub trait Clock: Debug + Send + Sync + 'static {
     fn deadline(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         self.sleep(duration)
     }
+    /// A number in `[0, 1)` that spreads a wait: the full jitter of a retry's backoff
+    /// and of a token's refresh margin. It lives beside the time because it decides when
+    /// things happen: a clock that replays time replays this too. The default draws from
+    /// the thread's generator; [`ManualClock`] draws from a seeded one.
+    fn jitter(&self) -> f64 {
+        fastrand::f64()
+    }
 }
 
 /// `instant + duration`, or the latest of `instant + duration` and `instant + 1 year`
@@ -77,7 +84,13 @@ pub struct ManualClock {
     timers: watch::Sender<Duration>,
     /// When each sleep now waiting ends, for [`ManualClock::next_wake`].
     wakes: std::sync::Arc<std::sync::Mutex<Vec<Duration>>>,
+    /// The jitter's generator, seeded so that a run replays exactly.
+    jitter: std::sync::Mutex<fastrand::Rng>,
 }
+
+/// The seed of [`ManualClock`]'s jitter unless [`ManualClock::with_jitter_seed`] sets one.
+#[cfg(feature = "test-util")]
+pub const DEFAULT_JITTER_SEED: u64 = 0x5eed_f10f;
 
 #[cfg(feature = "test-util")]
 impl Default for ManualClock {
@@ -88,13 +101,24 @@ impl Default for ManualClock {
 
 #[cfg(feature = "test-util")]
 impl ManualClock {
-    /// A clock standing at the real time of its creation.
+    /// A clock standing at the real time of its creation, its jitter seeded with
+    /// [`DEFAULT_JITTER_SEED`].
     pub fn new() -> Self {
         Self {
             start: (tokio::time::Instant::now().into_std(), SystemTime::now()),
             elapsed: watch::Sender::new(Duration::ZERO),
             timers: watch::Sender::new(Duration::ZERO),
             wakes: std::sync::Arc::default(),
+            jitter: std::sync::Mutex::new(fastrand::Rng::with_seed(DEFAULT_JITTER_SEED)),
+        }
+    }
+
+    /// The same clock with its jitter drawn from `seed`: the waits of a failing run
+    /// come back exactly when it runs again with the seed it printed.
+    pub fn with_jitter_seed(self, seed: u64) -> Self {
+        Self {
+            jitter: std::sync::Mutex::new(fastrand::Rng::with_seed(seed)),
+            ..self
         }
     }
 
@@ -169,6 +193,13 @@ impl Clock for ManualClock {
     fn deadline(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         wait_until(&self.timers, duration)
     }
+
+    fn jitter(&self) -> f64 {
+        self.jitter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .f64()
+    }
 }
 
 #[cfg(feature = "test-util")]
@@ -201,5 +232,20 @@ mod tests {
         sleeper.await.unwrap();
         assert_eq!(clock.sleepers(), 0);
         assert_eq!(clock.now() - before, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn manual_jitter_replays_from_its_seed() {
+        let draws = |clock: &ManualClock| (0..8).map(|_| clock.jitter()).collect::<Vec<_>>();
+        let first = draws(&ManualClock::new());
+        assert_eq!(first, draws(&ManualClock::new()));
+        assert_eq!(
+            draws(&ManualClock::new().with_jitter_seed(7)),
+            draws(&ManualClock::new().with_jitter_seed(7))
+        );
+        assert_ne!(first, draws(&ManualClock::new().with_jitter_seed(7)));
+        assert!(first.iter().all(|d| (0.0..1.0).contains(d)), "{first:?}");
+        let mut expected = fastrand::Rng::with_seed(DEFAULT_JITTER_SEED);
+        assert_eq!(first, (0..8).map(|_| expected.f64()).collect::<Vec<_>>());
     }
 }

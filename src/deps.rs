@@ -10,6 +10,7 @@
 //! | [`progenitor_client`] | 0.15 | everything in [`crate::raw`]: its `Error`, `ResponseValue` and client traits |
 //! | [`serde`] | 1 | `Serialize` and `Deserialize` on the models in [`crate::types`] |
 //! | [`serde_json`] | 1 | the JSON object of [`types::UndocumentedBody`](crate::types::UndocumentedBody); the error of [`ErrorBody::decode`](crate::ErrorBody::decode); with the `sandbox` feature, `Value` in `sandbox::WebhookPayload::Json` |
+//! | [`tower`] | 0.5 | the `Layer` and `Service` traits of [`FlowPayrollBuilder::layer`](crate::FlowPayrollBuilder::layer), and [`middleware::Inner`](crate::middleware::Inner), its boxed service |
 //! | [`chrono`] | 0.4 | [`chrono::DateTime`] in [`types::TokenSummary`](crate::types::TokenSummary) |
 //!
 //! # Policy
@@ -43,4 +44,5 @@ pub use ::progenitor_client;
 pub use ::reqwest;
 pub use ::serde;
 pub use ::serde_json;
+pub use ::tower;
 pub use ::url;

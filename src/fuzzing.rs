@@ -197,7 +197,9 @@ mod tests {
 
     proptest::proptest! {
         /// Random bytes, digits and dates: the bounds [`retry_after`]
-        /// checks (seconds exact, dates no further than year 9999) hold.
+        /// checks (seconds exact, dates no further than year 9999) hold. Exists for the
+        /// three branches of its parser: not a number or date (random bytes), delta
+        /// seconds up to 30 digits (past `u64`), and HTTP-dates from 1970 to 9999.
         #[test]
         fn retry_after_keeps_its_bounds(
             value in proptest::prop_oneof![

@@ -14,6 +14,7 @@
 #![doc = concat!("[webhooks]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/webhooks.md")]
 #![doc = concat!("[build-cost]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/build-cost.md")]
 #![doc = concat!("[observability]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/observability.md")]
+#![doc = concat!("[middleware]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/middleware.md")]
 #![doc = concat!("[changelog]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/CHANGELOG.md")]
 #![doc = concat!("[mit]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/LICENSE-MIT")]
 #![doc = concat!("[apache]: https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/LICENSE-APACHE")]
@@ -35,16 +36,16 @@
 //! | 3 | `error` | [`Error`], [`ApiError`], [`WebhookError`], [`ConnectError`](connect::ConnectError), transport causes ([`TransportCause`]), what to do ([`Error::action`]), which failures are transient or permanent, and why a body did not decode |
 //! | 4 | `observe` | what an operator sees: metric names, units, labels and their recording (feature `metrics`); the spans |
 //! | 5 | `config` | [`Environment`], URLs and `FLOWPAYROLL_*`; the policies ([`RetryPolicy`]...) |
-//! | 6 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule; the error of a request without a whole response |
+//! | 6 | `transport` | the HTTP client, TLS, bounded bodies, [`RequestContext`] and the `User-Id` rule; the error of a request without a whole response; the middleware layers' stack and the service under them |
 //! | 7 | `raw` | the generated low-level client (`raw::Client`) and the hooks that attach the context |
 //! | 8 | `response` | generated results into [`Error`]s: decoding error bodies, `Retry-After` |
-//! | 9 | `retry` | the retry decision, every wait (backoff, a failed mint's cooldown) and the 429 hold |
+//! | 9 | `retry`, `limiter` | the retry decision, every wait (backoff, a failed mint's cooldown), the 429 hold and transient retries of API calls ([`RetryClassifier`], the retry budget); the client-side rate limiter ([`RateLimit`]) |
 //! | 10 | `auth` | token requests, mints, the token cache |
 //! | 11 | `fleet` | fleet mode: the token cache shared through Redis, and what a member reports |
 //! | 12 | `client` | [`FlowPayroll`], its builder, the call pipeline, [`Management`] and [`TokenStatus`] |
 //! | 13 | `webhook`, `connect` | verifying webhook deliveries, the replay guards; sign-in links, their callbacks and the code exchange |
 //! | 14 | `sandbox` | the in-process fake server |
-//! | 15 | `crate`, `operation`, `deps`, `fuzzing`, `spec_answers` | the crate root and its public doors (`types`, `header`, `limits` are re-exports in it); the spec-driven answers test |
+//! | 15 | `crate`, `operation`, `deps`, `fuzzing`, `spec_answers` | the crate root and its public doors (`types`, `header`, `limits`, `middleware` are re-exports in it); the spec-driven answers test |
 //!
 //! The generated code is in two layers: the models (`generated`) under the errors (an
 //! [`ApiError`] holds an [`ErrorBody`]), the client (`raw`) above the HTTP layer it runs
@@ -80,6 +81,7 @@ pub mod fleet;
 #[cfg(any(test, feature = "_fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+mod limiter;
 mod observe;
 pub mod operation;
 pub mod raw;
@@ -109,9 +111,12 @@ pub use error::{
     TransportCause,
 };
 pub use generated::model::ErrorBody;
+pub use limiter::policy::{Quota, RateLimit, WhenLimited, MIN_TOKEN_SPACING};
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub use observe::describe_metrics;
+pub use observe::MintReason;
+pub use retry::transient::{request_never_sent, IdempotentOnly, RetryClassifier, TransientRetries};
 pub use secret::SecretString;
 pub use transport::context::RequestContext;
 #[cfg(feature = "rustls-ring")]
@@ -136,6 +141,28 @@ pub mod types {
 /// ```
 pub mod header {
     pub use crate::transport::context::{MAX_USER_ID_LEN, USER_ID, X_AUTH_TOKEN};
+}
+
+/// The middleware seam: tower layers around every request the client sends
+/// ([`FlowPayrollBuilder::layer`]), and the types they see. A layer wraps an [`Inner`](middleware::Inner) service
+/// of [`HttpRequest`](middleware::HttpRequest)s (`http::Request<reqwest::Body>`, the
+/// request's [`Operation`](operation::Operation) in its extensions) to
+/// [`HttpResponse`](middleware::HttpResponse)s. The credentials are attached under every
+/// layer, for the configured origin only; the request's timeout, the body limits and the
+/// masking of secrets hold whatever a layer does. The
+#[doc = concat!("[middleware guide](https://docs.rs/crate/flowpayroll/", env!("CARGO_PKG_VERSION"), "/source/docs/middleware.md)")]
+/// says why tower, and shows a logging and a fault-injecting layer.
+///
+/// ```
+/// use flowpayroll::middleware::HttpRequest;
+/// use flowpayroll::operation::Operation;
+///
+/// let mut request = HttpRequest::new(reqwest::Body::from(""));
+/// request.extensions_mut().insert(Operation::ListTokens);
+/// assert_eq!(request.extensions().get::<Operation>(), Some(&Operation::ListTokens));
+/// ```
+pub mod middleware {
+    pub use crate::transport::middleware::{BoxError, HttpRequest, HttpResponse, Inner};
 }
 
 /// Showing server text on a terminal: the escaper every `Display` of server text in this
@@ -185,6 +212,8 @@ mod guides {
     struct Errors;
     #[doc = include_str!("../docs/fleet.md")]
     struct Fleet;
+    #[doc = include_str!("../docs/middleware.md")]
+    struct Middleware;
     #[doc = include_str!("../docs/mutants.md")]
     struct Mutants;
     #[doc = include_str!("../docs/observability.md")]

@@ -286,6 +286,9 @@ fn hostile_callbacks_exchange_nothing() {
         cases: 64,
         ..ProptestConfig::default()
     };
+    // Exists for the refusal paths of `complete` (no code, no state, a foreign state, a
+    // malformed query) and for the one input that may succeed (the pieces include the
+    // real code and state): an error never echoes either, and nothing else exchanges.
     proptest!(config, |(input in hostile(code.clone(), state.clone()))| {
         // A string holding the whole callback could complete it; the others cannot.
         let result = runtime.block_on(connect.complete(&input));

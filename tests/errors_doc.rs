@@ -1,6 +1,6 @@
 //! `docs/errors.md` lists every error a user can see: each variant of `Error`, and each
-//! reason of `TransportCause`, `TlsProblem`, `CertificateProblem`, `ProxyProblem` and
-//! `Limit`, read from the source here, has a row (the unit tests of `error` check that
+//! reason of `TransportCause`, `TlsProblem`, `CertificateProblem`, `ProxyProblem`,
+//! `Limit` and `Phase`, read from the source here, has a row (the unit tests of `error` check that
 //! each row's action is the one `Error::action` gives).
 
 /// The variant names of `pub enum NAME` in `source`.
@@ -42,6 +42,7 @@ fn every_error_and_cause_has_a_row() {
         (cause, "CertificateProblem"),
         (cause, "ProxyProblem"),
         (cause, "Limit"),
+        (cause, "Phase"),
         (connect, "ConnectError"),
     ] {
         let found = variants(source, name);
@@ -57,7 +58,7 @@ fn every_error_and_cause_has_a_row() {
             checked += 1;
         }
     }
-    // Error 12, TransportCause 9, TlsProblem 6, CertificateProblem 7, ProxyProblem 3, Limit 5,
-    // ConnectError 6.
-    assert_eq!(checked, 48);
+    // Error 14, TransportCause 9, TlsProblem 6, CertificateProblem 7, ProxyProblem 3, Limit 5,
+    // Phase 7, ConnectError 6.
+    assert_eq!(checked, 57);
 }

@@ -203,6 +203,9 @@ fn secrets_never_appear_in_debug_or_errors() {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
+    /// Exists for the two refusals of `verify_signature`: a body changed by one bit
+    /// (`Mismatch`, exactly) and a signature changed by one bit (mismatch or malformed).
+    /// `flip_body` picks the branch half the time; an empty body takes the signature one.
     #[test]
     fn any_single_bit_flip_of_body_or_signature_fails(
         body in proptest::collection::vec(any::<u8>(), 0..200),

@@ -186,7 +186,31 @@ pub enum SandboxAction {
         /// none, webhooks off: the sandbox sends nothing until told where).
         #[arg(long, value_name = "URL")]
         webhook_uri: Option<String>,
+        /// A quota on every endpoint but the token endpoint, CALLS/SECONDS (such as
+        /// 40/300): past it in a window, a call is answered 429 with the window's
+        /// exact Retry-After.
+        #[arg(long, value_name = "CALLS/SECONDS")]
+        quota: Option<flowpayroll::Quota>,
+        /// A quota on one operation's endpoint, OPERATION=CALLS/SECONDS (such as
+        /// list_tokens=10/1); repeatable, over --quota.
+        #[arg(long = "quota-for", value_name = "OPERATION=CALLS/SECONDS", value_parser = operation_quota)]
+        quota_for: Vec<(flowpayroll::operation::Operation, flowpayroll::Quota)>,
     },
+}
+
+/// `OPERATION=CALLS/SECONDS` of `--quota-for`.
+fn operation_quota(
+    text: &str,
+) -> Result<(flowpayroll::operation::Operation, flowpayroll::Quota), String> {
+    let (operation, quota) = text
+        .split_once('=')
+        .ok_or("expected OPERATION=CALLS/SECONDS, such as list_tokens=10/1")?;
+    let operation = flowpayroll::operation::Operation::from_id(operation.trim())
+        .ok_or("not an operation id of the spec (list_tokens, get_client...)")?;
+    let quota = quota
+        .parse()
+        .map_err(|e: flowpayroll::Error| e.to_string())?;
+    Ok((operation, quota))
 }
 
 /// `--environment`

@@ -20,10 +20,22 @@ use crate::render::{self, View};
 /// Runs the command and prints its result on stdout in `output`.
 pub async fn run(cli: Cli, output: Output) -> Result<(), Failure> {
     if let Command::Sandbox {
-        action: SandboxAction::Serve { port, webhook_uri },
+        action:
+            SandboxAction::Serve {
+                port,
+                webhook_uri,
+                quota,
+                quota_for,
+            },
     } = cli.command
     {
-        return serve(port, webhook_uri).await;
+        let mut config = SandboxConfig::default()
+            .with_port(port)
+            .with_quotas(quota_for);
+        if let Some(quota) = quota {
+            config = config.with_quota(quota);
+        }
+        return serve(config, webhook_uri).await;
     }
     if let Command::Webhooks { action } = cli.command {
         return match action {
@@ -250,8 +262,7 @@ fn client_view(settings: &ClientSettings) -> View {
 }
 
 /// `sandbox serve`: a sandbox on 127.0.0.1 and the exports that point a shell at it.
-async fn serve(port: u16, webhook_uri: Option<String>) -> Result<(), Failure> {
-    let mut config = SandboxConfig::default().with_port(port);
+async fn serve(mut config: SandboxConfig, webhook_uri: Option<String>) -> Result<(), Failure> {
     if let Some(uri) = webhook_uri.clone() {
         let parsed = flowpayroll::deps::url::Url::parse(&uri).ok();
         if !parsed.is_some_and(|url| matches!(url.scheme(), "http" | "https")) {
@@ -284,7 +295,10 @@ async fn serve(port: u16, webhook_uri: Option<String>) -> Result<(), Failure> {
         sandbox.client_secret().expose_secret()
     )?;
     writeln!(out)?;
-    writeln!(out, "Control API (stats, faults, reset): curl {control}")?;
+    writeln!(
+        out,
+        "Control API (stats, faults, quotas, reset): curl {control}"
+    )?;
     let deliver = sandbox
         .url()
         .join("/__sandbox/webhooks/deliver")

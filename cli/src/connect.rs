@@ -17,6 +17,7 @@ use flowpayroll::{Error, FlowPayroll};
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::failure::{Failure, Waiting};
 use crate::render::View;
 
 /// What `connect` was asked for (see `args::Command::Connect`).
@@ -40,7 +41,7 @@ const MAX_QUERY: usize = flowpayroll::connect::MAX_CALLBACK_LEN;
 type Arrival = (String, oneshot::Sender<Result<(), String>>);
 
 /// Runs the sign-in and returns the connection.
-pub async fn run(fp: FlowPayroll, request: Request) -> Result<View, Error> {
+pub async fn run(fp: FlowPayroll, request: Request) -> Result<View, Failure> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", request.port))
         .await
         .map_err(|e| Error::Io {
@@ -101,10 +102,24 @@ pub async fn run(fp: FlowPayroll, request: Request) -> Result<View, Error> {
         open_browser(link.url.as_str());
     }
 
+    let outcome = wait(&connect, &mut arrived, &redirect_uri).await;
+    let _ = stop.send(());
+    let _ = server.await;
+    let connection = outcome?;
+    Ok(view(&connection, request.show_token))
+}
+
+/// Waits, at most the sign-in's lifetime, for this sign-in's callback to arrive and
+/// completes it; stray callbacks are answered and ignored.
+async fn wait(
+    connect: &flowpayroll::connect::Connect,
+    arrived: &mut mpsc::Receiver<Arrival>,
+    redirect_uri: &str,
+) -> Result<ConnectionToken, Failure> {
     let outcome = tokio::time::timeout(SIGN_IN_LIFETIME, async {
         loop {
             let Some((query, reply)) = arrived.recv().await else {
-                return Err(Error::Config("the callback listener stopped".to_owned()));
+                return Err(Failure::from(Waiting::ListenerStopped));
             };
             let callback = format!("{redirect_uri}?{query}");
             match connect.complete(&callback).await {
@@ -122,21 +137,15 @@ pub async fn run(fp: FlowPayroll, request: Request) -> Result<View, Error> {
                 }
                 Err(error) => {
                     let _ = reply.send(Err(error.to_string()));
-                    return Err(error);
+                    return Err(Failure::from(error));
                 }
             }
         }
     })
     .await;
-    let _ = stop.send(());
-    let _ = server.await;
-    let connection = outcome.map_err(|_| {
-        Error::Config(format!(
-            "no sign-in came back within {} minutes; run `flowpayroll connect` again",
-            SIGN_IN_LIFETIME.as_secs() / 60
-        ))
-    })??;
-    Ok(view(&connection, request.show_token))
+    outcome.unwrap_or(Err(Failure::from(Waiting::TimedOut {
+        minutes: SIGN_IN_LIFETIME.as_secs() / 60,
+    })))
 }
 
 /// `GET /callback?...`: hands the query over and answers the browser with the outcome.
@@ -223,5 +232,65 @@ fn open_browser(url: &str) {
             std::io::stderr(),
             "(no browser could be opened: open the link yourself)"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> FlowPayroll {
+        FlowPayroll::builder()
+            .credentials("wait-client", "wait-secret")
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_callback_within_the_lifetime_is_a_timeout() {
+        let connect = client().connect();
+        // The sender stays: the listener runs, nothing arrives.
+        let (_arrivals, mut arrived) = mpsc::channel::<Arrival>(1);
+        let Err(Failure::Waiting(waiting)) =
+            wait(&connect, &mut arrived, "http://127.0.0.1:1/callback").await
+        else {
+            panic!("not a timeout");
+        };
+        assert_eq!(waiting, Waiting::TimedOut { minutes: 10 });
+        assert_eq!(waiting.exit_code(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_listener_that_stops_ends_the_wait() {
+        let connect = client().connect();
+        let (arrivals, mut arrived) = mpsc::channel::<Arrival>(1);
+        drop(arrivals);
+        let Err(Failure::Waiting(waiting)) =
+            wait(&connect, &mut arrived, "http://127.0.0.1:1/callback").await
+        else {
+            panic!("not a stopped listener");
+        };
+        assert_eq!(waiting, Waiting::ListenerStopped);
+        assert_eq!(waiting.exit_code(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stray_callback_is_answered_and_the_wait_goes_on() {
+        let connect = client().connect();
+        let (arrivals, mut arrived) = mpsc::channel::<Arrival>(1);
+        let (reply, answer) = oneshot::channel();
+        arrivals
+            .send(("code=c&state=not-this-one".to_owned(), reply))
+            .await
+            .unwrap();
+        let outcome = wait(&connect, &mut arrived, "http://127.0.0.1:1/callback").await;
+        assert_eq!(
+            answer.await.unwrap(),
+            Err("this is not the sign-in being waited for".to_owned())
+        );
+        assert!(matches!(
+            outcome,
+            Err(Failure::Waiting(Waiting::TimedOut { minutes: 10 }))
+        ));
     }
 }

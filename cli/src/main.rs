@@ -52,6 +52,11 @@ fn main() -> ExitCode {
             report(&format!("cannot write the output: {error}"));
             ExitCode::FAILURE
         }
+        Err(Failure::Waiting(waiting)) => {
+            report(&waiting.message());
+            let _ = writeln!(std::io::stderr(), "hint: {}", waiting.hint());
+            ExitCode::from(waiting.exit_code())
+        }
         Err(Failure::Client(error)) => {
             report(&render::sentence(&error));
             let hint = if matches!(error, flowpayroll::Error::Config(_)) && credentials_missing() {

@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::config::policy::TokenRequestPolicy;
 use crate::error::{Error, Limit};
 use crate::generated::model::Operation;
+use crate::limiter::Limiter;
 use crate::observe::{self, Answer, Attempt};
 use crate::retry::{self, within, Decision, Failed, Rules};
 
@@ -22,6 +23,8 @@ pub(crate) struct Minter {
     endpoint: TokenEndpoint,
     clock: Arc<dyn Clock>,
     policy: TokenRequestPolicy,
+    /// The client-side rate limiter: the token endpoint's own quota.
+    limiter: Option<Arc<Limiter>>,
 }
 
 impl Minter {
@@ -30,7 +33,14 @@ impl Minter {
             endpoint,
             clock,
             policy,
+            limiter: None,
         }
+    }
+
+    /// Spaces token requests by the token endpoint's quota of `limiter`, if any.
+    pub fn limited_by(mut self, limiter: Option<Arc<Limiter>>) -> Self {
+        self.limiter = limiter;
+        self
     }
 
     /// Requests a token, retrying transient failures, within the mint deadline.
@@ -42,7 +52,19 @@ impl Minter {
         let attempts = retry::run(
             clock,
             &rules,
-            |state, sent_at| async move {
+            |state, mut sent_at| async move {
+                // The token endpoint's own quota: a wait within the mint's deadline.
+                if let Some(limiter) = &self.limiter {
+                    let left = self.policy.deadline.saturating_sub(state.elapsed);
+                    let wait = limiter
+                        .acquire(Operation::RequestToken, left)
+                        .await
+                        .map_err(Failed::Final)?;
+                    if !wait.is_zero() {
+                        clock.sleep(wait).await;
+                        sent_at = clock.now();
+                    }
+                }
                 let url = self.endpoint.url.as_str();
                 let attempt = Attempt::start(Operation::RequestToken, url, state.resends(), clock);
                 let request = attempt.run(self.endpoint.request(clock.system_now())).await;

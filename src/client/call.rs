@@ -7,6 +7,9 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
+
+use http::StatusCode;
 
 use progenitor_client::ResponseValue;
 use reqwest::header::HeaderValue;
@@ -14,14 +17,14 @@ use serde::de::DeserializeOwned;
 use url::Origin;
 
 use crate::auth::cache::Lease;
-use crate::client::{thread_lease, FlowPayroll};
+use crate::client::{thread_lease, ClientInner, FlowPayroll};
 use crate::error::{Error, Limit};
 use crate::generated::model::Operation;
 use crate::observe::{self, Attempt};
 use crate::raw::Client as RawClient;
 use crate::response::{self, Seen};
 use crate::retry::wait::hold_after;
-use crate::retry::{self, within_once_armed, Decision, Failed, Rules};
+use crate::retry::{self, within_once_armed, AttemptState, Decision, Failed, Rules};
 use crate::transport::context::RequestContext;
 
 impl FlowPayroll {
@@ -58,11 +61,17 @@ impl FlowPayroll {
         let user_id = &self.user_id;
         let shared = &*self.shared;
         let clock = &*shared.clock;
-        let rules = Rules::api(&shared.retry);
+        let rules = match &shared.transient {
+            None => Rules::api(&shared.retry),
+            Some(transient) => Rules::api(&shared.retry).with_transient(op, transient),
+        };
         // The budget's timer is set as soon as the call does anything but one request
         // with the token at hand; until then that request's timeout bounds it.
         let armed = AtomicBool::new(!shared.budget_outlasts_request);
         let (armed, send) = (&armed, &send);
+        let limit = shared.retry.total_budget;
+        // Only read with a limiter: what is left of the budget bounds its wait.
+        let started = shared.limiter.as_ref().map(|_| clock.now());
         let attempts = retry::run(
             clock,
             &rules,
@@ -85,9 +94,25 @@ impl FlowPayroll {
                         clock.sleep(wait).await;
                     }
                 }
+                if let (Some(limiter), Some(started)) = (&shared.limiter, started) {
+                    let left = limit.saturating_sub(clock.now().saturating_duration_since(started));
+                    let wait = Box::pin(limiter.acquire(op, limiter.max_wait(left)))
+                        .await
+                        .map_err(Failed::Final)?;
+                    if !wait.is_zero() {
+                        armed.store(true, Ordering::Relaxed);
+                        clock.sleep(wait).await;
+                    }
+                }
                 let attempt = Attempt::start(op, &shared.api_url, state.resends(), clock);
                 let outcome = match attempt.run(send(api)).await {
-                    Ok(value) => return Ok((attempt.succeeded(value).into_inner(), generation)),
+                    Ok(value) => {
+                        if let Some(limiter) = &shared.limiter {
+                            limiter.succeeded(op);
+                        }
+                        refill_retry_budget(shared);
+                        return Ok((attempt.succeeded(value).into_inner(), generation));
+                    }
                     Err(error) => Err(error),
                 };
                 armed.store(true, Ordering::Relaxed);
@@ -99,8 +124,16 @@ impl FlowPayroll {
                     timeouts: shared.timeouts,
                 };
                 let finished = Box::pin(response::finish::<T>(op, outcome, &seen)).await;
+                if let (Some(limiter), Err(error)) = (&shared.limiter, &finished) {
+                    if error.status() == Some(reqwest::StatusCode::TOO_MANY_REQUESTS) {
+                        Box::pin(limiter.throttled(op, error.retry_after())).await;
+                    }
+                }
                 match attempt.end(finished) {
-                    Ok(value) => Ok((value.into_inner(), generation)),
+                    Ok(value) => {
+                        refill_retry_budget(shared);
+                        Ok((value.into_inner(), generation))
+                    }
                     Err(error) => Err(Failed::Attempt(error, generation)),
                 }
             },
@@ -115,20 +148,11 @@ impl FlowPayroll {
                     Decision::Remint => {
                         shared.tokens.invalidate(generation);
                     }
-                    Decision::RetryAfter(wait) => {
-                        tracing::info!(
-                            target: "flowpayroll::api",
-                            operation,
-                            retry = state.retries,
-                            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                            "rate limited; retrying after the wait"
-                        );
-                    }
+                    Decision::RetryAfter(wait) => log_retry(operation, error, wait, state),
                     Decision::GiveUp => {}
                 }
             },
         );
-        let limit = shared.retry.total_budget;
         // Boxed: each wrapper keeps its argument beside the future it awaits, so an
         // inline loop would be copied kilobytes at a time on every call.
         observe::call(
@@ -159,6 +183,7 @@ impl FlowPayroll {
             .with_user_id_value(user_id)
             .with_token_origin(origin)
             .with_body_limit(self.shared.body_limit)
+            .with_stack(self.shared.stack.clone())
     }
 
     /// A generated client on the shared HTTP client with the [`Self::context`] of
@@ -189,5 +214,36 @@ impl FlowPayroll {
         super::runtime()?;
         let lease = self.shared.tokens.lease().await?;
         Ok((lease, Arc::clone(&self.shared.api_origin)))
+    }
+}
+
+/// A successful attempt puts its refill back into the retry budget (transient retries
+/// on).
+fn refill_retry_budget(shared: &ClientInner) {
+    if let Some(transient) = &shared.transient {
+        transient.budget.refill();
+    }
+}
+
+/// Logs a retry of `operation` after `error`: a 429's wait, or a transient failure's.
+fn log_retry(operation: &str, error: &Error, wait: Duration, state: &AttemptState) {
+    let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+    if error.status() == Some(StatusCode::TOO_MANY_REQUESTS) {
+        tracing::info!(
+            target: "flowpayroll::api",
+            operation,
+            retry = state.retries,
+            wait_ms,
+            "rate limited; retrying after the wait"
+        );
+    } else {
+        tracing::info!(
+            target: "flowpayroll::api",
+            operation,
+            retry = state.retries,
+            wait_ms,
+            error = %error,
+            "transient failure; retrying after the wait"
+        );
     }
 }

@@ -66,9 +66,16 @@ pub(crate) struct ClientInner {
     pub budget_outlasts_request: bool,
     pub tokens: TokenCache,
     pub retry: RetryPolicy,
+    /// Transient retries of API calls, when they are on: the classifier and the retry
+    /// budget every clone draws on.
+    pub transient: Option<Arc<crate::retry::transient::Transient>>,
     pub clock: Arc<dyn Clock>,
     /// Calls wait here after a 429 (this client's, or the fleet's).
     pub hold: Arc<crate::retry::hold::ApiHold>,
+    /// The application's middleware layers, when it has any.
+    pub stack: Option<Arc<crate::transport::middleware::Stack>>,
+    /// The client-side rate limiter, when configured.
+    pub limiter: Option<Arc<crate::limiter::Limiter>>,
     /// The fleet this client is a member of (fleet mode).
     #[cfg(feature = "redis")]
     pub fleet: Option<crate::fleet::Fleet>,
@@ -161,6 +168,46 @@ impl FlowPayroll {
         runtime()?;
         self.shared.tokens.lease().await?;
         Ok(self.token_status())
+    }
+
+    /// Mints a new token now and waits for it, whatever the cached one's age: after
+    /// the client secret was rotated, say, or to check that the token endpoint still
+    /// answers. Like every mint it is a single flight: callers at the same moment (and a
+    /// mint already running) share one request. A failed mint's cooldown does not stop
+    /// it; the cached token keeps serving calls meanwhile, and stays when the mint
+    /// fails (the error is returned). In fleet mode the shared token in Redis is
+    /// dropped first (unless another member already replaced it), so this member mints
+    /// and publishes a new one instead of reading the old one back.
+    /// [`TokenStatus::last_mint_reason`] then says [`MintReason::Forced`](crate::MintReason::Forced).
+    ///
+    /// ```no_run
+    /// # async fn run(client: flowpayroll::FlowPayroll) -> Result<(), flowpayroll::Error> {
+    /// client.force_refresh().await?;
+    /// assert_eq!(client.token_status().last_mint_reason, Some(flowpayroll::MintReason::Forced));
+    /// # Ok(()) }
+    /// ```
+    pub async fn force_refresh(&self) -> Result<TokenStatus, Error> {
+        runtime()?;
+        self.shared.tokens.force_refresh().await?;
+        Ok(self.token_status())
+    }
+
+    /// Drops the cached token without asking for a new one, and forgets a failed
+    /// mint's cooldown: the next call mints (reason
+    /// [`MintReason::Invalidated`](crate::MintReason::Invalidated)). In fleet mode the
+    /// shared token in Redis goes too, unless another member already replaced it.
+    /// Returns whether a token was cached.
+    pub fn invalidate_token(&self) -> bool {
+        self.shared.tokens.invalidate_current()
+    }
+
+    /// The tokens left in the retry budget that the clones of this client share
+    /// ([`crate::TransientRetries`]); `None` when transient retries are off.
+    pub fn retry_budget_left(&self) -> Option<u32> {
+        self.shared
+            .transient
+            .as_ref()
+            .map(|transient| transient.budget.left())
     }
 
     /// The cached access token (minted if needed), for tools that must pass it on

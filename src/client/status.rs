@@ -10,6 +10,7 @@ use crate::auth::token::TokenId;
 use crate::error::Error;
 #[cfg(feature = "redis")]
 use crate::fleet::FleetStatus;
+use crate::observe::MintReason;
 
 /// What a client knows about its token, for readiness probes: the token cache's state,
 /// the 429 hold and, in fleet mode, the fleet member's link to Redis.
@@ -32,6 +33,10 @@ pub struct TokenStatus {
     pub tokens_minted: u64,
     /// Where the cached token came from.
     pub origin: Option<TokenOrigin>,
+    /// Why the last mint (running, or the last to run) started: the first call, a
+    /// refresh ahead of expiry, an expired token, a 401, a forced refresh, an
+    /// invalidation. `None` before the first mint.
+    pub last_mint_reason: Option<MintReason>,
     /// How long API calls are still held back after a 429 (seen by this process or, in
     /// fleet mode, by another member); `None` when they may send.
     pub rate_limited_for: Option<Duration>,
@@ -58,6 +63,7 @@ impl TokenStatus {
             last_error,
             tokens_minted,
             origin,
+            last_mint_reason,
         } = cache;
         Self {
             token_id,
@@ -68,6 +74,7 @@ impl TokenStatus {
             last_error,
             tokens_minted,
             origin,
+            last_mint_reason,
             rate_limited_for,
             #[cfg(feature = "redis")]
             fleet,

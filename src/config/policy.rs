@@ -120,11 +120,12 @@ field_setters!(TokenRequestPolicy {
 /// one, an exponential backoff with full jitter. A call gives up, returning the last 429
 /// with its `Retry-After`, once it has retried `max_retries` times or when the next wait
 /// would end past `total_budget`. While one call waits, every clone of the client holds
-/// back too. Other failures are not retried here: a 401 re-mints the token and replays
-/// once (whatever this policy says), and a 5xx, a 403 or a network error is returned
-/// at once (an API request may not be idempotent; [`Error::is_transient`](crate::Error::is_transient) tells a
-/// caller that wants to retry on top). The long form, with the token endpoint's
-/// retries, is in the client guide (`docs/client.md`, "Tokens").
+/// back too. A 401 re-mints the token and replays once (whatever this policy says).
+/// Other failures (a 5xx, a 403, a network error) are returned at once, unless transient
+/// retries are on ([`crate::FlowPayrollBuilder::retry_transient_failures`]): then
+/// they too are retried, for idempotent operations, under this policy's count, backoff
+/// and budget. The decision table is in `docs/errors.md` ("Retries of API calls"); the
+/// token endpoint's retries are in the client guide (`docs/client.md`, "Tokens").
 ///
 /// ```
 /// use std::time::Duration;
@@ -138,7 +139,8 @@ field_setters!(TokenRequestPolicy {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
-    /// Retries after 429 per call. Default 3.
+    /// Retries per call: after 429s and, when they are on, transient failures.
+    /// Default 3.
     pub max_retries: u32,
     /// The longest one call may take, everything counted: waiting for a token, every
     /// request and every wait between them. Past it the call ends with

@@ -149,7 +149,9 @@ mod tests {
 
     proptest! {
         /// Whatever the input, parsing returns (no panic); what it keeps of server text
-        /// is bounded and has no control character left.
+        /// is bounded and has no control character left. Exists for the `error` and
+        /// `error_description` branch (their names are among the pieces, with `\n`,
+        /// `\u{0}`, `%1B` and U+202E beside them) and for the refusals of a bad escape.
         #[test]
         fn any_input_is_read_or_refused_cleanly(input in hostile()) {
             if let Ok(read) = parse(&input) {

@@ -18,11 +18,20 @@ pub(crate) fn action(error: &Error) -> &'static str {
         Error::InvalidRequest { .. } => "fix the input the message names; nothing was sent",
         Error::Api(api) => api_action(api.operation(), api.status(), classify(error)),
         Error::Transport { cause, .. } => cause.action(),
-        Error::Timeout { limit, .. } => limit.action(),
+        Error::Timeout { limit, phase, .. } => phase
+            .filter(|_| *limit == crate::error::Limit::Connect)
+            .and_then(crate::error::Phase::connect_action)
+            .unwrap_or_else(|| limit.action()),
         Error::BodyTooLarge { .. } => {
             "raise `max_response_body` if the answer is expected to be this large"
         }
+        Error::Middleware { .. } => {
+            "fix the middleware layer the message describes; the crate does not retry it"
+        }
         Error::TokenUnavailable(_) => "retry; the task minting the token ended early",
+        Error::RateLimited { .. } => {
+            "retry after `retry_after()`; nothing was sent, or let calls wait (`WhenLimited::Wait`)"
+        }
         Error::Decode { .. } => {
             "the server's answer does not match the spec this client was built from; update the crate or report it"
         }

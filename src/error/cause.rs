@@ -108,8 +108,14 @@ pub enum Phase {
     /// Opening the TCP connection.
     Connect,
     /// Connecting, when the client cannot tell which step stalled: the TCP connection,
-    /// the proxy's tunnel or the TLS handshake.
+    /// the proxy's tunnel or the TLS handshake (a proxy from the environment with a
+    /// `NO_PROXY` list, and IP addresses for both hosts).
     Connecting,
+    /// Through the https proxy, before its tunnel was open: the TCP connection to the
+    /// proxy or its answer to `CONNECT`.
+    ProxyTunnel,
+    /// The TLS handshake with the server: it began and did not finish.
+    TlsHandshake,
     /// Connected, before the response's headers: sending the request or waiting for the
     /// server's answer.
     Answer,
@@ -305,8 +311,26 @@ impl Phase {
             Phase::Dns => "no DNS answer for",
             Phase::Connect => "no TCP connection to",
             Phase::Connecting => "no connection (TCP, proxy tunnel or TLS handshake) to",
+            Phase::ProxyTunnel => "no tunnel through the https proxy to",
+            Phase::TlsHandshake => "no TLS handshake from",
             Phase::Answer => "no answer from",
             Phase::BodyRead => "the response body stalled from",
+        }
+    }
+}
+
+impl Phase {
+    /// What to do when the connect timeout struck in this phase, where it says more than
+    /// [`Limit::action`].
+    pub(crate) fn connect_action(self) -> Option<&'static str> {
+        match self {
+            Phase::TlsHandshake => Some(
+                "the server accepted the TCP connection and sent no TLS answer: check that the port serves TLS and that nothing between holds the handshake, or raise `connect_timeout`",
+            ),
+            Phase::ProxyTunnel => Some(
+                "the https proxy did not open its tunnel: check the proxy URL (HTTPS_PROXY or `https_proxy`) and that the proxy can reach the host, or raise `connect_timeout`",
+            ),
+            _ => None,
         }
     }
 }

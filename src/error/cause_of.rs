@@ -9,6 +9,7 @@ use std::io::ErrorKind;
 use std::time::{Duration, SystemTime};
 
 use crate::error::cause::{CertificateProblem, Phase, ProxyProblem, TlsProblem, TransportCause};
+use crate::error::stall::ConnectStall;
 
 /// Where the request was when it failed: before its response's headers (`send`) or
 /// reading its body.
@@ -140,11 +141,10 @@ fn broke_while_writing(texts: &[String]) -> bool {
 }
 
 /// Where a timed-out request stalled. For the connect timeout (reqwest marks it as a
-/// connect error too) hyper says when the TCP connection or DNS was what stalled;
-/// otherwise the client cannot tell the TCP connection, a proxy tunnel and the TLS
-/// handshake apart. The connect timeout never outlasts the request timeouts (the
-/// builder bounds it by them), so a request timeout before the headers is past
-/// connecting.
+/// connect error too) the connector's record of the attempt ([`ConnectStall`]) names the
+/// step; hyper's own texts name a DNS or TCP failure that came as a timeout. The connect
+/// timeout never outlasts the request timeouts (the builder bounds it by them), so a
+/// request timeout before the headers is past connecting.
 pub(crate) fn stalled_in(error: &reqwest::Error, stage: Stage) -> Phase {
     if stage == Stage::Body {
         return Phase::BodyRead;
@@ -152,11 +152,15 @@ pub(crate) fn stalled_in(error: &reqwest::Error, stage: Stage) -> Phase {
     if !error.is_connect() {
         return Phase::Answer;
     }
-    let texts: Vec<String> = chain(error)
-        .into_iter()
-        .skip(1)
-        .map(ToString::to_string)
-        .collect();
+    let all = chain(error);
+    if let Some(stall) = all.iter().find_map(|e| e.downcast_ref::<ConnectStall>()) {
+        let url = error.url();
+        return stall.phase(
+            url.and_then(url::Url::host_str),
+            url.is_some_and(|u| u.scheme() == "https"),
+        );
+    }
+    let texts: Vec<String> = all.into_iter().skip(1).map(ToString::to_string).collect();
     if texts.iter().any(|t| t == "dns error") {
         Phase::Dns
     } else if texts.iter().any(|t| t == "tcp connect error") {

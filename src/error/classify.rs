@@ -57,6 +57,7 @@ pub(crate) fn classify(error: &Error) -> Failure {
                 Failure::Other
             }
         }
+        Error::RateLimited { retry_after, .. } => Failure::Throttled(Some(*retry_after)),
         Error::Connect(connect) if connect.is_transient() => Failure::Unavailable(None),
         _ => Failure::Other,
     }

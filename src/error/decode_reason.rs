@@ -282,7 +282,9 @@ mod tests {
 
     proptest::proptest! {
         /// Mostly-JSON bodies as a token response, an error body or any success type:
-        /// the description never panics and never repeats the secret they carry.
+        /// the description never panics and never repeats the secret they carry. Exists
+        /// for the paths that quote the body (a wrong type at a member, a key in a
+        /// path, bytes before the JSON): the secret sits at a member of each type.
         #[test]
         fn decode_descriptions_never_quote_the_body(body in body_with("Zq9sECRETsecret42")) {
             for reason in [
@@ -294,6 +296,8 @@ mod tests {
             }
         }
 
+        /// Exists for serde_json's messages that quote the value (`invalid type:
+        /// string "..."`): each target type refuses a string, so each quotes it.
         #[test]
         fn json_error_descriptions_never_quote_string_values(
             value in "[ -~]{8,40}",

@@ -16,6 +16,7 @@ pub(crate) mod connect;
 pub(crate) mod decode_reason;
 pub(crate) mod request_id;
 pub(crate) mod size;
+pub(crate) mod stall;
 pub(crate) mod webhook;
 
 use std::fmt;
@@ -107,7 +108,8 @@ pub enum Error {
         after: Duration,
         /// Which limit it was.
         limit: Limit,
-        /// Where the request stalled (for a mint's deadline, its last attempt).
+        /// Where the request stalled (for a mint's deadline, its last attempt); `None`
+        /// as well when the application's middleware layers held the request.
         phase: Option<Phase>,
         /// The host it was waiting for (for a mint's deadline, its last attempt's).
         host: Option<String>,
@@ -123,11 +125,37 @@ pub enum Error {
         limit: usize,
     },
 
+    /// A middleware layer of the application
+    /// ([`crate::FlowPayrollBuilder::layer`]) failed: it returned an error of its own
+    /// or panicked. `message` is the layer's, with the client's secrets masked and
+    /// control characters escaped. A layer that failed before calling the next one sent
+    /// nothing; one that failed after it may have.
+    #[error("a middleware layer failed during `{operation}`: {message}")]
+    Middleware {
+        /// The operation.
+        operation: Operation,
+        /// What the layer said (at most 512 bytes), or that it panicked.
+        message: String,
+    },
+
     /// No access token could be obtained for a reason other than an answer from the token
     /// endpoint (the task minting it was dropped, as when the runtime shuts down). Token
     /// endpoint answers are [`Error::Api`] with operation `request_token`.
     #[error("no access token: {0}")]
     TokenUnavailable(String),
+
+    /// The client-side rate limiter ([`crate::RateLimit`]) had no budget for this
+    /// request within the wait it allows (none with
+    /// [`WhenLimited::FailFast`](crate::WhenLimited::FailFast), else what is left of
+    /// the call's time budget). Nothing was sent; [`Error::retry_after`] says when
+    /// budget is free.
+    #[error("`{operation}` not sent: the client's rate limit has no budget for it for another {}", seconds(*retry_after))]
+    RateLimited {
+        /// The operation not sent.
+        operation: Operation,
+        /// When budget for it is free.
+        retry_after: Duration,
+    },
 
     /// A successful response whose body does not match the spec.
     #[error("`{operation}` answered with a success body that does not decode: {reason}")]
@@ -228,8 +256,12 @@ impl Error {
         }
     }
 
-    /// How long the server asked to wait before retrying (`Retry-After`), if it did.
+    /// How long the server asked to wait before retrying (`Retry-After`), if it did; for
+    /// [`Error::RateLimited`], when the client's own limiter has budget again.
     pub fn retry_after(&self) -> Option<Duration> {
+        if let Error::RateLimited { retry_after, .. } = self {
+            return Some(*retry_after);
+        }
         self.as_api().and_then(ApiError::retry_after)
     }
 

@@ -173,6 +173,10 @@ fn every_action_of_an_error_is_in_docs_errors_md() {
             limit: 1,
         },
         Error::TokenUnavailable("x".into()),
+        Error::RateLimited {
+            operation: Operation::ListTokens,
+            retry_after: Duration::from_millis(250),
+        },
         Error::Decode {
             operation: Operation::ListTokens,
             reason: "x".into(),
@@ -262,4 +266,71 @@ fn a_sign_in_page_failure_is_transient_and_a_refusal_is_not() {
     assert!(!failed("invalid_scope").is_transient());
     assert!(!Error::Connect(ConnectError::Refused { description: None }).is_transient());
     assert!(!Error::Connect(ConnectError::StateMismatch).is_transient());
+}
+
+#[test]
+fn each_phase_row_has_the_action_a_connect_timeout_in_it_gives() {
+    let doc = include_str!("../../docs/errors.md");
+    let table = doc
+        .split("| Phase | Where the request stalled | What to do |")
+        .nth(1)
+        .expect("the phases table");
+    let rows: Vec<(String, String)> = table
+        .lines()
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            (cells[1].trim_matches('`').to_owned(), cells[3].to_owned())
+        })
+        .collect();
+    let phases = [
+        Phase::Dns,
+        Phase::Connect,
+        Phase::ProxyTunnel,
+        Phase::TlsHandshake,
+        Phase::Connecting,
+        Phase::Answer,
+        Phase::BodyRead,
+    ];
+    assert_eq!(rows.len(), phases.len());
+    for phase in phases {
+        let error = Error::Timeout {
+            operation: Operation::RequestToken,
+            after: Duration::from_secs(10),
+            limit: Limit::Connect,
+            phase: Some(phase),
+            host: Some("auth.example".into()),
+        };
+        let (_, documented) = rows
+            .iter()
+            .find(|(name, _)| *name == format!("Phase::{phase:?}"))
+            .unwrap_or_else(|| panic!("no row for {phase:?}"));
+        let expected = if documented == "the action of the limit" {
+            Limit::Connect.action()
+        } else {
+            documented.as_str()
+        };
+        assert_eq!(error.action(), expected, "{phase:?}");
+    }
+    let tls = Error::Timeout {
+        operation: Operation::RequestToken,
+        after: Duration::from_secs(10),
+        limit: Limit::Connect,
+        phase: Some(Phase::TlsHandshake),
+        host: Some("auth.example".into()),
+    };
+    assert_eq!(
+        tls.to_string(),
+        "`request_token`: no TLS handshake from auth.example within 10 s (connect timeout)"
+    );
+    // A request timeout keeps its limit's action, whatever the phase.
+    let answer = Error::Timeout {
+        operation: Operation::ListTokens,
+        after: Duration::from_secs(30),
+        limit: Limit::Request,
+        phase: Some(Phase::TlsHandshake),
+        host: None,
+    };
+    assert_eq!(answer.action(), Limit::Request.action());
 }

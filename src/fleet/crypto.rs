@@ -10,6 +10,7 @@
 //!   a value copied from another client, from another kind of key, or changed by a
 //!   single bit does not open.
 
+use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use sha2::{Digest as _, Sha256};
@@ -36,6 +37,19 @@ pub(crate) fn namespace(token_url: &str, client_id: &str, scope: Option<&str>) -
     hex::encode(&hash.finalize()[..16])
 }
 
+/// The AES-256 key of `namespace`: HKDF-SHA256 of the client secret, salted with a
+/// fixed label naming the format's version, with the namespace as its info.
+fn derive_key(secret: &SecretString, namespace: &str) -> Zeroizing<[u8; 32]> {
+    let hkdf = hkdf::Hkdf::<Sha256>::new(
+        Some(b"flowpayroll fleet cache v1"),
+        secret.expose_secret().as_bytes(),
+    );
+    let mut key = Zeroizing::new([0u8; 32]);
+    hkdf.expand(namespace.as_bytes(), key.as_mut())
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    key
+}
+
 /// Seals and opens the values of one client's namespace.
 pub(crate) struct Sealer {
     cipher: Aes256Gcm,
@@ -53,13 +67,7 @@ impl std::fmt::Debug for Sealer {
 impl Sealer {
     /// The sealer of `namespace`, keyed by `secret`.
     pub(crate) fn new(secret: &SecretString, namespace: &str) -> Self {
-        let hkdf = hkdf::Hkdf::<Sha256>::new(
-            Some(b"flowpayroll fleet cache v1"),
-            secret.expose_secret().as_bytes(),
-        );
-        let mut key = Zeroizing::new([0u8; 32]);
-        hkdf.expand(namespace.as_bytes(), key.as_mut())
-            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        let key = derive_key(secret, namespace);
         Self {
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key.as_ref())),
             namespace: namespace.to_owned(),
@@ -75,11 +83,17 @@ impl Sealer {
         // A random 96-bit nonce from the OS for every value: a key seals far fewer
         // than the 2^32 values after which random nonces could collide.
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        self.seal_with_nonce(kind, plaintext, &nonce)
+    }
+
+    /// [`Sealer::seal`] under a given nonce: a fresh random one in production, a fixed
+    /// one in the known-answer test.
+    fn seal_with_nonce(&self, kind: &str, plaintext: &[u8], nonce: &Nonce<U12>) -> Vec<u8> {
         let aad = self.aad(kind);
         let sealed = self
             .cipher
             .encrypt(
-                &nonce,
+                nonce,
                 Payload {
                     msg: plaintext,
                     aad: &aad,
@@ -88,7 +102,7 @@ impl Sealer {
             .expect("AES-GCM encrypts any message under 64 GiB");
         let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
         out.push(VERSION);
-        out.extend_from_slice(&nonce);
+        out.extend_from_slice(nonce);
         out.extend_from_slice(&sealed);
         out
     }
@@ -117,6 +131,9 @@ impl Sealer {
             .map(Zeroizing::new)
     }
 }
+
+#[cfg(test)]
+mod vectors;
 
 #[cfg(test)]
 mod tests {

@@ -39,9 +39,11 @@ impl Lease {
     }
 }
 
-/// A wait of `base` ± 50%, so waiters of a fleet do not poll in lockstep.
-pub(crate) fn jittered(base: Duration) -> Duration {
-    base.mul_f64(0.5 + fastrand::f64())
+/// A wait of `base` ± 50%, so waiters of a fleet do not poll in lockstep; `draw` in
+/// `[0, 1)` is the clock's jitter ([`crate::clock::Clock::jitter`]), seeded on a manual
+/// clock so that a run replays.
+pub(crate) fn jittered(base: Duration, draw: f64) -> Duration {
+    base.mul_f64(0.5 + draw.clamp(0.0, 1.0))
 }
 
 #[cfg(test)]
@@ -52,8 +54,11 @@ mod tests {
     fn jitter_stays_within_half_the_base_either_way() {
         let base = Duration::from_millis(100);
         for _ in 0..1000 {
-            let wait = jittered(base);
+            let wait = jittered(base, fastrand::f64());
             assert!(wait >= Duration::from_millis(50) && wait < Duration::from_millis(150));
         }
+        assert_eq!(jittered(base, 0.0), Duration::from_millis(50));
+        assert_eq!(jittered(base, 0.5), base);
+        assert_eq!(jittered(base, 7.0), Duration::from_millis(150));
     }
 }

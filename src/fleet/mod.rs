@@ -26,6 +26,7 @@
 //! back). Values are sealed by `crypto` in the formats of `entry`; `remote` reads and
 //! writes them.
 
+mod budget;
 mod crypto;
 mod entry;
 mod lease;
@@ -87,6 +88,10 @@ struct Keys {
     lease: String,
     hold: String,
     cooldown: String,
+    /// The rate limiter's group hashes: this, then the group's path.
+    rate_prefix: String,
+    /// The members seen lately (a sorted set).
+    members: String,
 }
 
 #[derive(Debug)]
@@ -98,6 +103,9 @@ pub(crate) struct FleetInner {
     clock: Arc<dyn Clock>,
     hold: Arc<ApiHold>,
     watcher: Once,
+    /// This member's id among the members seen by the rate limiter.
+    member_id: String,
+    scripts: budget::Scripts,
     /// The sealed entry of the last token adopted or shared, with its header.
     last: Mutex<Option<(HeaderValue, Vec<u8>)>>,
     /// The sealed entry of a token refused with a 401, to delete before the next read.
@@ -144,6 +152,7 @@ impl Fleet {
         policy: FleetPolicy,
         clock: Arc<dyn Clock>,
         hold: &Arc<ApiHold>,
+        limiter: Option<&Arc<crate::limiter::Limiter>>,
     ) -> Result<Self, Error> {
         let client = redis::Client::open(redis_url.expose_secret()).map_err(|e| {
             // The URL may hold a password: name the problem, not the URL.
@@ -162,11 +171,15 @@ impl Fleet {
                 lease: key("lease"),
                 hold: key("hold"),
                 cooldown: key("cooldown"),
+                rate_prefix: key("rate:"),
+                members: key("members"),
             },
             policy,
             clock,
             hold: Arc::clone(hold),
             watcher: Once::new(),
+            member_id: format!("{:032x}", fastrand::u128(..)),
+            scripts: budget::Scripts::default(),
             last: Mutex::new(None),
             refused: Mutex::new(None),
             adopted: AtomicU64::new(0),
@@ -175,6 +188,9 @@ impl Fleet {
         });
         let sink: Arc<dyn HoldSink> = inner.clone();
         hold.share_with(Arc::downgrade(&sink));
+        if let Some(limiter) = limiter {
+            budget::share(&inner, limiter);
+        }
         Ok(Self { inner })
     }
 
@@ -285,7 +301,9 @@ impl FleetInner {
             if self.clock.now() >= give_up_at {
                 return Step::Mint(None, Some("the lease holder did not share a token in time"));
             }
-            self.clock.sleep(jittered(self.policy.wait_poll)).await;
+            self.clock
+                .sleep(jittered(self.policy.wait_poll, self.clock.jitter()))
+                .await;
         }
     }
 }

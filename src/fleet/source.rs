@@ -32,7 +32,7 @@ impl FleetSource {
         let mint = || async {
             let mut minted = self.minter.mint().await?;
             let lifetime = minted.issued.lifetime;
-            let margin = self.refresh.margin(lifetime, fastrand::f64());
+            let margin = self.refresh.margin(lifetime, self.clock.jitter());
             minted.refresh_in = Some(lifetime.saturating_sub(margin));
             Ok(minted)
         };

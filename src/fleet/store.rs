@@ -141,6 +141,19 @@ impl Store {
             .map_err(drop)
     }
 
+    /// Runs one script invocation (the rate limiter's) within the timeout.
+    pub(crate) async fn eval<T: redis::FromRedisValue + Send + 'static>(
+        &self,
+        invocation: redis::ScriptInvocation<'_>,
+    ) -> Result<T, ()> {
+        let connection = self.connection().ok_or(())?;
+        let call = async move {
+            let mut connection = connection;
+            invocation.invoke_async::<T>(&mut connection).await
+        };
+        self.bounded(call).await.map_err(drop)
+    }
+
     /// `PING` on a fresh connection: the watcher's probe while Redis is unavailable.
     pub(crate) async fn probe(&self) -> bool {
         *lock(&self.connection) = None;

@@ -16,7 +16,7 @@ pub(crate) fn spawn(fleet: &Arc<FleetInner>) {
     let interval = fleet.policy.poll_interval;
     tokio::spawn(async move {
         loop {
-            clock.sleep(jittered(interval)).await;
+            clock.sleep(jittered(interval, clock.jitter())).await;
             if !tick(&weak).await {
                 return;
             }

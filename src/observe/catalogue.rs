@@ -1,7 +1,7 @@
 //! The list of every metric: name, kind, unit, labels, description. The recording in
 //! `emit` names metrics with these constants; `describe_metrics` and the test of
 //! `docs/observability.md` read [`METRICS`].
-use super::{Mode, Trigger};
+use super::Mode;
 use crate::error::classify::{classify, Failure};
 use crate::error::webhook::WebhookError;
 use crate::error::Error;
@@ -98,17 +98,6 @@ pub(crate) const METRICS: &[Metric] = &[
         description: "Webhook replay guard checks (in memory or on Redis), by outcome.",
     },
 ];
-
-impl Trigger {
-    pub(crate) const fn label(self) -> &'static str {
-        match self {
-            Trigger::Cold => "cold",
-            Trigger::Expired => "expired",
-            Trigger::RefreshAhead => "refresh_ahead",
-            Trigger::After401 => "after_401",
-        }
-    }
-}
 
 impl Mode {
     pub(crate) const fn label(self) -> &'static str {

@@ -66,7 +66,7 @@ pub(super) fn cache_lookup(tier: Tier, hit: bool) {
 }
 
 pub(super) fn mint_ended(
-    trigger: Trigger,
+    trigger: MintReason,
     mode: Mode,
     result: Result<MintResult, &Error>,
     elapsed: Duration,

@@ -1,6 +1,7 @@
 //! What the client tells an operator: every metric name, unit and label set, the
 //! recording of each (feature `metrics`, on the `metrics` facade), and the spans of
-//! operations and attempts ([`spans`], through `tracing`). `docs/observability.md`
+//! operations and attempts ([`spans`], through `tracing`), and the trace context they
+//! put on the wire ([`trace_context`], feature `opentelemetry`). `docs/observability.md`
 //! lists the same table; a test keeps the two equal.
 //!
 //! Call sites make one call each. Without the feature every recording function here is
@@ -17,6 +18,7 @@ mod emit;
 pub(crate) mod spans;
 #[cfg(test)]
 mod tests;
+pub(crate) mod trace_context;
 
 use std::time::Duration;
 
@@ -27,10 +29,14 @@ use crate::error::Error;
 pub(crate) use catalogue::*;
 pub(crate) use spans::{call, Answer, Attempt};
 
-/// Why a mint started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Trigger {
-    /// No token yet.
+/// Why a mint of the token cache started: in
+/// [`TokenStatus::last_mint_reason`](crate::TokenStatus::last_mint_reason), the mint
+/// span's `flowpayroll.mint.reason` and the `trigger` label of the mint metrics
+/// ([`MintReason::label`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MintReason {
+    /// No token yet: the client's first call.
     Cold,
     /// The cached token expired before a refresh replaced it.
     Expired,
@@ -38,6 +44,27 @@ pub(crate) enum Trigger {
     RefreshAhead,
     /// The cached token was refused with a 401 and dropped.
     After401,
+    /// [`FlowPayroll::force_refresh`](crate::FlowPayroll::force_refresh) asked for a new
+    /// token.
+    Forced,
+    /// [`FlowPayroll::invalidate_token`](crate::FlowPayroll::invalidate_token) dropped
+    /// the cached token, and a call needed one.
+    Invalidated,
+}
+
+impl MintReason {
+    /// The reason in one word, as the `trigger` label and the span field show it:
+    /// `cold`, `expired`, `refresh_ahead`, `after_401`, `forced`, `invalidated`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            MintReason::Cold => "cold",
+            MintReason::Expired => "expired",
+            MintReason::RefreshAhead => "refresh_ahead",
+            MintReason::After401 => "after_401",
+            MintReason::Forced => "forced",
+            MintReason::Invalidated => "invalidated",
+        }
+    }
 }
 
 /// Where the cache gets its tokens.
@@ -86,6 +113,8 @@ pub(crate) fn error_type(error: &Error) -> std::borrow::Cow<'static, str> {
         Error::BodyTooLarge { .. } => "body_too_large".into(),
         Error::Decode { .. } => "decode".into(),
         Error::TokenUnavailable(_) => "token_unavailable".into(),
+        Error::Middleware { .. } => "middleware".into(),
+        Error::RateLimited { .. } => "rate_limited".into(),
         Error::InvalidRequest { .. } => "invalid_request".into(),
         Error::Config(_) => "config".into(),
         Error::Webhook(_) => "webhook".into(),
@@ -123,7 +152,7 @@ pub(crate) fn cache_lookup(tier: Tier, hit: bool) {
 /// Records how a mint of the cache ended, after `elapsed`.
 #[inline]
 pub(crate) fn mint_ended(
-    trigger: Trigger,
+    trigger: MintReason,
     mode: Mode,
     result: Result<MintResult, &Error>,
     elapsed: Duration,

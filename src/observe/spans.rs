@@ -36,6 +36,18 @@ impl<T> Answer for ResponseValue<T> {
     }
 }
 
+/// The span of one mint of the token cache (its retries included), started for
+/// `reason`; a request of it gets its own [`Attempt`] span inside.
+pub(crate) fn mint_span(reason: super::MintReason) -> Span {
+    // A root: the mint is shared by every caller that waits for it, not one call's.
+    tracing::info_span!(
+        parent: None,
+        "flowpayroll.token.mint",
+        otel.kind = "internal",
+        flowpayroll.mint.reason = reason.label(),
+    )
+}
+
 /// Runs one whole operation (`work`: its attempts and waits) in its span, and records
 /// its duration on `clock`.
 pub(crate) async fn call<T>(

@@ -137,6 +137,7 @@ fn the_span_table_lists_every_span_with_its_fields() {
             Ok::<_, Error>(())
         };
         futures::executor::block_on(call(Operation::ListTokens, &clock, work)).unwrap();
+        drop(super::spans::mint_span(MintReason::Forced));
     });
     let opened = spans.0.lock().unwrap().clone();
     let documented: BTreeMap<String, (String, Vec<String>)> = rows("## Spans\n")
@@ -170,10 +171,12 @@ fn the_mint_row_names_every_trigger_and_mode() {
         row.expect("the metric is in the table")[4].clone()
     };
     let triggers = [
-        Trigger::Cold,
-        Trigger::Expired,
-        Trigger::RefreshAhead,
-        Trigger::After401,
+        MintReason::Cold,
+        MintReason::Expired,
+        MintReason::RefreshAhead,
+        MintReason::After401,
+        MintReason::Forced,
+        MintReason::Invalidated,
     ];
     let mints = row(MINTS);
     for trigger in triggers {

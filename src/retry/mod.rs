@@ -11,12 +11,16 @@
 //! mint never outlives its budget however the server answers or stalls. [`hold`] is the
 //! 429 hold: API calls wait out a `Retry-After` seen by any of them. How long each wait
 //! is (backoff, a failed mint's cooldown, the hold) is decided in [`wait`] alone.
+//! [`transient`] holds what API calls need to retry transient failures when a caller
+//! turns that on: the classifier and the retry budget shared by a client's clones.
 
 pub(crate) mod hold;
+pub(crate) mod transient;
 pub(crate) mod wait;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -25,6 +29,7 @@ use crate::config::policy::{RetryPolicy, TokenRequestPolicy};
 use crate::error::classify::{classify, Failure};
 use crate::error::{Error, Limit};
 use crate::generated::model::Operation;
+use crate::retry::transient::Transient;
 use crate::retry::wait::backoff;
 
 /// What to do after a failed attempt.
@@ -60,15 +65,15 @@ impl AttemptState {
 /// Which loop is asking: the two retry different failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Loop {
-    /// An API call: a 401 re-mints once, a 429 waits; nothing else is retried (the
-    /// request may not be idempotent).
+    /// An API call: a 401 re-mints once, a 429 waits; anything else is retried only
+    /// when transient retries are on ([`Rules::transient`]) and their classifier says so.
     Api,
     /// A token request: network failures, timeouts, 408, 429 and 5xx are retried.
     Mint,
 }
 
 /// The limits of one loop, taken from [`RetryPolicy`] or [`TokenRequestPolicy`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Rules {
     /// Which loop.
     pub kind: Loop,
@@ -83,6 +88,8 @@ pub(crate) struct Rules {
     /// The longest `Retry-After` followed as sent; longer ones are cut to this. `None`
     /// follows any `Retry-After` (and gives up if it does not fit the budget).
     pub retry_after_cap: Option<Duration>,
+    /// API calls: the operation and the client's transient retries, when they are on.
+    pub transient: Option<(Operation, Arc<Transient>)>,
 }
 
 impl Rules {
@@ -95,7 +102,15 @@ impl Rules {
             base_backoff: policy.base_backoff,
             max_backoff: policy.max_backoff,
             retry_after_cap: None,
+            transient: None,
         }
+    }
+
+    /// These rules, also retrying `operation`'s transient failures under `transient`
+    /// (its classifier and budget).
+    pub fn with_transient(mut self, operation: Operation, transient: &Arc<Transient>) -> Self {
+        self.transient = Some((operation, Arc::clone(transient)));
+        self
     }
 
     /// The rules of token mints.
@@ -107,19 +122,38 @@ impl Rules {
             base_backoff: policy.base_backoff,
             max_backoff: policy.max_backoff,
             retry_after_cap: Some(policy.max_backoff),
+            transient: None,
         }
     }
 }
 
 /// The decision after `error`, given what the loop has done (`state`) and its `rules`.
 /// `draw` is a random number in `[0, 1)` for the backoff jitter.
+///
+/// The order is the decision table of `docs/errors.md` ("Retries"): a 401 re-mints, a
+/// 429 waits, and only then, for API calls with transient retries on, the classifier
+/// decides; the retry count and the time budget bound every retry, and a transient one
+/// last takes its cost from the retry budget (the one effect of this function).
 pub(crate) fn decide(error: &Error, state: &AttemptState, rules: &Rules, draw: f64) -> Decision {
-    let server_wait = match (rules.kind, classify(error)) {
+    let failure = classify(error);
+    let (server_wait, transient) = match (rules.kind, failure) {
         (Loop::Api, Failure::Refused) if !state.reminted && is_api_answer(error) => {
             return Decision::Remint
         }
-        (Loop::Api, Failure::Throttled(wait)) => wait,
-        (Loop::Mint, Failure::Throttled(wait) | Failure::Unavailable(wait)) => wait,
+        (Loop::Api, Failure::Throttled(wait)) => (wait, None),
+        // A second 401: no classifier retries it.
+        (Loop::Api, Failure::Refused) if is_api_answer(error) => return Decision::GiveUp,
+        (Loop::Api, _) => match &rules.transient {
+            Some((operation, transient)) if transient.should_retry(*operation, error) => {
+                let wait = match failure {
+                    Failure::Unavailable(wait) => wait,
+                    _ => None,
+                };
+                (wait, Some((*operation, transient)))
+            }
+            _ => return Decision::GiveUp,
+        },
+        (Loop::Mint, Failure::Throttled(wait) | Failure::Unavailable(wait)) => (wait, None),
         _ => return Decision::GiveUp,
     };
     if state.retries >= rules.max_retries {
@@ -130,9 +164,21 @@ pub(crate) fn decide(error: &Error, state: &AttemptState, rules: &Rules, draw: f
         None => backoff(rules.base_backoff, rules.max_backoff, state.retries, draw),
     };
     match state.elapsed.checked_add(wait) {
-        Some(end) if end < rules.budget => Decision::RetryAfter(wait),
-        _ => Decision::GiveUp,
+        Some(end) if end < rules.budget => {}
+        _ => return Decision::GiveUp,
     }
+    if let Some((operation, transient)) = transient {
+        if !transient.budget.withdraw(error) {
+            tracing::warn!(
+                target: "flowpayroll::api",
+                operation = operation.id(),
+                error = %error,
+                "not retried: the retry budget is empty (too many retries without a success); the error goes to the caller"
+            );
+            return Decision::GiveUp;
+        }
+    }
+    Decision::RetryAfter(wait)
 }
 
 /// A 401 of the token endpoint is a refusal of the credentials, not of a token.
@@ -154,6 +200,8 @@ pub(crate) enum Failed<C> {
 
 /// The loop of API calls and token mints: runs `attempt` until it succeeds, fails
 /// [`Failed::Final`], or [`decide`] gives up, sleeping on `clock` between attempts.
+/// The backoff's jitter is `clock`'s ([`Clock::jitter`]): seeded on a manual clock, so
+/// a failing run replays.
 ///
 /// `attempt` gets the state so far (its [`AttemptState::resends`] is the attempt's
 /// resend count) and the time on `clock` it starts at (read once per attempt).
@@ -180,7 +228,7 @@ where
             Err(Failed::Attempt(error, context)) => (error, context),
         };
         state.elapsed = clock.now().saturating_duration_since(started);
-        let decision = decide(&error, &state, rules, fastrand::f64());
+        let decision = decide(&error, &state, rules, clock.jitter());
         match decision {
             Decision::Remint => state.reminted = true,
             Decision::RetryAfter(_) => state.retries += 1,

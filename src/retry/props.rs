@@ -80,6 +80,7 @@ fn any_rules() -> impl Strategy<Value = Rules> {
             base_backoff: Duration::from_millis(base),
             max_backoff: Duration::from_millis(max),
             retry_after_cap: cap.map(Duration::from_millis),
+            transient: None,
         })
 }
 

@@ -199,3 +199,135 @@ fn backoff_doubles_up_to_its_cap_and_survives_odd_draws() {
         Duration::MAX
     );
 }
+
+/// The loop's backoffs are `backoff` of the clock's jitter: with a manual clock seeded
+/// the same, a run's waits come back exactly; another seed gives other waits.
+#[tokio::test]
+async fn the_backoff_jitter_is_the_clocks_and_replays_from_its_seed() {
+    use crate::clock::ManualClock;
+    async fn waits(seed: u64) -> Vec<Duration> {
+        let clock = ManualClock::new().with_jitter_seed(seed);
+        let rules = mint_rules();
+        let waits = std::sync::Mutex::new(Vec::new());
+        let looped = run::<(), (), _>(
+            &clock,
+            &rules,
+            |_, _| async {
+                Err(Failed::Attempt(
+                    api_error(TOKEN_OPERATION, 503, None, b"{}"),
+                    (),
+                ))
+            },
+            |_, (), decision, _| {
+                if let Decision::RetryAfter(wait) = decision {
+                    waits.lock().unwrap().push(wait);
+                }
+            },
+        );
+        // Moves the clock to each sleep's end as soon as the loop sleeps.
+        let drive = async {
+            loop {
+                tokio::task::yield_now().await;
+                if let Some(at) = clock.next_wake() {
+                    clock.advance(at.saturating_sub(clock.elapsed()));
+                }
+            }
+        };
+        tokio::select! {
+            biased;
+            result = looped => assert!(result.unwrap_err().status().is_some_and(|s| s == 503)),
+            () = drive => unreachable!(),
+        }
+        waits.into_inner().unwrap()
+    }
+    let rules = mint_rules();
+    let mut rng = fastrand::Rng::with_seed(7);
+    let expected: Vec<Duration> = (0..rules.max_retries)
+        .map(|retry| backoff(rules.base_backoff, rules.max_backoff, retry, rng.f64()))
+        .collect();
+    assert_eq!(expected.len(), 2);
+    assert_eq!(waits(7).await, expected);
+    assert_eq!(waits(7).await, expected);
+    assert_ne!(waits(8).await, expected);
+}
+
+/// API rules with transient retries on for `operation`, under `policy` and `classifier`.
+fn transient_rules(
+    operation: Operation,
+    policy: transient::TransientRetries,
+    classifier: Option<Arc<dyn transient::RetryClassifier>>,
+) -> (Rules, Arc<Transient>) {
+    let transient = Arc::new(Transient::new(policy, classifier));
+    let rules = api_rules().with_transient(operation, &transient);
+    (rules, transient)
+}
+
+#[test]
+fn with_transient_retries_a_get_answered_5xx_is_retried_and_pays_for_it() {
+    let (rules, transient) = transient_rules(
+        Operation::ListTokens,
+        transient::TransientRetries::default(),
+        None,
+    );
+    let error = api_error("list_tokens", 503, None, b"");
+    assert_eq!(
+        decide(&error, &state(0, false, 0), &rules, 0.5),
+        Decision::RetryAfter(Duration::from_millis(250))
+    );
+    assert_eq!(transient.budget.left(), 495);
+    // A 503's Retry-After is followed.
+    let error = api_error("list_tokens", 503, Some(2), b"");
+    assert_eq!(
+        decide(&error, &state(1, false, 0), &rules, 0.5),
+        Decision::RetryAfter(Duration::from_secs(2))
+    );
+    // Out of retries: nothing is taken.
+    assert_eq!(
+        decide(&error, &state(3, false, 0), &rules, 0.5),
+        Decision::GiveUp
+    );
+    assert_eq!(transient.budget.left(), 490);
+    // Without them, the same 503 is returned.
+    assert_eq!(
+        decide(&error, &state(0, false, 0), &api_rules(), 0.5),
+        Decision::GiveUp
+    );
+}
+
+#[test]
+fn with_transient_retries_an_empty_budget_and_the_fixed_rules_win() {
+    let always: Arc<dyn transient::RetryClassifier> = Arc::new(|_: Operation, _: &Error| true);
+    let (rules, transient) = transient_rules(
+        Operation::UpdateClient,
+        transient::TransientRetries::default().with_capacity(7),
+        Some(always),
+    );
+    let unavailable = api_error("update_client", 500, None, b"");
+    assert!(matches!(
+        decide(&unavailable, &state(0, false, 0), &rules, 0.0),
+        Decision::RetryAfter(_)
+    ));
+    assert_eq!(transient.budget.left(), 2);
+    assert_eq!(
+        decide(&unavailable, &state(1, false, 0), &rules, 0.0),
+        Decision::GiveUp
+    );
+    assert_eq!(transient.budget.left(), 2);
+    // A 401 re-mints once and is then returned, whatever the classifier says.
+    let refused = api_error("update_client", 401, None, b"{}");
+    assert_eq!(
+        decide(&refused, &state(0, false, 0), &rules, 0.0),
+        Decision::Remint
+    );
+    assert_eq!(
+        decide(&refused, &state(0, true, 0), &rules, 0.0),
+        Decision::GiveUp
+    );
+    // A 429 keeps its own rule and takes nothing from the budget.
+    let throttled = api_error("update_client", 429, Some(1), b"");
+    assert_eq!(
+        decide(&throttled, &state(0, false, 0), &rules, 0.0),
+        Decision::RetryAfter(Duration::from_secs(1))
+    );
+    assert_eq!(transient.budget.left(), 2);
+}

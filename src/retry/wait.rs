@@ -53,15 +53,15 @@ pub(crate) fn failure_cooldown(
 }
 
 /// How long every other call of a client holds back after an API call's `decision` on
-/// `error`: the wait of a retry; when the call gives up on a 429, its `Retry-After`
-/// (the others still wait it out); `None` otherwise.
+/// `error`: the wait of a retry after a 429; when the call gives up on a 429, its
+/// `Retry-After` (the others still wait it out); `None` otherwise (a transient
+/// failure's retry waits alone).
 pub(crate) fn hold_after(error: &Error, decision: Decision) -> Option<Duration> {
+    let throttled = error.status() == Some(StatusCode::TOO_MANY_REQUESTS);
     match decision {
-        Decision::RetryAfter(wait) => Some(wait),
-        Decision::GiveUp if error.status() == Some(StatusCode::TOO_MANY_REQUESTS) => {
-            error.retry_after()
-        }
-        Decision::GiveUp | Decision::Remint => None,
+        Decision::RetryAfter(wait) if throttled => Some(wait),
+        Decision::GiveUp if throttled => error.retry_after(),
+        Decision::RetryAfter(_) | Decision::GiveUp | Decision::Remint => None,
     }
 }
 
@@ -130,6 +130,7 @@ mod tests {
         assert_eq!(hold_after(&bare, Decision::GiveUp), None);
         let unavailable = api_error(LIST, 503, Some(9), b"");
         assert_eq!(hold_after(&unavailable, Decision::GiveUp), None);
+        assert_eq!(hold_after(&unavailable, Decision::RetryAfter(wait)), None);
         let refused = api_error(LIST, 401, None, b"");
         assert_eq!(hold_after(&refused, Decision::Remint), None);
     }

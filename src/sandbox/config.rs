@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
 use crate::generated::model::open_enums::{Mode, Provider, Scope};
+use crate::generated::model::Operation;
 use crate::secret::SecretString;
 use crate::setters::field_setters;
 
@@ -42,6 +43,12 @@ pub struct SandboxConfig {
     /// webhooks are off, and a sandbox sends nothing anywhere until it is given one
     /// (here, by `update_client` or [`Sandbox::set_webhook_uri`](super::Sandbox::set_webhook_uri)).
     pub webhook_uri: Option<String>,
+    /// The quota of every endpoint but the token endpoint, per window (see
+    /// `quotas`). Default `None`: no quota.
+    pub quota: Option<crate::limiter::policy::Quota>,
+    /// Quotas of single endpoints (an operation names its path), over `quota`.
+    /// Default: none.
+    pub quotas: Vec<(Operation, crate::limiter::policy::Quota)>,
     /// The clock deciding when tokens expire and how long slow answers wait. Default:
     /// Tokio's; with the `test-util` feature, [`SandboxConfig::with_clock`] sets it.
     pub(crate) clock: Arc<dyn Clock>,
@@ -62,6 +69,8 @@ impl Default for SandboxConfig {
             port: 0,
             webhook_timeout: Duration::from_secs(10),
             webhook_uri: None,
+            quota: None,
+            quotas: Vec::new(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -76,6 +85,7 @@ field_setters!(SandboxConfig {
     with_max_tokens => max_tokens: usize,
     with_port => port: u16,
     with_webhook_timeout => webhook_timeout: Duration,
+    with_quotas => quotas: Vec<(Operation, crate::limiter::policy::Quota)>,
 });
 
 impl SandboxConfig {
@@ -90,6 +100,13 @@ impl SandboxConfig {
     #[must_use]
     pub fn with_webhook_uri(mut self, uri: impl Into<String>) -> Self {
         self.webhook_uri = Some(uri.into());
+        self
+    }
+
+    /// Sets [`SandboxConfig::quota`].
+    #[must_use]
+    pub fn with_quota(mut self, quota: crate::limiter::policy::Quota) -> Self {
+        self.quota = Some(quota);
         self
     }
 

@@ -5,7 +5,8 @@
 //! * `POST /__sandbox/faults` with `{"operation": "list_tokens", "times": 2, "fault":
 //!   {"kind": "status", "status": 500}}`: the next `times` calls of the operation get the
 //!   fault. Kinds: `status` (`status`), `too_many_requests` (`retry_after` seconds),
-//!   `slow` (`delay_ms`), `malformed_body`, `slow_body` (`delay_ms`), `cut_body`.
+//!   `slow` (`delay_ms`), `malformed_body`, `slow_body` (`delay_ms`), `cut_body`,
+//!   `reset_before_headers`, `stall_before_headers`.
 //! * `POST /__sandbox/authorize` with `{"redirect_uri": "https://app.example.com/cb"}`:
 //!   the code the sign-in page would send after a user allowed every scope of the
 //!   client, `{"code": ...}`, without the page. The URI must be one of the client's
@@ -146,6 +147,8 @@ enum FaultSpec {
     MalformedBody,
     SlowBody { delay_ms: u64 },
     CutBody,
+    ResetBeforeHeaders,
+    StallBeforeHeaders,
 }
 
 async fn faults(AppState(state): AppState<Arc<State>>, body: Bytes) -> Response {
@@ -181,6 +184,8 @@ async fn faults(AppState(state): AppState<Arc<State>>, body: Bytes) -> Response 
             return refuse(&format!("delay_ms must be at most {MAX_DELAY_MS}"))
         }
         FaultSpec::CutBody => Fault::CutBody,
+        FaultSpec::ResetBeforeHeaders => Fault::ResetBeforeHeaders,
+        FaultSpec::StallBeforeHeaders => Fault::StallBeforeHeaders,
     };
     let mut faults = lock(&state.faults);
     if faults.runs(request.operation) >= MAX_RUNS {

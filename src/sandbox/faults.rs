@@ -1,6 +1,8 @@
 //! Forced answers: per operation, a queue of faults for its next calls, kept as runs
 //! (fault, how many times) so that "the next million calls" is one entry; and the body
-//! of the faults that break an answer's body ([`Staged`]).
+//! of the faults that break an answer's body ([`Staged`]). What the sandbox cannot
+//! inject: anything before the request is read (a TCP connect or a TLS handshake that
+//! stalls: it serves plain HTTP, on a port that accepts at once).
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -36,6 +38,12 @@ pub enum Fault {
     /// Answer normally, but close the connection after half the body: the connection
     /// broke in the middle of the answer.
     CutBody,
+    /// Read the request, then close the connection with a TCP reset before any answer:
+    /// the client sees the connection reset while it waits for the headers.
+    ResetBeforeHeaders,
+    /// Read the request and never answer, until the client gives up (its request
+    /// timeout) or the sandbox stops: a server that stalls before its headers.
+    StallBeforeHeaders,
 }
 
 /// The body of a [`Fault::SlowBody`] or [`Fault::CutBody`] answer: the first half at

@@ -53,9 +53,11 @@
 //! * Memory is bounded: expired and disconnected tokens are forgotten after
 //!   [`SandboxConfig::eviction_grace`], and at most [`SandboxConfig::max_tokens`] are kept.
 //! * Under `/__sandbox/` (the same port): `GET /__sandbox/stats`, `POST /__sandbox/faults`,
-//!   `POST /__sandbox/authorize`, `POST /__sandbox/sign-in/faults`,
-//!   `POST /__sandbox/webhooks/deliver` and
-//!   `POST /__sandbox/reset` (the control API of the sandbox guide, `docs/sandbox.md`).
+//!   `POST /__sandbox/authorize`, `POST /__sandbox/sign-in/faults`, `POST
+//!   /__sandbox/quotas`, `POST /__sandbox/webhooks/deliver` and `POST /__sandbox/reset`
+//!   (the control API of the sandbox guide, `docs/sandbox.md`).
+//! * Quotas per endpoint in fixed windows, answered 429 with an exact `Retry-After`
+//!   ([`SandboxConfig::quota`], [`Sandbox::set_quota`]).
 //! * Webhooks: [`Sandbox::deliver_webhook`] POSTs a signed delivery to the client's
 //!   `webhook_uri`, as the spec's `employeesChanged` callback describes. It starts null
 //!   (webhooks off: nothing is sent anywhere) unless [`SandboxConfig::webhook_uri`] names
@@ -65,9 +67,11 @@ mod account;
 mod answer;
 mod codes;
 mod config;
+mod connection;
 mod control;
 mod faults;
 mod page;
+mod quotas;
 mod routes;
 mod sign_in;
 mod stats;
@@ -80,6 +84,7 @@ pub use self::codes::CODE_LIFETIME;
 pub use self::config::SandboxConfig;
 pub use self::faults::Fault;
 pub use self::page::SignInAnswer;
+pub use self::quotas::{QuotaStats, WindowCount, RECENT_WINDOWS};
 pub use self::sign_in::{SignInFault, MAX_SIGN_IN_QUERY};
 pub use self::stats::{Stats, RECENT_USER_IDS};
 pub use self::webhooks::{
@@ -132,6 +137,7 @@ struct State {
     account: Mutex<Account>,
     faults: Mutex<Faults>,
     latency: Mutex<Duration>,
+    quotas: Mutex<quotas::Quotas>,
     counters: Counters,
     webhooks: webhooks::Webhooks,
     sign_ins: Mutex<sign_in::SignIns>,
@@ -177,9 +183,11 @@ impl Sandbox {
         let (stop, stopped) = oneshot::channel::<()>();
         let app = routes::router(Arc::clone(&state));
         let server = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
+            let app = app.into_make_service_with_connect_info::<connection::Connection>();
+            let serve =
+                axum::serve(connection::Listener(listener), app).with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                });
             if let Err(error) = serve.await {
                 tracing::warn!(target: "flowpayroll::sandbox", %error, "the sandbox server stopped");
             }
@@ -334,6 +342,7 @@ impl State {
             account: Mutex::new(Account::new(&config)),
             faults: Mutex::default(),
             latency: Mutex::default(),
+            quotas: Mutex::new(quotas::Quotas::new(&config, config.clock.now())),
             counters: Counters::default(),
             webhooks: webhooks::Webhooks::default(),
             sign_ins: Mutex::default(),
@@ -360,29 +369,12 @@ impl State {
         }
     }
 
-    fn stats(&self) -> Stats {
-        let mut stats = self.counters.snapshot();
-        {
-            let mut tokens = lock(&self.tokens);
-            tokens.sweep(self.now());
-            stats.tokens_kept = u64::try_from(tokens.len()).unwrap_or(u64::MAX);
-            stats.tokens_evicted = tokens.evicted();
-        }
-        let faults = lock(&self.faults);
-        stats.faults_pending = Operation::ALL
-            .iter()
-            .map(|op| (*op, faults.pending(*op)))
-            .filter(|(_, pending)| *pending > 0)
-            .collect();
-        stats.webhooks = self.webhooks.stats();
-        stats
-    }
-
     fn reset(&self) {
         lock(&self.tokens).clear();
         *lock(&self.account) = Account::new(&self.config);
         lock(&self.faults).clear();
         *lock(&self.latency) = Duration::ZERO;
+        *lock(&self.quotas) = quotas::Quotas::new(&self.config, self.now());
         self.counters.reset();
         self.webhooks.reset();
         *lock(&self.sign_ins) = sign_in::SignIns::default();

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State as AppState};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State as AppState};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
@@ -26,9 +26,10 @@ use tower_http::compression::CompressionLayer;
 use super::account::UNREGISTERED;
 use super::answer::{answer, example};
 use super::codes::CodeRefusal;
+use super::connection::Connection;
 use super::faults::{Fault, Staged, MALFORMED_BODY};
 use super::tokens::{Issued, Refusal};
-use super::{control, lock, sign_in, token_endpoint, State};
+use super::{control, lock, quotas, sign_in, token_endpoint, State};
 use crate::generated::model::types::{
     AuthorizationCodeExchange, ClientUpdate, ConnectionToken, Introspection,
 };
@@ -55,9 +56,10 @@ pub(super) fn router(state: Arc<State>) -> Router {
             _ => MethodFilter::TRACE,
         };
         let handler = move |AppState(state): AppState<Arc<State>>,
+                            ConnectInfo(connection): ConnectInfo<Connection>,
                             headers: HeaderMap,
                             body: Bytes| async move {
-            handle(&state, operation, &headers, &body).await
+            handle(&state, &connection, operation, &headers, &body).await
         };
         let route = by_path.remove(operation.path()).unwrap_or_default();
         by_path.insert(operation.path(), route.on(filter, handler));
@@ -68,6 +70,7 @@ pub(super) fn router(state: Arc<State>) -> Router {
     }
     router
         .merge(control::router())
+        .merge(quotas::router())
         .merge(sign_in::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CompressionLayer::new())
@@ -100,15 +103,22 @@ async fn count_compressed(AppState(state): AppState<Arc<State>>, response: Respo
     response
 }
 
-/// One request of `operation`: counted, delayed, maybe faulted, then answered.
+/// One request of `operation` on `connection`: counted, delayed, maybe faulted, then
+/// answered.
 async fn handle(
     state: &Arc<State>,
+    connection: &Connection,
     operation: Operation,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Response {
     let user_id = headers.get("user-id").and_then(|v| v.to_str().ok());
     state.counters.record(operation, user_id);
+    let admitted = lock(&state.quotas).admit(operation, state.now());
+    if let Err(wait) = admitted {
+        state.counters.record_rate_limited(operation);
+        return over_quota(wait);
+    }
     let latency = *lock(&state.latency);
     if !latency.is_zero() && !state.wait(latency).await {
         return stopping();
@@ -120,6 +130,16 @@ async fn handle(
         Some(Fault::Slow(_)) => None,
         Some(Fault::SlowBody(delay)) => Some(Some(delay)),
         Some(Fault::CutBody) => Some(None),
+        Some(Fault::ResetBeforeHeaders) => {
+            connection.reset();
+            return stopping();
+        }
+        Some(Fault::StallBeforeHeaders) => {
+            // Until the sandbox stops; a client that gives up closes the connection,
+            // and hyper drops this request with it.
+            let _ = state.stopping.subscribe().wait_for(|stop| *stop).await;
+            return stopping();
+        }
         Some(fault) => return faulted(operation, &fault),
     };
     let response = answer_call(state, operation, headers, body);
@@ -221,6 +241,18 @@ fn authorized(
     work(caller)
 }
 
+/// The 429 of a call past its quota, with the whole seconds left in its window.
+fn over_quota(wait: Duration) -> Response {
+    let message =
+        "The sandbox's quota for this endpoint is used up for this window; wait for Retry-After.";
+    let mut response = answer(429, json!({ "message": message }));
+    let seconds = quotas::retry_after_seconds(wait);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
 /// The answer a fault forces.
 fn faulted(operation: Operation, fault: &Fault) -> Response {
     match fault {
@@ -235,7 +267,12 @@ fn faulted(operation: Operation, fault: &Fault) -> Response {
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             response
         }
-        Fault::MalformedBody | Fault::Slow(_) | Fault::SlowBody(_) | Fault::CutBody => (
+        Fault::MalformedBody
+        | Fault::Slow(_)
+        | Fault::SlowBody(_)
+        | Fault::CutBody
+        | Fault::ResetBeforeHeaders
+        | Fault::StallBeforeHeaders => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json")],
             MALFORMED_BODY,

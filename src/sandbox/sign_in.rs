@@ -341,7 +341,8 @@ mod tests {
 
     proptest! {
         /// Bytes weighted toward a query's separators and escapes: read with each name
-        /// once, or refused for a repeat; never a panic.
+        /// once, or refused for a repeat; never a panic. Exists for the repeat refusal
+        /// (two of `a`, `b` as names come up often) and the escape decoding (`%`, `+`).
         #[test]
         fn any_query_is_read_or_refused(raw in prop::collection::vec(prop_oneof![
             4 => prop::sample::select(b"=&%+;ab".to_vec()),
@@ -353,6 +354,8 @@ mod tests {
             }
         }
 
+        /// Exists for both outcomes of `granted` (a scope of the other mode or unknown
+        /// refuses; all of the link's mode grant).
         /// Scopes asked for (known ones of both modes, now and then an unknown one):
         /// granted exactly when there is one and each is allowed and of the link's mode.
         #[test]

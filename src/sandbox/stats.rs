@@ -41,6 +41,10 @@ pub struct Stats {
     pub compressed_answers: BTreeMap<String, u64>,
     /// Webhook deliveries and the receivers' statuses.
     pub webhooks: super::WebhookStats,
+    /// Calls answered 429 by a quota, per operation (operations without any left out).
+    pub rate_limited: BTreeMap<Operation, u64>,
+    /// The quotas set, by endpoint path, with their recent windows.
+    pub quotas: BTreeMap<String, super::QuotaStats>,
 }
 
 /// The encodings the sandbox answers with, in the order of [`Counters::compressed`].
@@ -54,6 +58,7 @@ pub(super) struct Counters {
     user_id_requests: AtomicU64,
     recent_user_ids: Mutex<VecDeque<String>>,
     compressed: [AtomicU64; ENCODINGS.len()],
+    rate_limited: Vec<AtomicU64>,
 }
 
 impl Default for Counters {
@@ -64,6 +69,7 @@ impl Default for Counters {
             user_id_requests: AtomicU64::new(0),
             recent_user_ids: Mutex::default(),
             compressed: Default::default(),
+            rate_limited: (0..Operation::COUNT).map(|_| AtomicU64::new(0)).collect(),
         }
     }
 }
@@ -84,6 +90,11 @@ impl Counters {
             }
             recent.push_back(user_id[..end].to_owned());
         }
+    }
+
+    /// Counts a call of `operation` a quota answered 429.
+    pub(super) fn record_rate_limited(&self, operation: Operation) {
+        self.rate_limited[operation.index()].fetch_add(1, Ordering::SeqCst);
     }
 
     /// Counts an answer sent with `content-encoding: encoding`.
@@ -121,6 +132,12 @@ impl Counters {
                 .filter(|(_, count)| *count > 0)
                 .collect(),
             webhooks: super::WebhookStats::default(),
+            rate_limited: Operation::ALL
+                .iter()
+                .map(|op| (*op, self.rate_limited[op.index()].load(Ordering::SeqCst)))
+                .filter(|(_, count)| *count > 0)
+                .collect(),
+            quotas: BTreeMap::new(),
         }
     }
 
@@ -130,10 +147,32 @@ impl Counters {
         }
         self.tokens_issued.store(0, Ordering::SeqCst);
         self.user_id_requests.store(0, Ordering::SeqCst);
-        for count in &self.compressed {
+        for count in self.compressed.iter().chain(&self.rate_limited) {
             count.store(0, Ordering::SeqCst);
         }
         lock(&self.recent_user_ids).clear();
+    }
+}
+
+impl super::State {
+    /// Every counter, with the token, fault, webhook and quota figures.
+    pub(super) fn stats(&self) -> Stats {
+        let mut stats = self.counters.snapshot();
+        {
+            let mut tokens = lock(&self.tokens);
+            tokens.sweep(self.now());
+            stats.tokens_kept = u64::try_from(tokens.len()).unwrap_or(u64::MAX);
+            stats.tokens_evicted = tokens.evicted();
+        }
+        let faults = lock(&self.faults);
+        stats.faults_pending = Operation::ALL
+            .iter()
+            .map(|op| (*op, faults.pending(*op)))
+            .filter(|(_, pending)| *pending > 0)
+            .collect();
+        stats.webhooks = self.webhooks.stats();
+        stats.quotas = lock(&self.quotas).stats();
+        stats
     }
 }
 

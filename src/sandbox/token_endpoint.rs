@@ -263,7 +263,9 @@ mod tests {
 
     proptest! {
         /// Whatever arrives as a form body and an `Authorization` header, the token
-        /// endpoint answers 400 or 401 without panicking, and issues nothing.
+        /// endpoint answers 400 or 401 without panicking, and issues nothing. Exists
+        /// for the refusal branches: a body without a grant (400) and, with
+        /// `with_grant` prepending one, credentials that do not decode or match (401).
         #[test]
         fn any_request_is_refused_cleanly(
             body in proptest::collection::vec(any::<u8>(), 0..512),
@@ -286,6 +288,8 @@ mod tests {
             prop_assert_eq!(lock(&state.tokens).len(), 0);
         }
 
+        /// Exists for the three outcomes of `granted_scopes` (nothing asked: all
+        /// allowed; all allowed: granted in order without repeats; one not: refused).
         /// Scopes asked for from the known ones (and now and then an unknown word),
         /// against a random set of allowed ones: granted, in the order asked without
         /// repeats, exactly when every one asked for is allowed; otherwise refused.

@@ -128,9 +128,8 @@ pub(crate) fn limit_response(response: reqwest::Response, limit: usize) -> reqwe
     if fits == Some(true) {
         return response;
     }
-    let url = response.url().clone();
-    let response: http::Response<reqwest::Body> = response.into();
-    let mut response = response.map(|body| {
+    let response = into_http(response);
+    let response = response.map(|body| {
         if fits == Some(false) {
             // One byte through an allowance of none: the first read fails, and the
             // answer's own body is dropped unread.
@@ -139,8 +138,15 @@ pub(crate) fn limit_response(response: reqwest::Response, limit: usize) -> reqwe
             reqwest::Body::wrap(limited(body, limit, limit))
         }
     });
-    // Converting back would give the response a placeholder URL (parsed anew each time)
-    // unless the extension reqwest keeps it in is there.
+    reqwest::Response::from(response)
+}
+
+/// `response` as an `http::Response`, keeping its URL where reqwest looks for it when
+/// converting back (without it, the response gets a placeholder URL parsed anew each
+/// time).
+pub(crate) fn into_http(response: reqwest::Response) -> http::Response<reqwest::Body> {
+    let url = response.url().clone();
+    let mut response: http::Response<reqwest::Body> = response.into();
     if let Ok(marked) = http::Response::builder()
         .url(url)
         .body(())
@@ -148,7 +154,7 @@ pub(crate) fn limit_response(response: reqwest::Response, limit: usize) -> reqwe
     {
         response.extensions_mut().extend(marked.0.extensions);
     }
-    reqwest::Response::from(response)
+    response
 }
 
 #[cfg(test)]

@@ -18,11 +18,14 @@
 use std::sync::Arc;
 
 use http::{HeaderName, HeaderValue};
-use url::{Host, Origin};
+use url::Origin;
 
 use crate::error::Error;
 use crate::secret::SecretString;
 use crate::transport::body::DEFAULT_BODY_LIMIT;
+use crate::transport::middleware::next::Guard;
+use crate::transport::middleware::Stack;
+use crate::transport::origin::is_origin_of;
 
 /// The header that carries the access token.
 pub const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
@@ -42,6 +45,8 @@ pub struct RequestContext {
     user_id: Option<HeaderValue>,
     token_origin: Option<Arc<Origin>>,
     body_limit: usize,
+    /// The client's middleware layers, when it has any.
+    stack: Option<Arc<Stack>>,
 }
 
 impl Default for RequestContext {
@@ -51,6 +56,7 @@ impl Default for RequestContext {
             user_id: None,
             token_origin: None,
             body_limit: DEFAULT_BODY_LIMIT,
+            stack: None,
         }
     }
 }
@@ -117,7 +123,34 @@ impl RequestContext {
         self
     }
 
-    /// Whether the token may go to `url`.
+    /// Sends through the client's middleware layers `stack` (when it has any).
+    pub(crate) fn with_stack(mut self, stack: Option<Arc<Stack>>) -> Self {
+        self.stack = stack;
+        self
+    }
+
+    /// The client's middleware layers, when it has any.
+    pub(crate) fn stack(&self) -> Option<&Stack> {
+        self.stack.as_deref()
+    }
+
+    /// What the innermost middleware service attaches: this context's headers, the
+    /// origin the token may go to, and the body limit.
+    pub(crate) fn guard(&self) -> Guard {
+        let mut headers = reqwest::header::HeaderMap::new();
+        self.apply(&mut headers);
+        Guard {
+            origin: self
+                .access_token
+                .as_ref()
+                .and(self.token_origin.as_ref())
+                .map(Arc::clone),
+            headers,
+            body: None,
+            body_limit: self.body_limit,
+        }
+    }
+
     /// Whether this context carries an access token.
     pub(crate) fn has_access_token(&self) -> bool {
         self.access_token.is_some()
@@ -128,6 +161,7 @@ impl RequestContext {
         self.body_limit
     }
 
+    /// Whether the token may go to `url`.
     pub(crate) fn may_send_token_to(&self, url: &url::Url) -> bool {
         self.token_origin
             .as_deref()
@@ -142,22 +176,6 @@ impl RequestContext {
             headers.insert(USER_ID, user_id.clone());
         }
     }
-}
-
-/// Whether `origin == url.origin()`, without building the URL's origin (two strings).
-fn is_origin_of(origin: &Origin, url: &url::Url) -> bool {
-    let Origin::Tuple(scheme, host, port) = origin else {
-        // An opaque origin is equal to no URL's (each has one of its own).
-        return false;
-    };
-    let host = match host {
-        Host::Domain(domain) => Host::Domain(domain.as_str()),
-        Host::Ipv4(address) => Host::Ipv4(*address),
-        Host::Ipv6(address) => Host::Ipv6(*address),
-    };
-    // Only the schemes whose origin is a tuple are in one: a `blob:` URL, whose origin
-    // is its inner URL's, matches none.
-    url.scheme() == scheme && url.host() == Some(host) && url.port_or_known_default() == Some(*port)
 }
 
 pub(crate) fn user_value(user_id: &str) -> Result<HeaderValue, String> {

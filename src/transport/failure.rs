@@ -7,6 +7,7 @@ use crate::error::{Error, Limit};
 use crate::generated::model::Operation;
 use crate::transport::body::exceeded_limit;
 use crate::transport::http_client::Timeouts;
+use crate::transport::middleware::failure::stack_error;
 
 /// The error for a request of `operation` that got no (whole) response, failed at
 /// `stage`: the body limit, one of its `timeouts` (connecting, or the whole request)
@@ -17,6 +18,10 @@ pub(crate) fn request_error(
     timeouts: Timeouts,
     stage: Stage,
 ) -> Error {
+    // A failure of the middleware layers, carried through the generated client.
+    if let Some(failure) = stack_error(&source) {
+        return failure.to_error(operation, timeouts.request_limit);
+    }
     if let Some(limit) = exceeded_limit(&source) {
         return Error::BodyTooLarge { operation, limit };
     }

@@ -1,6 +1,6 @@
 //! The one HTTP client every request goes through (token requests, typed calls and
 //! [`crate::FlowPayroll::raw`]): rustls (its provider and extra roots come from the
-//! `tls` module), timeouts, redirects never followed, the
+//! `tls` module), timeouts (the connect timeout from `connect_watch`), redirects never followed, the
 //! crate's User-Agent, and the proxy rule.
 //!
 //! # Proxies
@@ -14,11 +14,14 @@
 //!   [`crate::FlowPayrollBuilder::https_proxy`] sets one explicitly, or turns the system
 //!   proxy off.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{NoProxy, Proxy};
 
+use crate::error::stall::ProxyUse;
 use crate::error::{Error, Limit};
+use crate::transport::connect_watch::{ConnectWatch, WatchedResolver};
 
 /// The time limits of a request, kept beside it so that the one reached is named in the
 /// error ([`crate::transport::failure::request_error`]).
@@ -46,29 +49,46 @@ pub(crate) struct HttpSettings {
 
 /// Builds the shared client.
 pub(crate) fn client(settings: &HttpSettings) -> Result<reqwest::Client, Error> {
-    let builder =
-        crate::transport::tls::configure(reqwest::Client::builder(), &settings.root_certificates)?
-            // 1 ms early: a request's own timer, armed before connecting starts, would
-            // otherwise strike first when both are equal and hide that the stall was
-            // in connecting (`crate::response::transport` names the phase).
-            .connect_timeout(
-                settings
-                    .timeouts
-                    .connect
-                    .saturating_sub(Duration::from_millis(1))
-                    .max(Duration::from_millis(1)),
-            )
-            .timeout(settings.timeouts.request)
-            // Never follow redirects: they could carry credentials or X-Auth-Token to
-            // another host.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("flowpayroll-rust/", env!("CARGO_PKG_VERSION")));
     let proxy = match &settings.https_proxy {
         None => system_https_proxy(|name| std::env::var(name).ok())
             .map(|(variable, url)| (variable, url, NoProxy::from_env())),
         Some(Some(url)) => Some(("the https proxy", url.clone(), None)),
         Some(None) => None,
     };
+    let proxy_use = match &proxy {
+        None => ProxyUse::Never,
+        Some((_, _, None)) => ProxyUse::Always,
+        Some((_, _, Some(_))) => ProxyUse::UnlessExcluded,
+    };
+    let builder =
+        crate::transport::tls::configure(reqwest::Client::builder(), &settings.root_certificates)?
+            // The connect timeout, kept here rather than by reqwest so that it names the
+            // step that stalled. 1 ms early: a request's own timer, armed before
+            // connecting starts, would otherwise strike first when both are equal and
+            // hide that the stall was in connecting.
+            .connector_layer(ConnectWatch {
+                limit: settings
+                    .timeouts
+                    .connect
+                    .saturating_sub(Duration::from_millis(1))
+                    .max(Duration::from_millis(1)),
+                proxy: proxy_use,
+            })
+            // reqwest's own connect timeout stays, 1 ms past the limit so it never
+            // strikes first: hyper shares it among a host's addresses, so a dead first
+            // address leaves time for the next.
+            .connect_timeout(
+                settings
+                    .timeouts
+                    .connect
+                    .saturating_add(Duration::from_millis(1)),
+            )
+            .dns_resolver(Arc::new(WatchedResolver))
+            .timeout(settings.timeouts.request)
+            // Never follow redirects: they could carry credentials or X-Auth-Token to
+            // another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("flowpayroll-rust/", env!("CARGO_PKG_VERSION")));
     // Installing a proxy, or `no_proxy`, turns reqwest's own reading of the
     // environment off, so HTTP_PROXY and ALL_PROXY never apply to plain http.
     let builder = match proxy {

@@ -1,7 +1,7 @@
-//! The TLS provider of the HTTP client, chosen by feature: `rustls-aws-lc` (the default,
-//! reqwest's own rustls set-up) or `rustls-ring` (a rustls configuration built here with
-//! the ring provider and the platform's verifier). Also the extra root certificates a
-//! caller trusts on top of the platform's.
+//! The TLS configuration of the HTTP client, built here for either provider (chosen by
+//! feature: `rustls-aws-lc`, the default, or `rustls-ring`) as reqwest would build it:
+//! the platform's verifier, the extra root certificates a caller trusts on top of the
+//! platform's, and a session store that tells the connect timeout when a handshake began.
 //!
 //! With both features on, `rustls-ring` is used. The client's provider goes into its
 //! own configuration; the process-wide default is installed only when the application
@@ -12,7 +12,17 @@ compile_error!(
     "flowpayroll needs a TLS provider: enable the `rustls-aws-lc` (default) or `rustls-ring` feature"
 );
 
+use std::sync::Arc;
+
+use rustls::client::Resumption;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use rustls::ClientConfig;
+use rustls_platform_verifier::Verifier;
+
 use crate::error::Error;
+use crate::transport::connect_watch::WatchedSessions;
 
 /// A builder with the enabled provider's TLS set-up and the platform's roots, for the
 /// generated `raw::Client::new` (which would otherwise find no provider with
@@ -27,25 +37,54 @@ pub(crate) fn configure(
     builder: reqwest::ClientBuilder,
     extra_roots: &[Vec<u8>],
 ) -> Result<reqwest::ClientBuilder, Error> {
-    #[cfg(feature = "rustls-ring")]
-    {
-        ring::configure(builder, extra_roots)
-    }
-    #[cfg(not(feature = "rustls-ring"))]
-    {
-        let mut builder = builder;
-        for pem in extra_roots {
-            let certificates =
-                reqwest::Certificate::from_pem_bundle(pem).map_err(|e| not_pem(&e.to_string()))?;
-            if certificates.is_empty() {
-                return Err(not_pem("no certificate in it"));
-            }
-            for certificate in certificates {
-                builder = builder.add_root_certificate(certificate);
-            }
+    Ok(builder.tls_backend_preconfigured(config(provider(), extra_roots)?))
+}
+
+/// ring, with `rustls-ring`.
+#[cfg(feature = "rustls-ring")]
+fn provider() -> Arc<CryptoProvider> {
+    // rustls 0.23.48 deprecates `ring::default_provider` in favour of the separate
+    // provider crates of rustls 0.24; on 0.23 it is still the way to name ring.
+    #[allow(deprecated)]
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// What reqwest's own rustls set-up takes: the process-wide provider if the application
+/// installed one, else aws-lc-rs.
+#[cfg(not(feature = "rustls-ring"))]
+fn provider() -> Arc<CryptoProvider> {
+    CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+}
+
+/// The configuration reqwest would build (TLS 1.2 and 1.3, the platform's verifier with
+/// the extra roots, ALPN for HTTP/2 and 1.1), plus the session store that tells the
+/// connect timeout a handshake began (`crate::transport::connect_watch`).
+fn config(provider: Arc<CryptoProvider>, extra_roots: &[Vec<u8>]) -> Result<ClientConfig, Error> {
+    let mut roots = Vec::new();
+    for pem in extra_roots {
+        let before = roots.len();
+        for certificate in CertificateDer::pem_slice_iter(pem) {
+            roots.push(certificate.map_err(|e| not_pem(&e.to_string()))?);
         }
-        Ok(builder)
+        if roots.len() == before {
+            return Err(not_pem("no certificate in it"));
+        }
     }
+    let verifier = Verifier::new_with_extra_roots(roots, Arc::clone(&provider))
+        .map_err(|e| Error::Config(format!("cannot load the platform's root certificates: {e}")))?;
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Config(format!("cannot configure TLS: {e}")))?
+        .dangerous()
+        // The platform verifier: the system's roots plus the extra ones, full checks.
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    // reqwest sets ALPN only on configurations it builds itself.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.resumption = Resumption::store(Arc::new(WatchedSessions::new()));
+    Ok(config)
 }
 
 /// Makes ring the process-wide rustls provider, for the application's other reqwest
@@ -72,50 +111,4 @@ fn not_pem(reason: &str) -> Error {
     Error::Config(format!(
         "a root certificate given to `add_root_certificate` is not a PEM certificate: {reason}"
     ))
-}
-
-#[cfg(feature = "rustls-ring")]
-mod ring {
-    use std::sync::Arc;
-
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-    use rustls_platform_verifier::Verifier;
-
-    use super::not_pem;
-    use crate::error::Error;
-
-    pub(super) fn configure(
-        builder: reqwest::ClientBuilder,
-        extra_roots: &[Vec<u8>],
-    ) -> Result<reqwest::ClientBuilder, Error> {
-        let mut roots = Vec::new();
-        for pem in extra_roots {
-            let before = roots.len();
-            for certificate in CertificateDer::pem_slice_iter(pem) {
-                roots.push(certificate.map_err(|e| not_pem(&e.to_string()))?);
-            }
-            if roots.len() == before {
-                return Err(not_pem("no certificate in it"));
-            }
-        }
-        // rustls 0.23.48 deprecates `ring::default_provider` in favour of the separate
-        // provider crates of rustls 0.24; on 0.23 it is still the way to name ring.
-        #[allow(deprecated)]
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier =
-            Verifier::new_with_extra_roots(roots, Arc::clone(&provider)).map_err(|e| {
-                Error::Config(format!("cannot load the platform's root certificates: {e}"))
-            })?;
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Config(format!("cannot configure TLS: {e}")))?
-            .dangerous()
-            // The platform verifier: the system's roots plus the extra ones, full checks.
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_no_client_auth();
-        // reqwest sets ALPN only on configurations it builds itself.
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Ok(builder.tls_backend_preconfigured(config))
-    }
 }

@@ -210,3 +210,20 @@ pub fn client_without_token_retries(server: &MockServer) -> (FlowPayroll, Arc<Ma
         .unwrap();
     (client, clock)
 }
+
+/// Moves `clock` to each sleep's end, one at a time, while that end is at most `step`
+/// ahead (a farther one, such as a call's time budget, is left alone): drives calls that
+/// wait on the clock (the rate limiter's spacing, a `Retry-After`) until dropped.
+pub fn drive_sleeps(clock: Arc<ManualClock>, step: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Some(wake) = clock.next_wake() {
+                let ahead = wake.saturating_sub(clock.elapsed());
+                if !ahead.is_zero() && ahead <= step {
+                    clock.advance(ahead);
+                }
+            }
+            real_pause(1).await;
+        }
+    })
+}

@@ -3,18 +3,20 @@
 //! unknown CA), a TLS 1.0-only `openssl s_server` (Debian's openssl, security level 0),
 //! tinyproxy asking for credentials, a socket that accepts and never answers, and one
 //! that resets. Each test asserts the message, the typed cause and the retry decision
-//! (how many connections the token endpoint got out of three attempts).
+//! (how many connections the token endpoint got out of three attempts). Stalls, each
+//! named by the step it stalled in, are in `stalls.rs`.
 
 mod servers;
+mod stalls;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use flowpayroll::{
-    CertificateProblem, Error, FlowPayroll, Limit, Phase, ProxyProblem, TlsProblem,
-    TokenRequestPolicy, TransportCause,
+    CertificateProblem, Error, FlowPayroll, ProxyProblem, TlsProblem, TokenRequestPolicy,
+    TransportCause,
 };
-use servers::{free_port, pki, resetting, serve, start, tls_server};
+use servers::{free_port, pki, resetting, start, tls_server};
 
 /// Three attempts with 1 ms backoffs: what a transient cause gets, quickly.
 fn three_attempts() -> TokenRequestPolicy {
@@ -264,40 +266,4 @@ async fn a_body_that_stops_halfway_is_a_transient_body_read() {
         "`request_token` (127.0.0.1): the response's body could not be read (connection reset)",
     )
     .await;
-}
-
-#[tokio::test]
-async fn a_server_that_never_answers_the_handshake_times_out_connecting() {
-    // Accepted and held: the TLS handshake never gets an answer.
-    let (address, count) = serve(|socket| async move {
-        let _held = socket;
-        std::future::pending::<()>().await;
-    })
-    .await;
-    let fp = FlowPayroll::builder()
-        .credentials("cause-client", "cause-secret-value")
-        .token_url(format!("https://{address}/oauth2/token"))
-        .no_proxy()
-        .connect_timeout(Duration::from_millis(300))
-        .token_timeout(Duration::from_secs(5))
-        .token_request_policy(TokenRequestPolicy::default().with_attempts(1))
-        .build()
-        .unwrap();
-    let error = mint_error(&fp).await;
-    let Error::Timeout {
-        limit, phase, host, ..
-    } = &error
-    else {
-        panic!("{error:?}");
-    };
-    assert_eq!(*limit, Limit::Connect);
-    // The TCP connection was made (the server counted it): the stall is past TCP.
-    assert_eq!(*phase, Some(Phase::Connecting));
-    assert_eq!(host.as_deref(), Some("127.0.0.1"));
-    assert_eq!(
-        error.to_string(),
-        "`request_token`: no connection (TCP, proxy tunnel or TLS handshake) to 127.0.0.1 within 300 ms (connect timeout)"
-    );
-    assert!(error.is_transient());
-    assert_eq!(count.load(Ordering::SeqCst), 1);
 }

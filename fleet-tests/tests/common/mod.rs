@@ -138,3 +138,17 @@ pub async fn until(what: &str, mut condition: impl FnMut() -> bool) {
 pub async fn real_pause(millis: u64) {
     tokio::time::sleep(Duration::from_millis(millis)).await;
 }
+
+/// Waits until `condition` holds, moving `clock` 2 ms at each of at most 3,000 checks
+/// (5 ms of real time apart): members polling the fleet on the clock wake, yet the
+/// clock moves only a few seconds in all. Fails the test after the last check.
+pub async fn settle(clock: &ManualClock, what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..3000 {
+        if condition() {
+            return;
+        }
+        clock.advance(Duration::from_millis(2));
+        real_pause(5).await;
+    }
+    panic!("timed out waiting for: {what}");
+}

@@ -6,12 +6,14 @@
 use std::sync::Arc;
 
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use super::{CacheInner, CachedToken, Control, Cooldown, TokenCache};
 use crate::auth::source::{Minted, TokenOrigin};
 use crate::clock::later;
 use crate::error::Error;
-use crate::observe::{mint_ended, MintResult, Trigger};
+use crate::observe::spans::mint_span;
+use crate::observe::{mint_ended, MintReason, MintResult};
 use crate::retry::wait::failure_cooldown;
 
 /// What a flight's waiters receive: `None` until it ends.
@@ -22,7 +24,7 @@ impl TokenCache {
     pub(super) fn spawn_flight(
         &self,
         control: &mut Control,
-        trigger: Trigger,
+        trigger: MintReason,
     ) -> Result<watch::Receiver<FlightResult>, Error> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             Error::TokenUnavailable(
@@ -31,16 +33,21 @@ impl TokenCache {
         })?;
         let (sender, receiver) = watch::channel(None);
         control.flight = Some(receiver.clone());
+        control.last_reason = Some(trigger);
         let flight = Flight {
             inner: Arc::clone(&self.inner),
             sender: Some(sender),
             trigger,
             started: self.inner.clock.now(),
         };
-        runtime.spawn(async move {
-            let result = flight.inner.source.mint().await;
-            flight.finish(result);
-        });
+        let span = mint_span(trigger);
+        runtime.spawn(
+            async move {
+                let result = flight.inner.source.mint().await;
+                flight.finish(result);
+            }
+            .instrument(span),
+        );
         Ok(receiver)
     }
 }
@@ -59,7 +66,7 @@ pub(super) fn abandoned() -> Error {
 struct Flight {
     inner: Arc<CacheInner>,
     sender: Option<watch::Sender<FlightResult>>,
-    trigger: Trigger,
+    trigger: MintReason,
     /// When the mint started, on the cache's clock.
     started: std::time::Instant,
 }
@@ -109,19 +116,19 @@ impl Drop for Flight {
 
 impl CacheInner {
     /// Why a caller that found no usable token starts a mint: none yet, the cached one
-    /// expired, or it was dropped after a 401 (only that empties a filled cache).
-    pub(super) fn trigger(&self) -> Trigger {
+    /// expired, or it was dropped (after a 401, or by the caller: `control.dropped`).
+    pub(super) fn trigger(&self, control: &Control) -> MintReason {
         match &*self.current.load() {
-            Some(_) => Trigger::Expired,
+            Some(_) => MintReason::Expired,
             None if self.generations.load(std::sync::atomic::Ordering::Relaxed) == 0 => {
-                Trigger::Cold
+                MintReason::Cold
             }
-            None => Trigger::After401,
+            None => control.dropped.unwrap_or(MintReason::After401),
         }
     }
 
     /// Turns a minted token into the cached one (refresh time, generation) and logs it.
-    fn store(&self, minted: Minted, trigger: Trigger) -> Arc<CachedToken> {
+    fn store(&self, minted: Minted, trigger: MintReason) -> Arc<CachedToken> {
         let Minted {
             issued,
             sent_at,
@@ -130,7 +137,7 @@ impl CacheInner {
         } = minted;
         let lifetime = issued.lifetime;
         let refresh_in = refresh_in.unwrap_or_else(|| {
-            lifetime.saturating_sub(self.refresh.margin(lifetime, fastrand::f64()))
+            lifetime.saturating_sub(self.refresh.margin(lifetime, self.clock.jitter()))
         });
         let token = CachedToken {
             header: issued.header,
@@ -150,7 +157,8 @@ impl CacheInner {
             expires_in_s = lifetime.as_secs(),
             refresh_in_s = refresh_in.as_secs(),
             latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
-            refresh = trigger == Trigger::RefreshAhead,
+            refresh = trigger == MintReason::RefreshAhead,
+            reason = trigger.label(),
             from_fleet_cache = origin == TokenOrigin::FleetCache,
             "token minted"
         );

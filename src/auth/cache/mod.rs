@@ -43,7 +43,7 @@ use super::token::TokenId;
 use crate::clock::Clock;
 use crate::config::policy::{RefreshPolicy, TokenRequestPolicy};
 use crate::error::Error;
-use crate::observe::{cache_lookup, memory_hit, Tier, Trigger};
+use crate::observe::{cache_lookup, memory_hit, MintReason, Tier};
 
 /// A token in the cache.
 #[derive(Debug)]
@@ -92,6 +92,7 @@ pub(crate) struct CacheStatus {
     pub last_error: Option<Error>,
     pub tokens_minted: u64,
     pub origin: Option<TokenOrigin>,
+    pub last_mint_reason: Option<MintReason>,
 }
 
 /// The shared token cache (cheap to clone).
@@ -119,6 +120,10 @@ struct Control {
     consecutive_failures: u32,
     last_error: Option<Error>,
     minted: u64,
+    /// Why the last flight started.
+    last_reason: Option<MintReason>,
+    /// Why the cache was emptied (a 401, or the caller), for the next mint's reason.
+    dropped: Option<MintReason>,
 }
 
 #[derive(Debug)]
@@ -181,8 +186,49 @@ impl TokenCache {
         if invalidated {
             tracing::info!(target: "flowpayroll::auth", jti = %token.id.logged(), "token invalidated after 401");
             self.inner.source.refused(&token.header);
+            self.inner.lock().dropped = Some(MintReason::After401);
         }
         invalidated
+    }
+
+    /// Drops the cached token, whichever it is, and forgets a failed mint's cooldown:
+    /// the next call mints (reason [`MintReason::Invalidated`]). The source hears of it
+    /// like of a refused token, so a fleet does not hand the same token back. Returns
+    /// whether there was a token to drop.
+    pub fn invalidate_current(&self) -> bool {
+        let mut control = self.inner.lock();
+        control.cooldown = None;
+        control.dropped = Some(MintReason::Invalidated);
+        let Some(token) = self.inner.current.swap(None) else {
+            return false;
+        };
+        drop(control);
+        tracing::info!(target: "flowpayroll::auth", jti = %token.id.logged(), "token invalidated by the caller");
+        self.inner.source.refused(&token.header);
+        true
+    }
+
+    /// Mints a new token now (reason [`MintReason::Forced`]), or joins the mint already
+    /// running, and waits for it; a failed mint's cooldown does not stop it. The cached
+    /// token keeps serving calls meanwhile, and stays if the mint fails. The source
+    /// hears of the replaced token like of a refused one, so a fleet mints (and shares)
+    /// a new token instead of handing the same one back.
+    pub async fn force_refresh(&self) -> Result<(), Error> {
+        let flight = {
+            let mut control = self.inner.lock();
+            match &control.flight {
+                Some(flight) => flight.clone(),
+                None => {
+                    control.cooldown = None;
+                    if let Some(token) = &*self.inner.current.load() {
+                        self.inner.source.refused(&token.header);
+                    }
+                    self.spawn_flight(&mut control, MintReason::Forced)?
+                }
+            }
+        };
+        tracing::info!(target: "flowpayroll::auth", "token refresh forced by the caller");
+        join(flight).await.map(drop)
     }
 
     pub fn status(&self) -> CacheStatus {
@@ -206,6 +252,7 @@ impl TokenCache {
             last_error: control.last_error.clone(),
             tokens_minted: control.minted,
             origin: current.as_ref().map(|t| t.origin),
+            last_mint_reason: control.last_reason,
         }
     }
 
@@ -216,7 +263,7 @@ impl TokenCache {
             tracing::debug!(target: "flowpayroll::auth", "token refresh started");
             // Without a runtime there is no refresh; the current token is still valid
             // and the next call that must wait reports the missing runtime.
-            let _ = self.spawn_flight(&mut control, Trigger::RefreshAhead);
+            let _ = self.spawn_flight(&mut control, MintReason::RefreshAhead);
         }
     }
 
@@ -226,7 +273,7 @@ impl TokenCache {
         let mut tries = 0;
         loop {
             tries += 1;
-            let mut flight = {
+            let flight = {
                 let mut control = self.inner.lock();
                 let now = self.inner.clock.now();
                 // A flight may have finished between the fast path and taking the lock.
@@ -243,20 +290,27 @@ impl TokenCache {
                     (None, Some(cooldown)) if now < cooldown.until => {
                         return Err(cooldown.error.clone())
                     }
-                    (None, _) => self.spawn_flight(&mut control, self.inner.trigger())?,
+                    (None, _) => {
+                        let reason = self.inner.trigger(&control);
+                        self.spawn_flight(&mut control, reason)?
+                    }
                 }
             };
-            let outcome = flight.wait_for(Option::is_some).await;
-            let result = match outcome.as_deref() {
-                Ok(Some(result)) => result.clone(),
-                // The guard always sends before the sender goes; this is only defence.
-                _ => Err(abandoned()),
-            };
-            match result {
+            match join(flight).await {
                 Err(Error::TokenUnavailable(_)) if tries < 2 => continue,
                 result => return result,
             }
         }
+    }
+}
+
+/// The result of the flight `flight`, once it ends.
+async fn join(mut flight: watch::Receiver<FlightResult>) -> Result<Arc<CachedToken>, Error> {
+    let outcome = flight.wait_for(Option::is_some).await;
+    match outcome.as_deref() {
+        Ok(Some(result)) => result.clone(),
+        // The guard always sends before the sender goes; this is only defence.
+        _ => Err(abandoned()),
     }
 }
 

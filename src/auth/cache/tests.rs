@@ -291,13 +291,32 @@ async fn a_failed_mint_is_refused_from_its_cooldown_until_exactly_its_end() {
 #[tokio::test]
 async fn a_mint_names_why_it_started() {
     let (cache, _source) = cache(OK);
-    assert_eq!(cache.inner.trigger(), Trigger::Cold);
+    let reason = || cache.inner.trigger(&cache.inner.lock());
+    assert_eq!(reason(), MintReason::Cold);
     let first = cache.lease().await.unwrap();
+    assert_eq!(cache.status().last_mint_reason, Some(MintReason::Cold));
     // A cached token, valid or not: the mint replaces an expired one.
-    assert_eq!(cache.inner.trigger(), Trigger::Expired);
+    assert_eq!(reason(), MintReason::Expired);
     assert!(cache.invalidate(first.generation));
-    // Emptied after a generation was issued: only a 401 does that.
-    assert_eq!(cache.inner.trigger(), Trigger::After401);
+    // Emptied after a 401.
+    assert_eq!(reason(), MintReason::After401);
+    let second = cache.lease().await.unwrap();
+    assert_eq!(cache.status().last_mint_reason, Some(MintReason::After401));
+    // Emptied by the caller.
+    assert!(cache.invalidate_current());
+    assert!(!cache.invalidate_current());
+    assert_eq!(reason(), MintReason::Invalidated);
+    let third = cache.lease().await.unwrap();
+    assert_eq!(
+        cache.status().last_mint_reason,
+        Some(MintReason::Invalidated)
+    );
+    // Forced: a new generation, with the reason.
+    cache.force_refresh().await.unwrap();
+    let fourth = cache.lease().await.unwrap();
+    assert_eq!(cache.status().last_mint_reason, Some(MintReason::Forced));
+    let generations = [first, second, third, fourth].map(|lease| lease.generation);
+    assert_eq!(generations, [1, 2, 3, 4]);
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@
 //!   be used.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
@@ -35,6 +36,9 @@ use crate::secret::SecretString;
 use crate::transport::body::{read_capped, ERROR_BODY_LIMIT, TOKEN_BODY_LIMIT};
 use crate::transport::failure::request_error;
 use crate::transport::http_client::Timeouts;
+use crate::transport::middleware::failure::Failure;
+use crate::transport::middleware::next::Guard;
+use crate::transport::middleware::Stack;
 
 /// The operation id of the token endpoint in the spec.
 pub(crate) const OPERATION: crate::generated::model::Operation =
@@ -95,6 +99,8 @@ pub(crate) struct TokenEndpoint {
     pub scope: Option<String>,
     /// `request` is the token request's own limit (the builder's `token_timeout`).
     pub timeouts: Timeouts,
+    /// The application's middleware layers, when it has any.
+    pub stack: Option<Arc<Stack>>,
 }
 
 impl TokenEndpoint {
@@ -108,20 +114,19 @@ impl TokenEndpoint {
             client_id: post.then(|| self.client_id.clone()),
             client_secret: post.then(|| self.client_secret.clone()),
         };
-        let mut request = self
-            .http
-            .post(self.url.clone())
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .timeout(self.timeouts.request)
-            .form(&form);
-        if !post {
-            request = request.header(AUTHORIZATION, self.basic_authorization());
-        }
+        let response = match &self.stack {
+            None => {
+                let mut request = self.post(&form);
+                if !post {
+                    request = request.header(AUTHORIZATION, self.basic_authorization());
+                }
+                request.send().await.map_err(|source| {
+                    request_error(OPERATION, source, self.timeouts, Stage::Send)
+                })?
+            }
+            Some(stack) => Box::pin(self.send_through(stack, form)).await?,
+        };
         let secrets = [self.client_secret.expose_secret()];
-        let response = request
-            .send()
-            .await
-            .map_err(|source| request_error(OPERATION, source, self.timeouts, Stage::Send))?;
         let status = response.status();
         let headers = response.headers().clone();
         let limit = if status.is_success() {
@@ -156,6 +161,67 @@ impl TokenEndpoint {
             operation: OPERATION,
             reason,
         })
+    }
+
+    /// The token request carrying `form`, without the `Authorization` header.
+    /// It carries the trace context of the current span (feature `opentelemetry`).
+    fn post(&self, form: &ClientCredentialsGrant) -> reqwest::RequestBuilder {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        crate::observe::trace_context::inject(&mut headers);
+        self.http
+            .post(self.url.clone())
+            .headers(headers)
+            .timeout(self.timeouts.request)
+            .form(form)
+    }
+
+    /// Sends the token request carrying `form` through the middleware layers of
+    /// `stack`: they see it without the credentials (no `client_id`, `client_secret`
+    /// or `Authorization`), which the innermost service attaches, for the token
+    /// endpoint's origin only.
+    async fn send_through(
+        &self,
+        stack: &Stack,
+        form: ClientCredentialsGrant,
+    ) -> Result<reqwest::Response, Error> {
+        let built = |builder: reqwest::RequestBuilder| {
+            builder
+                .build()
+                .map_err(|source| request_error(OPERATION, source, self.timeouts, Stage::Send))
+        };
+        let bare = ClientCredentialsGrant {
+            client_id: None,
+            client_secret: None,
+            ..form.clone()
+        };
+        let request = built(self.post(&bare))?;
+        let mut headers = reqwest::header::HeaderMap::new();
+        let body = if form.client_secret.is_some() {
+            let whole = built(self.post(&form))?;
+            whole
+                .body()
+                .and_then(reqwest::Body::as_bytes)
+                .map(bytes::Bytes::copy_from_slice)
+        } else {
+            headers.insert(AUTHORIZATION, self.basic_authorization());
+            None
+        };
+        let guard = Guard {
+            origin: Some(Arc::new(self.url.origin())),
+            headers,
+            body,
+            body_limit: TOKEN_BODY_LIMIT,
+        };
+        stack
+            .send(request, Some(OPERATION), guard, self.timeouts.request)
+            .await
+            .map_err(|failure| match failure {
+                Failure::Reqwest(source) => {
+                    request_error(OPERATION, source, self.timeouts, Stage::Send)
+                }
+                Failure::Stack(error) => error.to_error(OPERATION, self.timeouts.request_limit),
+            })
     }
 
     /// `Basic base64(urlencode(id):urlencode(secret))`, as RFC 6749 §2.3.1 asks.

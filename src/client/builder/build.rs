@@ -15,9 +15,11 @@ use crate::client::{ClientInner, FlowPayroll};
 use crate::clock::SystemClock;
 use crate::config;
 use crate::error::Error;
+use crate::limiter::Limiter;
 use crate::retry::hold::ApiHold;
 use crate::transport::context::user_value;
 use crate::transport::http_client::{self, HttpSettings, Timeouts};
+use crate::transport::middleware::Stack;
 
 impl FlowPayrollBuilder {
     /// Checks the configuration and builds the client.
@@ -81,6 +83,12 @@ impl FlowPayrollBuilder {
         let budget_outlasts_request =
             self.clock.is_none() && self.retry.total_budget >= api_timeouts.request;
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let stack = Stack::new(
+            &self.layers.0,
+            http.clone(),
+            client_secret.clone(),
+            api_timeouts.request,
+        );
         let endpoint = TokenEndpoint {
             http: http.clone(),
             url: token_url,
@@ -93,8 +101,13 @@ impl FlowPayrollBuilder {
                 request_limit: crate::error::Limit::TokenRequest,
                 ..api_timeouts
             },
+            stack: stack.clone(),
         };
         let hold = Arc::new(ApiHold::new(clock.now(), self.retry.total_budget));
+        let limiter = self
+            .rate_limit
+            .map(|limit| Limiter::new(limit, Arc::clone(&clock)).map(Arc::new))
+            .transpose()?;
         #[cfg(feature = "redis")]
         let fleet = match &self.redis_url {
             Some(url) => Some(crate::fleet::Fleet::new(
@@ -103,10 +116,12 @@ impl FlowPayrollBuilder {
                 self.fleet_policy,
                 Arc::clone(&clock),
                 &hold,
+                limiter.as_ref(),
             )?),
             None => None,
         };
-        let minter = Minter::new(endpoint, Arc::clone(&clock), self.token_requests.clone());
+        let minter = Minter::new(endpoint, Arc::clone(&clock), self.token_requests.clone())
+            .limited_by(limiter.clone());
         // In fleet mode the cache's flights ask the fleet before minting.
         #[cfg(feature = "redis")]
         let source: Arc<dyn TokenSource> = match &fleet {
@@ -141,8 +156,11 @@ impl FlowPayrollBuilder {
                 budget_outlasts_request,
                 tokens,
                 retry: self.retry,
+                transient: self.transient.build(),
                 clock,
                 hold,
+                stack,
+                limiter,
                 #[cfg(feature = "redis")]
                 fleet,
             },

@@ -18,6 +18,9 @@ use crate::secret::SecretString;
 mod build;
 #[cfg(feature = "redis")]
 mod fleet;
+mod limits;
+mod middleware;
+mod retries;
 
 /// Configures a [`FlowPayroll`](crate::FlowPayroll). Only the credentials are required.
 #[derive(Debug, Default)]
@@ -40,7 +43,10 @@ pub struct FlowPayrollBuilder {
     refresh: RefreshPolicy,
     token_requests: TokenRequestPolicy,
     retry: RetryPolicy,
+    transient: retries::TransientChoice,
     clock: Option<Arc<dyn Clock>>,
+    layers: middleware::Layers,
+    rate_limit: Option<crate::limiter::policy::RateLimit>,
     #[cfg(feature = "redis")]
     redis_url: Option<SecretString>,
     #[cfg(feature = "redis")]
@@ -54,7 +60,7 @@ impl FlowPayrollBuilder {
     }
 
     pub(crate) fn from_env_with(get: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let env = config::read_env(get)?;
+        let env = config::read_env(&get)?;
         let mut builder = Self::default()
             .credentials(env.client_id, env.client_secret)
             .environment(env.environment)
@@ -63,6 +69,7 @@ impl FlowPayrollBuilder {
         builder.api_url = env.api_url.map(Ok);
         builder.scope = env.scope;
         builder.user_id = env.user_id;
+        builder = builder.rate_limit_from_env(&get)?;
         #[cfg(feature = "redis")]
         {
             builder.redis_url = env.redis_url;
@@ -204,7 +211,9 @@ impl FlowPayrollBuilder {
         self
     }
 
-    /// How API calls answered with 429 are retried, and the time budget of a call.
+    /// How API calls answered with 429 are retried (and, with
+    /// [`Self::retry_transient_failures`], transient failures), and the time budget of a
+    /// call.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
