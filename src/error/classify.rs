@@ -62,3 +62,41 @@ pub(crate) fn classify(error: &Error) -> Failure {
         _ => Failure::Other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::error::{ProxyProblem, TransportCause};
+
+    /// A transport error of `cause` (its source is any `reqwest::Error`: the class reads
+    /// only the cause).
+    fn transport(cause: TransportCause) -> Error {
+        let source = reqwest::Client::new()
+            .get("http://[::1")
+            .build()
+            .expect_err("an unclosed IPv6 host is not a URL");
+        Error::Transport {
+            operation: Operation::ListTokens,
+            cause,
+            source: Arc::new(source),
+        }
+    }
+
+    /// The guard of the first arm: a cause no retry can fix is `Permanent`, any other
+    /// transport cause is `Unavailable`.
+    #[test]
+    fn a_permanent_transport_cause_is_permanent_and_another_is_unavailable() {
+        let refused_proxy = transport(TransportCause::Proxy(ProxyProblem::AuthenticationRequired));
+        assert_eq!(classify(&refused_proxy), Failure::Permanent);
+        assert_eq!(
+            classify(&transport(TransportCause::Connect)),
+            Failure::Unavailable(None)
+        );
+        assert_eq!(
+            classify(&transport(TransportCause::WaitingForHeaders)),
+            Failure::Unavailable(None)
+        );
+    }
+}

@@ -131,4 +131,56 @@ mod tests {
             [Duration::from_secs(2), Duration::from_secs(60)]
         );
     }
+
+    /// The samples of `flowpayroll.rate_limit.hold.duration`, by `source`, while `work`
+    /// runs with a recorder of its own.
+    #[cfg(feature = "metrics")]
+    fn hold_samples(work: impl FnOnce()) -> Vec<(String, f64)> {
+        use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        metrics::with_local_recorder(&recorder, work);
+        let mut samples = Vec::new();
+        for (key, _, _, value) in snapshotter.snapshot().into_vec() {
+            let key = key.key();
+            assert_eq!(key.name(), crate::observe::HOLD_DURATION);
+            let source = key
+                .labels()
+                .map(|l| l.value().to_owned())
+                .collect::<String>();
+            if let DebugValue::Histogram(values) = value {
+                samples.extend(values.into_iter().map(|v| (source.clone(), v.into_inner())));
+            }
+        }
+        samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        samples
+    }
+
+    #[cfg(feature = "metrics")]
+    #[test]
+    fn each_lengthening_of_a_millisecond_or_more_is_recorded_by_what_it_added() {
+        let start = Instant::now();
+        let later = start + Duration::from_secs(10);
+        let samples = hold_samples(|| {
+            let hold = ApiHold::new(start, Duration::from_secs(60));
+            // From nothing to 12 s after the start: 2 s added, seen here.
+            hold.hold(later, Duration::from_secs(2));
+            // Inside the current hold: nothing added.
+            hold.hold(later, Duration::from_secs(1));
+            // To 15 s: 3 s added, from the fleet.
+            hold.extend(later, Duration::from_secs(5));
+            // Half a millisecond more: rounding of a fleet hold, not recorded.
+            hold.extend(later, Duration::from_micros(5_000_500));
+            // To 15.0015 s: exactly one millisecond past 15.0005 s, recorded.
+            hold.extend(later, Duration::from_micros(5_001_500));
+        });
+        assert_eq!(
+            samples,
+            [
+                ("fleet".to_owned(), 0.001),
+                ("fleet".to_owned(), 3.0),
+                ("own".to_owned(), 2.0)
+            ]
+        );
+    }
 }

@@ -107,3 +107,32 @@ impl RedisReplayGuard {
 fn describe(error: &redis::RedisError) -> String {
     error.to_string().chars().take(200).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn its_debug_shows_prefix_and_window_and_never_the_url() {
+        let url = SecretString::from("redis://:pa55-never-shown@127.0.0.1:1/0");
+        let guard = RedisReplayGuard::new(&url, "pods", Duration::from_secs(60)).unwrap();
+        assert_eq!(
+            format!("{guard:?}"),
+            "RedisReplayGuard { prefix: \"pods\", window: 60s, .. }"
+        );
+    }
+
+    #[test]
+    fn a_redis_error_is_described_in_at_most_200_characters() {
+        let short = redis::RedisError::from(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "refused",
+        ));
+        assert_eq!(describe(&short), short.to_string());
+        assert!(describe(&short).contains("refused"), "{}", describe(&short));
+        let long = redis::RedisError::from(std::io::Error::other("x".repeat(500)));
+        let described = describe(&long);
+        assert_eq!(described.chars().count(), 200);
+        assert!(described.ends_with("xxxx"), "{described}");
+    }
+}

@@ -4,6 +4,7 @@
 mod build_cost;
 mod drift;
 mod generate;
+mod mutants;
 mod pregenerated;
 mod validate;
 
@@ -34,6 +35,12 @@ features) from clean with `cargo build --timings`, back to back, and prints wall
 average. Compare CPU times when the machine is busy. --source depends on another copy of
 flowpayroll (default: this workspace). The variant flowpayroll-ring-pregenerated measures a
 copy of flowpayroll with its generated code ready-made and no build script.";
+
+const MUTANTS_ABOUT: &str = "\
+Keeps mutation testing as evidence (docs/mutants.md): `record` turns the outcomes.json of a
+`.ci/mutants MODULE` run into docs/mutants/MODULE.txt (each mutant and its outcome, the
+commit run on); `table` makes the table of docs/mutants.md from those files and the
+equivalent mutants it lists, and with --check fails if the committed table differs.";
 
 fn cli() -> Command {
     let format = |values: [&'static str; 4]| {
@@ -73,6 +80,27 @@ fn cli() -> Command {
                 .arg(Arg::new("examples").value_name("EXAMPLES").required(true).value_parser(value_parser!(usize))),
         )
         .subcommand(
+            Command::new("mutants")
+                .about("Keep cargo-mutants' outcomes in docs/mutants/ and make docs/mutants.md's table from them")
+                .long_about(MUTANTS_ABOUT)
+                .subcommand_required(true)
+                .subcommand(
+                    Command::new("record")
+                        .about("Write docs/mutants/MODULE.txt from a run's outcomes.json")
+                        .arg(Arg::new("module").value_name("MODULE").required(true))
+                        .arg(Arg::new("files").long("files").value_name("FILES").required(true).help("The files mutated, separated by spaces"))
+                        .arg(Arg::new("judged-by").long("judged-by").value_name("ARGS").required(true).help("The cargo test arguments that judged the mutants"))
+                        .arg(Arg::new("commit").long("commit").value_name("COMMIT").required(true).help("The commit the run was made on"))
+                        .arg(Arg::new("rerun").long("rerun").action(ArgAction::SetTrue).help("The run was --iterate: replace only the outcomes of the mutants it ran"))
+                        .arg(Arg::new("outcomes").long("outcomes").value_name("FILE").value_parser(value_parser!(PathBuf)).help("The outcomes.json (default: target/mutants/MODULE/mutants.out/outcomes.json)")),
+                )
+                .subcommand(
+                    Command::new("table")
+                        .about("Rewrite docs/mutants.md's table from docs/mutants/*.txt")
+                        .arg(Arg::new("check").long("check").action(ArgAction::SetTrue).help("Fail instead if the committed table differs")),
+                ),
+        )
+        .subcommand(
             Command::new("build-cost")
                 .about("Measure what a user's clean build pays for flowpayroll")
                 .long_about(BUILD_COST_ABOUT)
@@ -98,6 +126,24 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(("build-cost", m)) => build_cost::main(&build_cost_options(m)),
+        Some(("mutants", m)) => {
+            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+            match m.subcommand() {
+                Some(("record", r)) => mutants::record(
+                    &root,
+                    &mutants::RecordOptions {
+                        module: text(r, "module").to_owned(),
+                        files: text(r, "files").to_owned(),
+                        judged_by: text(r, "judged-by").to_owned(),
+                        commit: text(r, "commit").to_owned(),
+                        rerun: r.get_flag("rerun"),
+                        outcomes: r.get_one::<PathBuf>("outcomes").cloned(),
+                    },
+                ),
+                Some(("table", t)) => mutants::table(&root, t.get_flag("check")),
+                _ => ExitCode::from(2),
+            }
+        }
         _ => ExitCode::from(2),
     }
 }
