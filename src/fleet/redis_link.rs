@@ -161,17 +161,16 @@ impl ConnectionLike for Link {
     }
 }
 
-/// Checks that rustls can pick a provider for the Redis connection (the redis crate
-/// builds its TLS configuration on the process default): with both `rustls-aws-lc` and
-/// `rustls-ring` on and none installed, it would panic; this says what to do instead.
+/// Makes sure rustls has a process-wide provider for the Redis connection: the redis
+/// crate builds its TLS configuration on the process default, and rustls panics when none
+/// is installed and its build has more than one (as in a workspace where another crate
+/// turns on ring beside aws-lc). When the application installed none, the client's own
+/// provider (the one its HTTPS uses) is installed; an application's choice is kept.
 fn tls_provider() -> Result<(), Error> {
-    #[cfg(all(feature = "rustls-ring", feature = "rustls-aws-lc"))]
     if rustls::crypto::CryptoProvider::get_default().is_none() {
-        return Err(Error::Config(
-            "a rediss:// URL with both the rustls-aws-lc and rustls-ring features on needs a \
-             process-wide rustls provider: call flowpayroll::install_ring_provider() first"
-                .to_owned(),
-        ));
+        // Another thread may install one at the same time: either way one is there.
+        let provider = crate::transport::tls::provider();
+        let _ = std::sync::Arc::unwrap_or_clone(provider).install_default();
     }
     Ok(())
 }

@@ -42,7 +42,7 @@ pub(crate) fn configure(
 
 /// ring, with `rustls-ring`.
 #[cfg(feature = "rustls-ring")]
-fn provider() -> Arc<CryptoProvider> {
+pub(crate) fn provider() -> Arc<CryptoProvider> {
     // rustls 0.23.48 deprecates `ring::default_provider` in favour of the separate
     // provider crates of rustls 0.24; on 0.23 it is still the way to name ring.
     #[allow(deprecated)]
@@ -52,7 +52,7 @@ fn provider() -> Arc<CryptoProvider> {
 /// What reqwest's own rustls set-up takes: the process-wide provider if the application
 /// installed one, else aws-lc-rs.
 #[cfg(not(feature = "rustls-ring"))]
-fn provider() -> Arc<CryptoProvider> {
+pub(crate) fn provider() -> Arc<CryptoProvider> {
     CryptoProvider::get_default()
         .cloned()
         .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
