@@ -73,10 +73,13 @@ mod tests {
     /// A transport error of `cause` (its source is any `reqwest::Error`: the class reads
     /// only the cause).
     fn transport(cause: TransportCause) -> Error {
-        let source = reqwest::Client::new()
-            .get("http://[::1")
-            .build()
-            .expect_err("an unclosed IPv6 host is not a URL");
+        // No `reqwest::Client`: on a ring-only build without an installed provider its
+        // construction panics.
+        let relative = http::Request::builder()
+            .uri("/relative")
+            .body(String::new())
+            .expect("a request");
+        let source = reqwest::Request::try_from(relative).expect_err("a relative URL");
         Error::Transport {
             operation: Operation::ListTokens,
             cause,
